@@ -1,0 +1,18 @@
+//! The shared vocabulary of strata.
+//!
+//! Every pipeline crate speaks in these types: [`Value`] (with unknown and
+//! sensitive marks), [`Type`] constraints, resource [`Address`]es, and
+//! [`Diagnostic`]s that point at spans in a [`SourceMap`]. This crate knows
+//! nothing of HCL syntax, graphs, state or clouds.
+
+pub mod address;
+pub mod diag;
+pub mod layer;
+pub mod types;
+pub mod value;
+
+pub use address::{Address, InstanceKey, Mode, ModulePath, ModuleStep};
+pub use layer::Layer;
+pub use diag::{did_you_mean, Diagnostic, Diagnostics, FileId, Label, Severity, SourceMap, Span};
+pub use types::{ObjectAttr, Type};
+pub use value::{format_number, Value};

@@ -1,0 +1,12 @@
+//! The provider boundary: what a provider tells strata about its resource
+//! types ([`ProviderSchema`]) and, in later stages, the request/response
+//! structs the engine exchanges with it.
+//!
+//! Invariant: this crate knows no cloud SDK. The AWS *schemas* live here
+//! (in [`aws`]) because configuration checking and planning need them without
+//! pulling in the SDK; the live API calls belong to `strata-aws`.
+
+pub mod aws;
+pub mod schema;
+
+pub use schema::{AttributeSchema, BlockSchema, Nesting, NestedBlock, ProviderSchema, ResourceSchema};
