@@ -1,1 +1,9 @@
+//! Integration tests: they run the real `strata` binary on fixtures and examples.
+//! One test binary (autotests = false) so that linking happens once.
 
+mod support;
+
+mod examples;
+mod fixtures;
+mod graph;
+mod validate;

@@ -277,8 +277,7 @@ pub fn format_number(n: f64) -> String {
         return format!("{}", n as i64);
     }
     let rounded: f64 = format!("{n:.14e}").parse().unwrap_or(n);
-    let s = format!("{rounded}");
-    if s.contains('e') { s } else { s }
+    format!("{rounded}")
 }
 
 fn convert(v: &Value, ty: &Type, path: &str) -> Result<Value, String> {

@@ -13,9 +13,21 @@ use std::path::Path;
 
 use strata_core::{FileId, Value};
 
+mod call;
+pub mod codes;
 mod expr;
+mod ops;
+mod refs;
+mod template;
+#[cfg(test)]
+mod tests;
+mod traversal;
+mod types;
 
-pub use expr::{eval_expr, eval_template_str, parse_type_constraint};
+pub use expr::eval_expr;
+pub use refs::{RefStep, Reference, references};
+pub use template::eval_template_str;
+pub use types::parse_type_constraint;
 
 /// Where root names are looked up. Values are borrowed so that traversing
 /// `aws_instance.app[0].id` clones only the final value.

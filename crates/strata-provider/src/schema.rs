@@ -1,4 +1,23 @@
 //! Schemas of resource types and data sources.
+//!
+//! A catalog reads like a table thanks to the small constructors here:
+//!
+//! ```
+//! use strata_core::{Layer, Type};
+//! use strata_provider::schema::{computed, optional, required, BlockSchema, ResourceSchema};
+//!
+//! let subnet = ResourceSchema::new(
+//!     "aws_subnet",
+//!     Layer::Infrastructure,
+//!     BlockSchema::new()
+//!         .attr("vpc_id", required(Type::String).force_new())
+//!         .attr("map_public_ip_on_launch", optional(Type::Bool).default(false))
+//!         .attr("arn", computed(Type::String)),
+//! )
+//! .tagged();
+//! assert!(subnet.block.attribute("id").is_some_and(|id| id.computed));
+//! assert_eq!(subnet.force_new_attributes(), ["vpc_id"]);
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -20,6 +39,16 @@ impl ProviderSchema {
     pub fn data_source(&self, ty: &str) -> Option<&ResourceSchema> {
         self.data_sources.get(ty)
     }
+
+    /// Resource type names in lexical order (candidates for "did you mean").
+    pub fn resource_type_names(&self) -> impl Iterator<Item = &str> {
+        self.resources.keys().map(String::as_str)
+    }
+
+    /// Data source type names in lexical order.
+    pub fn data_source_type_names(&self) -> impl Iterator<Item = &str> {
+        self.data_sources.keys().map(String::as_str)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -34,10 +63,92 @@ pub struct ResourceSchema {
     pub block: BlockSchema,
 }
 
+impl ResourceSchema {
+    /// A type that is not taggable. Every object has an `id`: a computed
+    /// `id` attribute is added unless the block already declares one (data
+    /// sources often take `id` as an optional argument).
+    pub fn new(type_name: impl Into<String>, layer: Layer, block: BlockSchema) -> ResourceSchema {
+        let mut block = block;
+        block.attributes.entry("id".into()).or_insert_with(|| computed(Type::String));
+        ResourceSchema { type_name: type_name.into(), layer, taggable: false, block }
+    }
+
+    /// Marks the type taggable and adds `tags` (optional `map(string)`) and
+    /// `tags_all` (computed: `tags` merged with the provider's default tags).
+    pub fn tagged(mut self) -> ResourceSchema {
+        self.taggable = true;
+        self.block.attributes.insert("tags".into(), optional(Type::map(Type::String)));
+        self.block.attributes.insert("tags_all".into(), computed(Type::map(Type::String)));
+        self
+    }
+
+    /// Paths of the attributes and blocks whose change forces replacement, in
+    /// lexical order; nested paths are joined with `.`
+    /// (`root_block_device.encrypted`). A block marked `force_new` is listed
+    /// itself and its contents are not repeated.
+    pub fn force_new_attributes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.block.collect_force_new("", &mut out);
+        out
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct BlockSchema {
     pub attributes: BTreeMap<String, AttributeSchema>,
     pub blocks: BTreeMap<String, NestedBlock>,
+}
+
+impl BlockSchema {
+    pub fn new() -> BlockSchema {
+        BlockSchema::default()
+    }
+
+    /// Adds (or replaces) an attribute; for building catalogs.
+    pub fn attr(mut self, name: &str, attribute: AttributeSchema) -> BlockSchema {
+        self.attributes.insert(name.into(), attribute);
+        self
+    }
+
+    /// Adds (or replaces) a nested block type; for building catalogs.
+    pub fn block(mut self, name: &str, block: NestedBlock) -> BlockSchema {
+        self.blocks.insert(name.into(), block);
+        self
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&AttributeSchema> {
+        self.attributes.get(name)
+    }
+
+    pub fn nested_block(&self, name: &str) -> Option<&NestedBlock> {
+        self.blocks.get(name)
+    }
+
+    /// Every name the block accepts, attributes then blocks (candidates for
+    /// "did you mean").
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.attributes.keys().chain(self.blocks.keys()).map(String::as_str)
+    }
+
+    fn collect_force_new(&self, prefix: &str, out: &mut Vec<String>) {
+        let mut entries: Vec<(&String, Option<&BlockSchema>)> = Vec::new();
+        for (name, a) in &self.attributes {
+            if a.force_new {
+                entries.push((name, None));
+            }
+        }
+        for (name, b) in &self.blocks {
+            entries.push((name, (!b.force_new).then_some(&b.block)));
+        }
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        for (name, nested) in entries {
+            let path = format!("{prefix}{name}");
+            match nested {
+                Some(block) => block.collect_force_new(&format!("{path}."), out),
+                None => out.push(path),
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +166,76 @@ pub struct AttributeSchema {
     pub sensitive: bool,
     /// The value the provider assumes when the attribute is not configured.
     pub default: Option<Value>,
+}
+
+/// An argument that must be set.
+pub fn required(ty: Type) -> AttributeSchema {
+    AttributeSchema::new(ty, true, false, false)
+}
+
+/// An argument that may be set; null when it is not (unless it has a default).
+pub fn optional(ty: Type) -> AttributeSchema {
+    AttributeSchema::new(ty, false, true, false)
+}
+
+/// An attribute only the provider sets.
+pub fn computed(ty: Type) -> AttributeSchema {
+    AttributeSchema::new(ty, false, false, true)
+}
+
+/// An argument that may be set; the provider chooses the value when it is not.
+pub fn optional_computed(ty: Type) -> AttributeSchema {
+    AttributeSchema::new(ty, false, true, true)
+}
+
+impl AttributeSchema {
+    fn new(ty: Type, required: bool, optional: bool, computed: bool) -> AttributeSchema {
+        AttributeSchema { ty, required, optional, computed, force_new: false, sensitive: false, default: None }
+    }
+
+    pub fn force_new(mut self) -> AttributeSchema {
+        self.force_new = true;
+        self
+    }
+
+    pub fn sensitive(mut self) -> AttributeSchema {
+        self.sensitive = true;
+        self
+    }
+
+    pub fn default(mut self, value: impl IntoDefault) -> AttributeSchema {
+        self.default = Some(value.into_default());
+        self
+    }
+}
+
+/// Literals accepted by [`AttributeSchema::default`]: `true`, `300`, `"HTTP"`.
+pub trait IntoDefault {
+    fn into_default(self) -> Value;
+}
+
+impl IntoDefault for bool {
+    fn into_default(self) -> Value {
+        Value::Bool(self)
+    }
+}
+
+impl IntoDefault for i32 {
+    fn into_default(self) -> Value {
+        Value::Number(f64::from(self))
+    }
+}
+
+impl IntoDefault for &str {
+    fn into_default(self) -> Value {
+        Value::string(self)
+    }
+}
+
+impl IntoDefault for Value {
+    fn into_default(self) -> Value {
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,4 +256,116 @@ pub struct NestedBlock {
     pub max_items: Option<usize>,
     /// Changing the block forces replacement.
     pub force_new: bool,
+}
+
+impl NestedBlock {
+    /// At most one block (`max_items` 1).
+    pub fn single(block: BlockSchema) -> NestedBlock {
+        NestedBlock { nesting: Nesting::Single, block, min_items: 0, max_items: Some(1), force_new: false }
+    }
+
+    pub fn list(block: BlockSchema) -> NestedBlock {
+        NestedBlock { nesting: Nesting::List, block, min_items: 0, max_items: None, force_new: false }
+    }
+
+    pub fn set(block: BlockSchema) -> NestedBlock {
+        NestedBlock { nesting: Nesting::Set, block, min_items: 0, max_items: None, force_new: false }
+    }
+
+    pub fn min_items(mut self, n: usize) -> NestedBlock {
+        self.min_items = n;
+        self
+    }
+
+    pub fn max_items(mut self, n: usize) -> NestedBlock {
+        self.max_items = Some(n);
+        self
+    }
+
+    pub fn force_new(mut self) -> NestedBlock {
+        self.force_new = true;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ResourceSchema {
+        let device = BlockSchema::new()
+            .attr("encrypted", optional_computed(Type::Bool).force_new())
+            .attr("volume_size", optional_computed(Type::Number));
+        let template = BlockSchema::new().attr("name", optional(Type::String).force_new());
+        ResourceSchema::new(
+            "test_thing",
+            Layer::Application,
+            BlockSchema::new()
+                .attr("ami", required(Type::String).force_new())
+                .attr("password", optional(Type::String).sensitive())
+                .attr("zone", optional_computed(Type::String).force_new())
+                .block("root_block_device", NestedBlock::single(device))
+                .block("launch_template", NestedBlock::single(template).force_new()),
+        )
+        .tagged()
+    }
+
+    #[test]
+    fn constructors_set_flags() {
+        let a = required(Type::String).force_new();
+        assert!(a.required && !a.optional && !a.computed && a.force_new && !a.sensitive);
+        let a = optional_computed(Type::Bool).default(true);
+        assert!(!a.required && a.optional && a.computed);
+        assert_eq!(a.default, Some(Value::Bool(true)));
+        assert_eq!(optional(Type::Number).default(300).default, Some(Value::Number(300.0)));
+        assert_eq!(optional(Type::String).default("HTTP").default, Some(Value::string("HTTP")));
+        assert!(computed(Type::String).computed);
+        assert!(optional(Type::String).sensitive().sensitive);
+    }
+
+    #[test]
+    fn new_adds_id_and_tagged_adds_tags() {
+        let s = sample();
+        assert!(s.taggable);
+        assert!(s.block.attribute("id").is_some_and(|a| a.computed && !a.optional));
+        assert_eq!(s.block.attribute("tags").map(|a| &a.ty), Some(&Type::map(Type::String)));
+        assert!(s.block.attribute("tags_all").is_some_and(|a| a.computed && !a.optional));
+
+        // A declared `id` (data sources take it as an argument) is kept.
+        let ds = ResourceSchema::new("d", Layer::Infrastructure, BlockSchema::new().attr("id", optional_computed(Type::String)));
+        assert!(!ds.taggable);
+        assert!(ds.block.attribute("id").is_some_and(|a| a.optional));
+    }
+
+    #[test]
+    fn names_lists_attributes_then_blocks() {
+        let s = sample();
+        let names: Vec<&str> = s.block.names().collect();
+        assert_eq!(names, ["ami", "id", "password", "tags", "tags_all", "zone", "launch_template", "root_block_device"]);
+        assert_eq!(strata_core::did_you_mean("amii", s.block.names()).as_deref(), Some("ami"));
+    }
+
+    #[test]
+    fn force_new_paths_include_nested_attributes_and_blocks() {
+        assert_eq!(sample().force_new_attributes(), ["ami", "launch_template", "root_block_device.encrypted", "zone"]);
+    }
+
+    #[test]
+    fn nested_block_constructors() {
+        let b = NestedBlock::single(BlockSchema::new());
+        assert_eq!((b.nesting, b.min_items, b.max_items), (Nesting::Single, 0, Some(1)));
+        let b = NestedBlock::list(BlockSchema::new()).min_items(1).max_items(5);
+        assert_eq!((b.nesting, b.min_items, b.max_items), (Nesting::List, 1, Some(5)));
+        let b = NestedBlock::set(BlockSchema::new()).force_new();
+        assert_eq!((b.nesting, b.max_items, b.force_new), (Nesting::Set, None, true));
+    }
+
+    #[test]
+    fn provider_type_names() {
+        let mut p = ProviderSchema { name: "aws".into(), ..ProviderSchema::default() };
+        p.resources.insert("b".into(), sample());
+        p.resources.insert("a".into(), sample());
+        assert_eq!(p.resource_type_names().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(p.data_source_type_names().count(), 0);
+    }
 }

@@ -1,0 +1,1331 @@
+//! Evaluation: a loaded [`Config`] plus input variables → resource instances
+//! with their attribute values and dependencies.
+//!
+//! Works in two steps. First a static graph over the *declared* items of
+//! every module (variables, locals, resources, data sources, outputs, module
+//! calls), with an edge per reference; a topological order of it is the
+//! evaluation order and its cycles are reported. Then each item is evaluated
+//! in order for every instance of its module (`count` / `for_each` on module
+//! calls multiply them), expanding resources into instances.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use hcl_edit::expr::Expression;
+use strata_core::{
+    Address, Diagnostic, Diagnostics, InstanceKey, Layer, Mode, ModulePath, Span, Type, Value, did_you_mean,
+};
+use strata_expr::{ChildScope, ExprCtx, Reference, eval_expr};
+use strata_provider::ProviderSchema;
+
+use crate::body::{check_body, eval_body, eval_generic_body};
+use crate::loader::Config;
+use crate::model::{Expr, Module, Resource};
+use crate::refs::{body_refs, expr_refs, first_attr, second_attr};
+use crate::vars::{InputVariables, resolve_root_variable};
+
+const UNKNOWN_REFERENCE: &str = "strata::config::unknown_reference";
+
+/// Relative paths in `file()` and `templatefile()` resolve against the
+/// working directory, as in Terraform; configurations use `path.module`.
+pub(crate) fn file_base() -> &'static Path {
+    Path::new("")
+}
+
+/// One resource instance after evaluation.
+#[derive(Debug, Clone)]
+pub struct ResourceInstance {
+    pub addr: Address,
+    /// The `resource` block header.
+    pub span: Span,
+    /// `layer = ...` and its span.
+    pub layer_override: Option<(Layer, Span)>,
+    /// Every attribute of the type's schema: configured values, defaults,
+    /// `Unknown` for computed ones, sensitive attributes marked.
+    pub values: Value,
+    /// Instances this one depends on (through references, locals, module
+    /// inputs and outputs, and `depends_on`), with the span of the reference
+    /// in this resource's block that leads there.
+    pub dependencies: Vec<(Address, Option<Span>)>,
+    pub create_before_destroy: bool,
+    pub prevent_destroy: bool,
+    /// Attribute names from `ignore_changes`; `["*"]` for `all`.
+    pub ignore_changes: Vec<String>,
+    /// `provider = aws.west`, if set.
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutputValue {
+    pub name: String,
+    pub value: Value,
+    pub sensitive: bool,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    pub name: String,
+    pub alias: Option<String>,
+    pub config: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct MovedStatement {
+    pub from: Address,
+    pub to: Address,
+    pub span: Span,
+}
+
+/// Settings from the `strata { }` block.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub strict_layers: bool,
+    pub required_version: Option<String>,
+    /// `backend "local" { path = ... }`: the kind and its settings.
+    pub backend: Option<(String, Value)>,
+    /// The `budget { }` block's settings.
+    pub budget: Option<Value>,
+    /// The `policy { }` block's settings.
+    pub policy: Option<Value>,
+}
+
+/// The evaluated configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluated {
+    /// Managed resource instances, in declaration order per module.
+    pub resources: Vec<ResourceInstance>,
+    /// Data source instances (read at plan time; values unknown until then).
+    pub data: Vec<ResourceInstance>,
+    pub outputs: Vec<OutputValue>,
+    pub providers: Vec<ProviderConfig>,
+    pub moved: Vec<MovedStatement>,
+    pub settings: Settings,
+}
+
+/// A declared item of some module: a node of the static graph.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Item {
+    Var(String),
+    Local(String),
+    Resource(String),
+    Output(String),
+    Call(String),
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    module: usize,
+    item: Item,
+}
+
+/// One instance of a module: the root, or one `count`/`for_each` key of a call.
+struct ModInst {
+    module: usize,
+    path: ModulePath,
+    parent: Option<usize>,
+    /// `count` / `each` bindings of the call that created this instance.
+    repetition: Repetition,
+    scope: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone)]
+enum Repetition {
+    Single,
+    Count(i64),
+    Each(String, Value),
+}
+
+impl Repetition {
+    fn key(&self) -> Option<InstanceKey> {
+        match self {
+            Repetition::Single => None,
+            Repetition::Count(i) => Some(InstanceKey::Int(*i)),
+            Repetition::Each(k, _) => Some(InstanceKey::Str(k.clone())),
+        }
+    }
+
+    fn bind(&self, vars: &mut BTreeMap<String, Value>) {
+        match self {
+            Repetition::Single => {}
+            Repetition::Count(i) => {
+                vars.insert("count".into(), Value::map([("index", Value::Number(*i as f64))]));
+            }
+            Repetition::Each(k, v) => {
+                vars.insert("each".into(), Value::map([("key", Value::string(k.clone())), ("value", v.clone())]));
+            }
+        }
+    }
+}
+
+/// Evaluate a configuration. Reports every problem it finds.
+pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchema) -> (Evaluated, Diagnostics) {
+    let mut ev = Evaluator::new(config, inputs, schema);
+    ev.build_static_graph();
+    // A reference reported as unknown by the static analysis fails again when
+    // evaluated; keep only the first (it has the better suggestion).
+    let reported: Vec<Span> =
+        ev.diags.iter().filter(|d| d.code == UNKNOWN_REFERENCE).filter_map(|d| d.primary_span().cloned()).collect();
+    let static_count = ev.diags.0.len();
+    let order = ev.order();
+    for n in order {
+        ev.eval_node(n);
+    }
+    ev.resolve_dependencies();
+    ev.eval_root_blocks();
+    let Evaluator { mut out, mut diags, .. } = ev;
+    let mut i = 0;
+    diags.0.retain(|d| {
+        i += 1;
+        let repeated = i > static_count
+            && d.code == UNKNOWN_REFERENCE
+            && d.primary_span().is_some_and(|s| reported.iter().any(|r| r.file == s.file && r.range.start <= s.range.start && s.range.end <= r.range.end));
+        !repeated
+    });
+    diags.sort();
+    out.resources.sort_by(|a, b| a.addr.cmp(&b.addr));
+    (out, diags)
+}
+
+struct Evaluator<'a> {
+    config: &'a Config,
+    inputs: &'a InputVariables,
+    schema: &'a ProviderSchema,
+    diags: Diagnostics,
+    out: Evaluated,
+    /// For each module: (parent module, call name).
+    parents: Vec<Option<(usize, String)>>,
+    nodes: Vec<Node>,
+    index: HashMap<(usize, Item), usize>,
+    /// Edges: node → (dependency node, span of the reference).
+    edges: Vec<Vec<(usize, Option<Span>)>>,
+    /// For each node, whether it is part of a cycle (then it is not evaluated).
+    in_cycle: Vec<bool>,
+    insts: Vec<ModInst>,
+    insts_of: Vec<Vec<usize>>,
+    /// Resource instances by static node: (module instance, index in out.resources).
+    res_insts: HashMap<usize, Vec<(usize, usize)>>,
+    /// Nodes whose static checks have run (once per declared resource).
+    checked: BTreeSet<usize>,
+    /// Values that failed to evaluate (`var.x`); they are unknown from then on,
+    /// and problems that follow from that are not reported again.
+    failed: BTreeSet<String>,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(config: &'a Config, inputs: &'a InputVariables, schema: &'a ProviderSchema) -> Self {
+        let mut parents = vec![None; config.modules.len()];
+        for (m, children) in config.children.iter().enumerate() {
+            for (name, &c) in children {
+                parents[c] = Some((m, name.clone()));
+            }
+        }
+        let root = ModInst {
+            module: 0,
+            path: ModulePath::root(),
+            parent: None,
+            repetition: Repetition::Single,
+            scope: base_scope(&config.modules[0].dir, &config.root_dir),
+        };
+        let mut insts_of = vec![Vec::new(); config.modules.len()];
+        insts_of[0].push(0);
+        Evaluator {
+            config,
+            inputs,
+            schema,
+            diags: Diagnostics::new(),
+            out: Evaluated::default(),
+            parents,
+            nodes: Vec::new(),
+            index: HashMap::new(),
+            edges: Vec::new(),
+            in_cycle: Vec::new(),
+            insts: vec![root],
+            insts_of,
+            res_insts: HashMap::new(),
+            checked: BTreeSet::new(),
+            failed: BTreeSet::new(),
+        }
+    }
+
+    fn module(&self, m: usize) -> &'a Module {
+        &self.config.modules[m]
+    }
+
+    // ---------------------------------------------------------------------
+    // The static graph.
+
+    fn build_static_graph(&mut self) {
+        for (m, module) in self.config.modules.iter().enumerate() {
+            let items = module
+                .variables
+                .keys()
+                .map(|n| Item::Var(n.clone()))
+                .chain(module.locals.keys().map(|n| Item::Local(n.clone())))
+                .chain(module.resources.keys().map(|n| Item::Resource(n.clone())))
+                .chain(module.outputs.keys().map(|n| Item::Output(n.clone())))
+                .chain(self.config.children[m].keys().map(|n| Item::Call(n.clone())));
+            for item in items {
+                self.index.insert((m, item.clone()), self.nodes.len());
+                self.nodes.push(Node { module: m, item });
+            }
+        }
+        self.edges = vec![Vec::new(); self.nodes.len()];
+        for id in 0..self.nodes.len() {
+            let Node { module: m, item } = self.nodes[id].clone();
+            let module = self.module(m);
+            // Every item of a called module needs the call's instances first.
+            if let Some((p, call)) = &self.parents[m] {
+                let call_node = self.index[&(*p, Item::Call(call.clone()))];
+                self.edges[id].push((call_node, None));
+            }
+            let mut refs = Vec::new();
+            let mut depends_on: &[Expr] = &[];
+            let mut ref_module = m;
+            match &item {
+                Item::Var(name) => {
+                    if let Some((p, call)) = &self.parents[m]
+                        && let Some(c) = self.module(*p).module_calls.get(call)
+                        && let Some((_, e)) = c.inputs.get(name)
+                    {
+                        expr_refs(&e.expr, &[], &mut refs);
+                        ref_module = *p;
+                        self.add_refs(id, ref_module, e.file, refs, RefContext::default());
+                        continue;
+                    }
+                }
+                Item::Local(name) => expr_refs(&module.locals[name].value.expr, &[], &mut refs),
+                Item::Output(name) => {
+                    let o = &module.outputs[name];
+                    if let Some(v) = &o.value {
+                        expr_refs(&v.expr, &[], &mut refs);
+                    }
+                    depends_on = &o.depends_on;
+                }
+                Item::Call(name) => {
+                    let c = &module.module_calls[name];
+                    for e in c.count.iter().chain(&c.for_each) {
+                        expr_refs(&e.expr, &[], &mut refs);
+                    }
+                    depends_on = &c.depends_on;
+                    let ctx = RefContext { count: c.count.is_some(), each: c.for_each.is_some(), ..RefContext::default() };
+                    let file = c.span.file;
+                    self.add_refs(id, m, file, refs, RefContext::default());
+                    self.add_depends_on(id, m, depends_on);
+                    // Inputs are evaluated by the child's variables, in this module's scope,
+                    // with this call's count/each: check their references here once.
+                    let mut input_refs = Vec::new();
+                    for (_, e) in c.inputs.values() {
+                        expr_refs(&e.expr, &[], &mut input_refs);
+                    }
+                    self.check_repetition_refs(&input_refs, file, ctx, "module");
+                    continue;
+                }
+                Item::Resource(key) => {
+                    let r = &module.resources[key];
+                    for e in r.count.iter().chain(&r.for_each).chain(&r.layer) {
+                        expr_refs(&e.expr, &[], &mut refs);
+                    }
+                    let mut body = Vec::new();
+                    body_refs(&r.body, &mut Vec::new(), &mut body);
+                    let ctx = RefContext { count: r.count.is_some(), each: r.for_each.is_some(), self_name: Some(key.clone()) };
+                    self.check_repetition_refs(&body, r.file, ctx.clone(), "resource");
+                    refs.extend(body);
+                    depends_on = &r.depends_on;
+                    self.add_refs(id, m, r.file, refs, ctx);
+                    self.add_depends_on(id, m, depends_on);
+                    continue;
+                }
+            }
+            let file = self.item_file(m, &item);
+            self.add_refs(id, ref_module, file, refs, RefContext::default());
+            self.add_depends_on(id, m, depends_on);
+        }
+    }
+
+    fn item_file(&self, m: usize, item: &Item) -> strata_core::FileId {
+        let module = self.module(m);
+        match item {
+            Item::Var(n) => module.variables[n].span.file,
+            Item::Local(n) => module.locals[n].span.file,
+            Item::Resource(n) => module.resources[n].file,
+            Item::Output(n) => module.outputs[n].span.file,
+            Item::Call(n) => module.module_calls[n].span.file,
+        }
+    }
+
+    /// `count.index` outside a counted block, `each.value` outside a `for_each` one.
+    fn check_repetition_refs(&mut self, refs: &[Reference], file: strata_core::FileId, ctx: RefContext, what: &str) {
+        for r in refs {
+            let span = Some(Span::new(file, r.span.clone()));
+            if r.root == "count" && !ctx.count {
+                self.diags.push(
+                    Diagnostic::error("strata::config::invalid_count_reference", "`count` is only available in blocks that set `count`")
+                        .with_label(span, format!("this {what} has no `count`")),
+                );
+            } else if r.root == "each" && !ctx.each {
+                self.diags.push(
+                    Diagnostic::error("strata::config::invalid_each_reference", "`each` is only available in blocks that set `for_each`")
+                        .with_label(span, format!("this {what} has no `for_each`")),
+                );
+            }
+        }
+    }
+
+    fn add_depends_on(&mut self, id: usize, m: usize, items: &[Expr]) {
+        for e in items {
+            let span = e.span();
+            let refs = strata_expr::references(&e.expr);
+            let Some(r) = refs.first().filter(|_| matches!(e.expr, Expression::Traversal(_) | Expression::Variable(_))) else {
+                self.diags.push(
+                    Diagnostic::error("strata::config::invalid_depends_on", "`depends_on` items must be references to resources or modules")
+                        .with_label(span, "not a plain reference")
+                        .with_help("write `aws_vpc.main` or `module.network`, without attributes or indexes"),
+                );
+                continue;
+            };
+            if r.root == "module" {
+                let Some(call) = first_attr(r) else { continue };
+                match self.config.children[m].get(call) {
+                    Some(&child) => {
+                        for dep in self.subtree_resource_nodes(child) {
+                            self.edges[id].push((dep, span.clone()));
+                        }
+                    }
+                    None => self.unknown_reference(span, &format!("module.{call}"), self.module(m).module_calls.keys().map(|k| format!("module.{k}"))),
+                }
+                continue;
+            }
+            self.add_refs(id, m, e.file, vec![r.clone()], RefContext::default());
+        }
+    }
+
+    fn subtree_resource_nodes(&self, m: usize) -> Vec<usize> {
+        let mut out: Vec<usize> = self.module(m).resources.keys().filter_map(|k| self.index.get(&(m, Item::Resource(k.clone()))).copied()).collect();
+        for &child in self.config.children[m].values() {
+            out.extend(self.subtree_resource_nodes(child));
+        }
+        out
+    }
+
+    /// Resolve references made in module `m` and add edges from `id`.
+    fn add_refs(&mut self, id: usize, m: usize, file: strata_core::FileId, refs: Vec<Reference>, ctx: RefContext) {
+        let module = self.module(m);
+        for r in refs {
+            let span = Some(Span::new(file, r.span.clone()));
+            let attr = first_attr(&r).map(str::to_string);
+            let target = match (r.root.as_str(), attr.as_deref()) {
+                ("count" | "each" | "path" | "terraform" | "self", _) => continue,
+                ("var", Some(name)) => {
+                    if !module.variables.contains_key(name) {
+                        let mut d = Diagnostic::error("strata::config::unknown_reference", format!("undeclared input variable `var.{name}`"))
+                            .with_label(span, "no such variable in this module");
+                        d = match did_you_mean(name, module.variables.keys()) {
+                            Some(s) => d.with_help(format!("did you mean `var.{s}`?")),
+                            None => d.with_help(format!("declare it with `variable \"{name}\" {{}}`")),
+                        };
+                        self.diags.push(d);
+                        continue;
+                    }
+                    Item::Var(name.to_string())
+                }
+                ("local", Some(name)) => {
+                    if !module.locals.contains_key(name) {
+                        self.unknown_reference(span, &format!("local.{name}"), module.locals.keys().map(|k| format!("local.{k}")));
+                        continue;
+                    }
+                    Item::Local(name.to_string())
+                }
+                ("module", Some(call)) => {
+                    let Some(&child) = self.config.children[m].get(call) else {
+                        if !module.module_calls.contains_key(call) {
+                            self.unknown_reference(span, &format!("module.{call}"), module.module_calls.keys().map(|k| format!("module.{k}")));
+                        }
+                        continue;
+                    };
+                    let outputs = &self.module(child).outputs;
+                    match second_attr(&r) {
+                        Some(out) if outputs.contains_key(out) => Item::Output(out.to_string()),
+                        Some(out) => {
+                            let mut d = Diagnostic::error("strata::config::unknown_reference", format!("module `{call}` has no output `{out}`"))
+                                .with_label(span, "no such output");
+                            d = match did_you_mean(out, outputs.keys()) {
+                                Some(s) => d.with_help(format!("did you mean `module.{call}.{s}`?")),
+                                None => d.with_help(format!("outputs of `{call}`: {}", join_or_none(outputs.keys()))),
+                            };
+                            self.diags.push(d);
+                            continue;
+                        }
+                        None => {
+                            // The whole module object: depends on every output.
+                            for o in outputs.keys() {
+                                let dep = self.index[&(child, Item::Output(o.clone()))];
+                                self.edges[id].push((dep, span.clone()));
+                            }
+                            continue;
+                        }
+                    }
+                }
+                ("data", Some(ty)) => {
+                    let name = second_attr_direct(&r);
+                    let key = format!("data.{ty}.{}", name.unwrap_or(""));
+                    if name.is_none() || !module.resources.contains_key(&key) {
+                        let candidates = module.resources.keys().filter(|k| k.starts_with("data."));
+                        self.unknown_reference(span, &key, candidates.cloned());
+                        continue;
+                    }
+                    Item::Resource(key)
+                }
+                (root, Some(name)) => {
+                    let key = format!("{root}.{name}");
+                    if !module.resources.contains_key(&key) {
+                        let candidates: Vec<String> = module.resources.keys().filter(|k| !k.starts_with("data.")).cloned().collect();
+                        self.unknown_reference(span, &key, candidates);
+                        continue;
+                    }
+                    if ctx.self_name.as_deref() == Some(key.as_str()) {
+                        self.diags.push(
+                            Diagnostic::error("strata::graph::cycle", format!("dependency cycle: {key} → {key}"))
+                                .with_label(span, "a resource cannot refer to itself")
+                                .with_help("refer to another resource, or use `self` only inside provisioners"),
+                        );
+                        continue;
+                    }
+                    Item::Resource(key)
+                }
+                (root, None) => {
+                    let names = ["var", "local", "module", "data", "count", "each", "path", "terraform"];
+                    let mut d = Diagnostic::error("strata::config::unknown_reference", format!("invalid reference `{root}`"))
+                        .with_label(span, "not a reference strata knows");
+                    let mut candidates: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+                    candidates.extend(module.resources.keys().cloned());
+                    d = match did_you_mean(root, &candidates) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help("references start with var., local., module., data., a resource type, count., each. or path."),
+                    };
+                    self.diags.push(d);
+                    continue;
+                }
+            };
+            let target_module = match &target {
+                Item::Output(_) => {
+                    // Resolved above through the child module.
+                    let call = attr.unwrap_or_default();
+                    self.config.children[m][&call]
+                }
+                _ => m,
+            };
+            if let Some(&dep) = self.index.get(&(target_module, target)) {
+                self.edges[id].push((dep, span));
+            }
+        }
+    }
+
+    fn unknown_reference(&mut self, span: Option<Span>, name: &str, candidates: impl IntoIterator<Item = String>) {
+        let candidates: Vec<String> = candidates.into_iter().collect();
+        let mut d = Diagnostic::error("strata::config::unknown_reference", format!("reference to undeclared `{name}`"))
+            .with_label(span, "not declared in this module");
+        d = match did_you_mean(name, &candidates) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help("declare it in this module, or pass it in through a variable"),
+        };
+        self.diags.push(d);
+    }
+
+    /// A topological order of the static graph; cycles are reported and their nodes left out.
+    fn order(&mut self) -> Vec<usize> {
+        let n = self.nodes.len();
+        let edge_list: Vec<(usize, usize)> =
+            self.edges.iter().enumerate().flat_map(|(from, deps)| deps.iter().map(move |(to, _)| (from, *to))).collect();
+        self.in_cycle = vec![false; n];
+        for cycle in strata_graph::find_cycles(n, &edge_list) {
+            for &c in &cycle {
+                self.in_cycle[c] = true;
+            }
+            self.report_cycle(&cycle);
+        }
+        // Kahn's algorithm over dependencies; nodes in or behind cycles never become ready.
+        let mut pending: Vec<usize> = self.edges.iter().map(|deps| deps.iter().map(|(d, _)| *d).collect::<BTreeSet<_>>().len()).collect();
+        let mut dependents = vec![Vec::new(); n];
+        for (from, deps) in self.edges.iter().enumerate() {
+            for d in deps.iter().map(|(d, _)| *d).collect::<BTreeSet<_>>() {
+                dependents[d].push(from);
+            }
+        }
+        let mut ready: Vec<usize> = (0..n).filter(|&i| pending[i] == 0).rev().collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(i) = ready.pop() {
+            order.push(i);
+            for &d in &dependents[i] {
+                pending[d] -= 1;
+                if pending[d] == 0 {
+                    ready.push(d);
+                }
+            }
+        }
+        order
+    }
+
+    fn report_cycle(&mut self, cycle: &[usize]) {
+        let names: Vec<String> = cycle.iter().map(|&c| self.node_name(c)).collect();
+        let mut path = names.join(" → ");
+        path.push_str(" → ");
+        path.push_str(&names[0]);
+        let mut d = Diagnostic::error("strata::graph::cycle", format!("dependency cycle: {path}"));
+        for (i, &from) in cycle.iter().enumerate() {
+            let to = cycle[(i + 1) % cycle.len()];
+            let span = self.edges[from].iter().find(|(d, _)| *d == to).and_then(|(_, s)| s.clone());
+            d = d.with_label(span, format!("{} refers to {}", names[i], names[(i + 1) % names.len()]));
+        }
+        self.diags.push(d.with_help("break the cycle: move the shared value into a variable or a separate resource"));
+    }
+
+    fn node_name(&self, id: usize) -> String {
+        let Node { module, item } = &self.nodes[id];
+        let prefix = self.static_prefix(*module);
+        let local = match item {
+            Item::Var(n) => format!("var.{n}"),
+            Item::Local(n) => format!("local.{n}"),
+            Item::Resource(n) => n.clone(),
+            Item::Output(n) => format!("output.{n}"),
+            Item::Call(n) => format!("module.{n}"),
+        };
+        format!("{prefix}{local}")
+    }
+
+    fn static_prefix(&self, mut m: usize) -> String {
+        let mut parts = Vec::new();
+        while let Some((p, call)) = &self.parents[m] {
+            parts.push(format!("module.{call}."));
+            m = *p;
+        }
+        parts.reverse();
+        parts.concat()
+    }
+
+    // ---------------------------------------------------------------------
+    // Evaluation.
+
+    fn eval_node(&mut self, id: usize) {
+        let Node { module: m, item } = self.nodes[id].clone();
+        let insts = self.insts_of[m].clone();
+        match item {
+            Item::Var(name) => {
+                for i in insts {
+                    self.eval_var(i, &name);
+                }
+            }
+            Item::Local(name) => {
+                let local = &self.module(m).locals[&name];
+                for i in insts {
+                    let v = self.eval_in(i, &local.value, None).unwrap_or(Value::unknown());
+                    insert_path(&mut self.insts[i].scope, &["local", &name], v);
+                }
+            }
+            Item::Output(name) => {
+                for i in insts {
+                    self.eval_output(i, &name);
+                }
+            }
+            Item::Call(name) => {
+                for i in insts {
+                    self.eval_call(i, &name);
+                }
+            }
+            Item::Resource(key) => {
+                let r = &self.module(m).resources[&key];
+                if self.checked.insert(id) {
+                    self.check_resource(r);
+                }
+                for i in insts {
+                    self.eval_resource(id, i, r);
+                }
+            }
+        }
+    }
+
+    /// Evaluate an expression in a module instance's scope, with optional
+    /// extra bindings (`count`, `each`).
+    fn eval_in(&mut self, inst: usize, e: &Expr, rep: Option<&Repetition>) -> Option<Value> {
+        let result = {
+            let scope = &self.insts[inst].scope;
+            let mut vars = BTreeMap::new();
+            if let Some(rep) = rep {
+                rep.bind(&mut vars);
+            }
+            let child = ChildScope { parent: scope, vars };
+            let ctx = ExprCtx { file: e.file, scope: &child, module_dir: file_base() };
+            eval_expr(&e.expr, &ctx)
+        };
+        match result {
+            Ok(v) => Some(v),
+            Err(d) => {
+                self.diags.extend(d);
+                None
+            }
+        }
+    }
+
+    fn eval_var(&mut self, inst: usize, name: &str) {
+        let m = self.insts[inst].module;
+        let var = &self.module(m).variables[name];
+        let ty = match &var.type_expr {
+            Some(t) => {
+                let empty = BTreeMap::new();
+                let ctx = ExprCtx { file: t.file, scope: &empty, module_dir: file_base() };
+                match strata_expr::parse_type_constraint(&t.expr, &ctx) {
+                    Ok(ty) => ty,
+                    Err(d) => {
+                        self.diags.extend(d);
+                        Type::Any
+                    }
+                }
+            }
+            None => Type::Any,
+        };
+        // Where the value comes from: the caller's input, the root's inputs, or the default.
+        let mut value: Option<(Value, Option<Span>)> = None;
+        if let Some(parent) = self.insts[inst].parent {
+            let pm = self.insts[parent].module;
+            let call_name = self.parents[m].as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+            let call = &self.module(pm).module_calls[&call_name];
+            if let Some((_, e)) = call.inputs.get(name) {
+                let rep = self.insts[inst].repetition.clone();
+                let v = self.eval_in(parent, e, Some(&rep)).unwrap_or(Value::unknown());
+                value = Some((v, e.span()));
+            }
+        } else {
+            match resolve_root_variable(self.inputs, var, &ty) {
+                Ok(Some(v)) => value = Some((v, None)),
+                Ok(None) => {}
+                Err(d) => {
+                    self.failed.insert(format!("var.{name}"));
+                    self.diags.push(d);
+                    value = Some((Value::Unknown(ty.clone()), None));
+                }
+            }
+        }
+        let (raw, source_span) = match value {
+            Some(v) => v,
+            None => match &var.default {
+                Some(d) => {
+                    let v = self.eval_in(inst, d, None).unwrap_or(Value::unknown());
+                    (v, d.span())
+                }
+                None => {
+                    let span = match self.insts[inst].parent {
+                        Some(_) => self.call_span(m),
+                        None => Some(var.span.clone()),
+                    };
+                    let (msg, help) = if self.insts[inst].parent.is_some() {
+                        (format!("module input `{name}` is required"), format!("set `{name} = ...` in the module block"))
+                    } else {
+                        (
+                            format!("no value for required variable `{name}`"),
+                            format!("set it with --var {name}=VALUE, a terraform.tfvars file, or STRATA_VAR_{name}"),
+                        )
+                    };
+                    self.failed.insert(format!("var.{name}"));
+                    self.diags.push(
+                        Diagnostic::error("strata::config::missing_variable", msg)
+                            .with_label(span, "required here")
+                            .with_label(Some(var.span.clone()), "declared without a default")
+                            .with_help(help),
+                    );
+                    (Value::Unknown(ty.clone()), None)
+                }
+            },
+        };
+        let mut v = if raw.is_null() && !var.nullable {
+            self.failed.insert(format!("var.{name}"));
+            self.diags.push(
+                Diagnostic::error("strata::config::invalid_variable_value", format!("variable `{name}` must not be null"))
+                    .with_label(source_span.clone().or(Some(var.span.clone())), "null given")
+                    .with_label(Some(var.span.clone()), "declared with nullable = false"),
+            );
+            Value::Unknown(ty.clone())
+        } else {
+            match raw.convert(&ty) {
+                Ok(v) => v,
+                Err(msg) => {
+                    self.failed.insert(format!("var.{name}"));
+                    self.diags.push(
+                        Diagnostic::error("strata::config::invalid_variable_value", format!("invalid value for variable `{name}`: {msg}"))
+                            .with_label(source_span.clone().or(Some(var.span.clone())), format!("expected {ty}"))
+                            .with_label(Some(var.span.clone()), "variable declared here"),
+                    );
+                    Value::Unknown(ty.clone())
+                }
+            }
+        };
+        if var.sensitive {
+            v = v.mark_if(true);
+        }
+        // Validation rules see this variable as `var.NAME`.
+        for rule in &var.validations {
+            let mut scope = BTreeMap::new();
+            scope.insert("var".to_string(), Value::map([(name, v.clone())]));
+            let ctx = ExprCtx { file: rule.condition.file, scope: &scope, module_dir: file_base() };
+            match eval_expr(&rule.condition.expr, &ctx) {
+                Ok(c) if c.is_unknown() => {}
+                Ok(c) => match c.to_bool() {
+                    Some(true) => {}
+                    Some(false) => {
+                        let ctx = ExprCtx { file: rule.error_message.file, scope: &scope, module_dir: file_base() };
+                        let msg = match eval_expr(&rule.error_message.expr, &ctx) {
+                            Ok(m) if !m.contains_sensitive() => m.to_template_string().unwrap_or_else(|| "validation failed".into()),
+                            _ => "validation failed".into(),
+                        };
+                        self.diags.push(
+                            Diagnostic::error("strata::config::variable_validation", format!("invalid value for variable `{name}`: {msg}"))
+                                .with_label(rule.condition.span(), "this condition is false")
+                                .with_label(source_span.clone(), "value given here"),
+                        );
+                    }
+                    None => self.diags.push(
+                        Diagnostic::error("strata::config::invalid_condition", "a validation condition must be true or false")
+                            .with_label(rule.condition.span(), format!("this is a {}", c.type_name())),
+                    ),
+                },
+                Err(d) => self.diags.extend(d),
+            }
+        }
+        insert_path(&mut self.insts[inst].scope, &["var", name], v);
+    }
+
+    fn call_span(&self, m: usize) -> Option<Span> {
+        let (p, call) = self.parents[m].as_ref()?;
+        Some(self.module(*p).module_calls.get(call)?.span.clone())
+    }
+
+    fn eval_output(&mut self, inst: usize, name: &str) {
+        let m = self.insts[inst].module;
+        let o = &self.module(m).outputs[name];
+        let Some(e) = &o.value else { return };
+        let mut v = self.eval_in(inst, e, None).unwrap_or(Value::unknown());
+        if v.contains_sensitive() && !o.sensitive {
+            self.diags.push(
+                Diagnostic::error("strata::config::sensitive_output", format!("output `{name}` refers to sensitive values"))
+                    .with_label(e.span(), "this value is sensitive")
+                    .with_help("set `sensitive = true` in the output block to confirm it may hold secrets"),
+            );
+        }
+        if o.sensitive {
+            v = v.mark_if(true);
+        }
+        match self.insts[inst].parent {
+            None => self.out.outputs.push(OutputValue { name: name.to_string(), value: v, sensitive: o.sensitive, description: o.description.clone() }),
+            Some(parent) => {
+                let call = self.parents[m].as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+                let key = self.insts[inst].repetition.key();
+                let slot = instance_slot(&mut self.insts[parent].scope, &["module", &call], key.as_ref());
+                if let Value::Map(map) = slot {
+                    map.insert(name.to_string(), v);
+                }
+            }
+        }
+    }
+
+    fn eval_call(&mut self, inst: usize, name: &str) {
+        let m = self.insts[inst].module;
+        let call = &self.module(m).module_calls[name];
+        let Some(&child) = self.config.children[m].get(name) else { return };
+        let Some(reps) = self.repetitions(inst, call.count.as_ref(), call.for_each.as_ref(), &format!("module.{name}")) else {
+            return;
+        };
+        let placeholder = match reps.first() {
+            _ if call.count.is_some() => Value::List(Vec::new()),
+            _ if call.for_each.is_some() => Value::Map(BTreeMap::new()),
+            _ => Value::Map(BTreeMap::new()),
+        };
+        insert_path(&mut self.insts[inst].scope, &["module", name], placeholder);
+        for rep in reps {
+            let key = rep.key();
+            // Create the slot in the parent (`module.NAME[key]`) for outputs.
+            instance_slot(&mut self.insts[inst].scope, &["module", name], key.as_ref());
+            let path = self.insts[inst].path.child(name, key);
+            let scope = base_scope(&self.module(child).dir, &self.config.root_dir);
+            let id = self.insts.len();
+            self.insts.push(ModInst { module: child, path, parent: Some(inst), repetition: rep, scope });
+            self.insts_of[child].push(id);
+        }
+    }
+
+    /// Evaluate `count` / `for_each` into the list of repetitions. `None` after an error.
+    fn repetitions(&mut self, inst: usize, count: Option<&Expr>, for_each: Option<&Expr>, what: &str) -> Option<Vec<Repetition>> {
+        match (count, for_each) {
+            (Some(c), Some(f)) => {
+                self.diags.push(
+                    Diagnostic::error("strata::config::count_and_for_each", format!("`{what}` sets both `count` and `for_each`"))
+                        .with_label(c.span(), "count here")
+                        .with_label(f.span(), "for_each here")
+                        .with_help("use one of them"),
+                );
+                None
+            }
+            (Some(c), None) => {
+                let v = self.eval_in(inst, c, None)?;
+                if !v.is_wholly_known() {
+                    self.unknown_repetition(inst, c, "count", what);
+                    return None;
+                }
+                let n = v.convert(&Type::Number).ok().and_then(|n| n.as_f64());
+                match n {
+                    Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 100_000.0 => Some((0..n as i64).map(Repetition::Count).collect()),
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::error("strata::config::invalid_count", format!("`count` must be a whole number from 0 to 100000, got {}", describe(&v)))
+                                .with_label(c.span(), "invalid count"),
+                        );
+                        None
+                    }
+                }
+            }
+            (None, Some(f)) => {
+                let v = self.eval_in(inst, f, None)?;
+                if v.is_unknown() || v.as_map().is_some_and(|m| m.keys().len() != m.len()) || v.as_seq().is_some_and(|s| s.iter().any(Value::is_unknown)) {
+                    self.unknown_repetition(inst, f, "for_each", what);
+                    return None;
+                }
+                if v.contains_sensitive() {
+                    self.diags.push(
+                        Diagnostic::error("strata::config::sensitive_for_each", "`for_each` must not use sensitive values: instance keys are shown in plans")
+                            .with_label(f.span(), "sensitive"),
+                    );
+                    return None;
+                }
+                match v.peel() {
+                    Value::Map(map) => Some(map.iter().map(|(k, v)| Repetition::Each(k.clone(), v.clone())).collect()),
+                    Value::Set(items) => {
+                        let mut out = Vec::new();
+                        for item in items {
+                            match item.as_str() {
+                                Some(s) => out.push(Repetition::Each(s.to_string(), item.clone())),
+                                None => {
+                                    self.diags.push(
+                                        Diagnostic::error("strata::config::invalid_for_each", "a `for_each` set must contain only strings")
+                                            .with_label(f.span(), format!("contains a {}", item.type_name())),
+                                    );
+                                    return None;
+                                }
+                            }
+                        }
+                        Some(out)
+                    }
+                    other => {
+                        self.diags.push(
+                            Diagnostic::error("strata::config::invalid_for_each", format!("`for_each` needs a map or a set of strings, got a {}", other.type_name()))
+                                .with_label(f.span(), "not a map or set")
+                                .with_help("convert a list with toset(...)"),
+                        );
+                        None
+                    }
+                }
+            }
+            (None, None) => Some(vec![Repetition::Single]),
+        }
+    }
+
+    /// `count` / `for_each` that are not known until apply: name the value responsible.
+    fn unknown_repetition(&mut self, inst: usize, e: &Expr, arg: &str, what: &str) {
+        let mut culprit = None;
+        for r in strata_expr::references(&e.expr) {
+            let text = self.config.sources.snippet(&Span::new(e.file, r.span.clone())).to_string();
+            if let Ok(sub) = hcl_edit::parser::parse_expr(&text) {
+                let sub = Expr { file: e.file, expr: sub };
+                let mut scratch = std::mem::take(&mut self.diags);
+                let v = self.eval_in(inst, &sub, None);
+                std::mem::swap(&mut self.diags, &mut scratch);
+                if v.is_none_or(|v| !v.is_wholly_known()) {
+                    culprit = Some(text);
+                    break;
+                }
+            }
+        }
+        // A value that is unknown because it already failed was reported once.
+        if culprit.as_ref().is_some_and(|c| self.failed.iter().any(|f| c == f || c.starts_with(&format!("{f}.")) || c.starts_with(&format!("{f}[")))) {
+            return;
+        }
+        let msg = match &culprit {
+            Some(c) => format!("`{arg}` of `{what}` depends on `{c}`, which is known only after apply"),
+            None => format!("`{arg}` of `{what}` depends on values known only after apply"),
+        };
+        self.diags.push(
+            Diagnostic::error(if arg == "count" { "strata::config::unknown_count" } else { "strata::config::unknown_for_each" }, msg)
+                .with_label(e.span(), format!("{arg} must be known when planning"))
+                .with_help(format!(
+                    "derive `{arg}` from variables or locals known at plan time; or apply the dependency first with `--target`"
+                )),
+        );
+    }
+
+    /// Static checks of a declared resource (once, not per instance).
+    fn check_resource(&mut self, r: &Resource) {
+        let schema = match r.mode {
+            Mode::Managed => self.schema.resource(&r.ty),
+            Mode::Data => self.schema.data_source(&r.ty),
+        };
+        match schema {
+            Some(s) => {
+                let d = check_body(&r.body, &s.block, r.file, &r.ty, &r.span);
+                self.diags.extend(d);
+            }
+            None => {
+                let names: Vec<&String> = match r.mode {
+                    Mode::Managed => self.schema.resources.keys().collect(),
+                    Mode::Data => self.schema.data_sources.keys().collect(),
+                };
+                let kind = if r.mode == Mode::Managed { "resource type" } else { "data source" };
+                let mut d = Diagnostic::error("strata::config::unknown_resource_type", format!("unsupported {kind} `{}`", r.ty))
+                    .with_label(Some(r.type_span.clone()), format!("strata does not know this {kind}"));
+                let list = names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+                d = match did_you_mean(&r.ty, &names) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`? supported: {list}")),
+                    None => d.with_help(format!("supported: {list}")),
+                };
+                self.diags.push(d);
+            }
+        }
+    }
+
+    fn eval_resource(&mut self, node: usize, inst: usize, r: &Resource) {
+        let root: Vec<&str> = match r.mode {
+            Mode::Managed => vec![r.ty.as_str(), r.name.as_str()],
+            Mode::Data => vec!["data", r.ty.as_str(), r.name.as_str()],
+        };
+        let schema = match r.mode {
+            Mode::Managed => self.schema.resource(&r.ty),
+            Mode::Data => self.schema.data_source(&r.ty),
+        };
+        let what = r.key();
+        let Some(reps) = self.repetitions(inst, r.count.as_ref(), r.for_each.as_ref(), &what) else {
+            insert_path(&mut self.insts[inst].scope, &root, Value::unknown());
+            return;
+        };
+        let initial = if r.count.is_some() { Value::List(Vec::new()) } else if r.for_each.is_some() { Value::Map(BTreeMap::new()) } else { Value::Null };
+        insert_path(&mut self.insts[inst].scope, &root, initial);
+
+        let layer_override = r.layer.as_ref().and_then(|e| self.eval_layer(inst, e));
+        let create_before_destroy = self.lifecycle_bool(inst, r.lifecycle.create_before_destroy.as_ref());
+        let prevent_destroy = self.lifecycle_bool(inst, r.lifecycle.prevent_destroy.as_ref());
+        let ignore_changes = r.lifecycle.ignore_changes.as_ref().map(|e| ignore_list(&self.config.sources, e)).unwrap_or_default();
+        for rep in reps {
+            let key = rep.key();
+            let value = match schema {
+                Some(s) => {
+                    let scope = &self.insts[inst].scope;
+                    let mut vars = BTreeMap::new();
+                    rep.bind(&mut vars);
+                    let child = ChildScope { parent: scope, vars };
+                    let ctx = ExprCtx { file: r.file, scope: &child, module_dir: file_base() };
+                    let (v, d) = eval_body(&r.body, &s.block, &ctx);
+                    self.diags.extend(d);
+                    v
+                }
+                None => Value::unknown(),
+            };
+            let slot = instance_slot(&mut self.insts[inst].scope, &root, key.as_ref());
+            *slot = value.clone();
+            let addr = Address { module: self.insts[inst].path.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key };
+            let instance = ResourceInstance {
+                addr,
+                span: r.span.clone(),
+                layer_override: layer_override.clone(),
+                values: value,
+                dependencies: Vec::new(),
+                create_before_destroy,
+                prevent_destroy,
+                ignore_changes: ignore_changes.clone(),
+                provider: r.provider.as_ref().map(|(p, _)| p.clone()),
+            };
+            match r.mode {
+                Mode::Managed => {
+                    self.res_insts.entry(node).or_default().push((inst, self.out.resources.len()));
+                    self.out.resources.push(instance);
+                }
+                Mode::Data => self.out.data.push(instance),
+            }
+        }
+    }
+
+    fn eval_layer(&mut self, inst: usize, e: &Expr) -> Option<(Layer, Span)> {
+        let v = self.eval_in(inst, e, None)?;
+        let text = v.to_template_string();
+        match text.as_deref().and_then(|t| t.parse::<Layer>().ok()) {
+            Some(l) => Some((l, e.span()?)),
+            None => {
+                self.diags.push(
+                    Diagnostic::error("strata::config::invalid_layer", format!("invalid layer {}", describe(&v)))
+                        .with_label(e.span(), "not a layer")
+                        .with_help(format!("use 1..5 or one of: {}", Layer::NAMES.join(", "))),
+                );
+                None
+            }
+        }
+    }
+
+    fn lifecycle_bool(&mut self, inst: usize, e: Option<&Expr>) -> bool {
+        let Some(e) = e else { return false };
+        match self.eval_in(inst, e, None) {
+            Some(v) => match v.to_bool() {
+                Some(b) => b,
+                None => {
+                    self.diags.push(
+                        Diagnostic::error("strata::config::invalid_value", "lifecycle settings must be true or false")
+                            .with_label(e.span(), format!("this is {}", describe(&v))),
+                    );
+                    false
+                }
+            },
+            None => false,
+        }
+    }
+
+    /// Turn static resource dependencies into instance dependencies.
+    fn resolve_dependencies(&mut self) {
+        // Transitive resource dependencies of every static node, in evaluation order.
+        let order = {
+            let mut o: Vec<usize> = Vec::new();
+            let mut seen = vec![false; self.nodes.len()];
+            for i in 0..self.nodes.len() {
+                self.visit(i, &mut seen, &mut o);
+            }
+            o
+        };
+        let mut res_deps: Vec<BTreeMap<usize, Option<Span>>> = vec![BTreeMap::new(); self.nodes.len()];
+        for &id in &order {
+            let mut acc: BTreeMap<usize, Option<Span>> = BTreeMap::new();
+            for (dep, span) in &self.edges[id] {
+                if self.in_cycle[*dep] && self.in_cycle[id] {
+                    continue;
+                }
+                if self.is_managed(*dep) {
+                    acc.entry(*dep).or_insert_with(|| span.clone());
+                } else {
+                    for r in res_deps[*dep].keys() {
+                        acc.entry(*r).or_insert_with(|| span.clone());
+                    }
+                }
+            }
+            res_deps[id] = acc;
+        }
+        let res_insts = std::mem::take(&mut self.res_insts);
+        for (node, instances) in &res_insts {
+            for &(inst, idx) in instances {
+                let mut deps = Vec::new();
+                for (dep_node, span) in &res_deps[*node] {
+                    let Some(dep_instances) = res_insts.get(dep_node) else { continue };
+                    let common = self.common_depth(self.nodes[*node].module, self.nodes[*dep_node].module);
+                    let our_path = &self.insts[inst].path.0;
+                    for &(dep_inst, dep_idx) in dep_instances {
+                        let their_path = &self.insts[dep_inst].path.0;
+                        if our_path.len() >= common && their_path.len() >= common && our_path[..common] == their_path[..common] {
+                            deps.push((self.out.resources[dep_idx].addr.clone(), span.clone()));
+                        }
+                    }
+                }
+                self.out.resources[idx].dependencies = deps;
+            }
+        }
+    }
+
+    fn visit(&self, i: usize, seen: &mut Vec<bool>, out: &mut Vec<usize>) {
+        // Iterative post-order DFS (deep graphs must not overflow the stack).
+        if seen[i] {
+            return;
+        }
+        let mut stack = vec![(i, 0usize)];
+        seen[i] = true;
+        while let Some((n, next)) = stack.pop() {
+            if let Some((d, _)) = self.edges[n].get(next) {
+                stack.push((n, next + 1));
+                if !seen[*d] {
+                    seen[*d] = true;
+                    stack.push((*d, 0));
+                }
+            } else {
+                out.push(n);
+            }
+        }
+    }
+
+    fn is_managed(&self, id: usize) -> bool {
+        matches!(&self.nodes[id].item, Item::Resource(k) if !k.starts_with("data."))
+    }
+
+    /// Depth (number of module steps from the root) of the deepest common ancestor of two modules.
+    fn common_depth(&self, a: usize, b: usize) -> usize {
+        let chain = |mut m: usize| {
+            let mut c = vec![m];
+            while let Some((p, _)) = &self.parents[m] {
+                m = *p;
+                c.push(m);
+            }
+            c.reverse();
+            c
+        };
+        let (ca, cb) = (chain(a), chain(b));
+        ca.iter().zip(&cb).take_while(|(x, y)| x == y).count() - 1
+    }
+
+    /// Provider blocks, the `strata` block and `moved` blocks, evaluated in the root scope.
+    fn eval_root_blocks(&mut self) {
+        let root = self.module(0);
+        for p in &root.providers {
+            let scope = &self.insts[0].scope;
+            let ctx = ExprCtx { file: p.file, scope, module_dir: file_base() };
+            let (config, d) = eval_generic_body(&p.body, &ctx);
+            self.diags.extend(d);
+            self.out.providers.push(ProviderConfig { name: p.name.clone(), alias: p.alias.clone(), config });
+        }
+        if let Some(s) = &root.settings {
+            let scope = &self.insts[0].scope;
+            let ctx = ExprCtx { file: s.file, scope, module_dir: file_base() };
+            let (settings, d) = crate::settings::eval_settings(&s.body, &ctx);
+            self.diags.extend(d);
+            self.out.settings = settings;
+        }
+        for inst in 0..self.insts.len() {
+            let m = self.insts[inst].module;
+            for mv in &self.module(m).moved {
+                let prefix = &self.insts[inst].path;
+                match (parse_address(&self.config.sources, &mv.from, prefix), parse_address(&self.config.sources, &mv.to, prefix)) {
+                    (Ok(from), Ok(to)) => self.out.moved.push(MovedStatement { from, to, span: mv.span.clone() }),
+                    (Err(d), _) | (_, Err(d)) => self.diags.push(d),
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct RefContext {
+    count: bool,
+    each: bool,
+    self_name: Option<String>,
+}
+
+/// `data.TYPE.NAME`: the name is the second step.
+fn second_attr_direct(r: &Reference) -> Option<&str> {
+    match r.path.get(1) {
+        Some(strata_expr::RefStep::Attr(a)) => Some(a),
+        _ => None,
+    }
+}
+
+fn join_or_none<'s>(items: impl Iterator<Item = &'s String>) -> String {
+    let v: Vec<&str> = items.map(String::as_str).collect();
+    if v.is_empty() { "(none)".into() } else { v.join(", ") }
+}
+
+fn describe(v: &Value) -> String {
+    if v.contains_sensitive() { "(sensitive value)".into() } else { format!("{v}") }
+}
+
+/// The root names every module instance starts with.
+fn base_scope(module_dir: &Path, root_dir: &Path) -> BTreeMap<String, Value> {
+    let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| ".".into());
+    let mut scope = BTreeMap::new();
+    scope.insert("var".into(), Value::Map(BTreeMap::new()));
+    scope.insert("local".into(), Value::Map(BTreeMap::new()));
+    scope.insert("module".into(), Value::Map(BTreeMap::new()));
+    scope.insert("data".into(), Value::Map(BTreeMap::new()));
+    scope.insert(
+        "path".into(),
+        Value::map([
+            ("module", Value::string(module_dir.display().to_string())),
+            ("root", Value::string(root_dir.display().to_string())),
+            ("cwd", Value::string(cwd)),
+        ]),
+    );
+    scope.insert("terraform".into(), Value::map([("workspace", Value::string("default"))]));
+    scope
+}
+
+/// Insert `value` at `scope[path[0]][path[1]]...`, creating maps on the way.
+fn insert_path(scope: &mut BTreeMap<String, Value>, path: &[&str], value: Value) {
+    let Some((first, rest)) = path.split_first() else { return };
+    if rest.is_empty() {
+        scope.insert((*first).to_string(), value);
+        return;
+    }
+    let entry = scope.entry((*first).to_string()).or_insert_with(|| Value::Map(BTreeMap::new()));
+    if !matches!(entry, Value::Map(_)) {
+        *entry = Value::Map(BTreeMap::new());
+    }
+    if let Value::Map(m) = entry {
+        insert_path(m, rest, value);
+    }
+}
+
+/// The slot of one instance under `scope[path...]`: the value itself without
+/// a key, element `i` of a list for `count`, entry `k` of a map for `for_each`.
+/// Created (as an empty object) if missing.
+fn instance_slot<'v>(scope: &'v mut BTreeMap<String, Value>, path: &[&str], key: Option<&InstanceKey>) -> &'v mut Value {
+    let mut cur: &mut BTreeMap<String, Value> = scope;
+    let (last, init) = path.split_last().map_or(("", &[][..]), |(l, i)| (*l, i));
+    for p in init {
+        let e = cur.entry((*p).to_string()).or_insert_with(|| Value::Map(BTreeMap::new()));
+        if !matches!(e, Value::Map(_)) {
+            *e = Value::Map(BTreeMap::new());
+        }
+        let Value::Map(m) = e else { unreachable!("just made a map") };
+        cur = m;
+    }
+    let slot = cur.entry(last.to_string()).or_insert(Value::Null);
+    match key {
+        None => {
+            if slot.is_null() {
+                *slot = Value::Map(BTreeMap::new());
+            }
+            slot
+        }
+        Some(InstanceKey::Int(i)) => {
+            if !matches!(slot, Value::List(_)) {
+                *slot = Value::List(Vec::new());
+            }
+            let Value::List(items) = slot else { unreachable!("just made a list") };
+            let i = usize::try_from(*i).unwrap_or(0);
+            while items.len() <= i {
+                items.push(Value::Map(BTreeMap::new()));
+            }
+            &mut items[i]
+        }
+        Some(InstanceKey::Str(k)) => {
+            if !matches!(slot, Value::Map(_)) {
+                *slot = Value::Map(BTreeMap::new());
+            }
+            let Value::Map(m) = slot else { unreachable!("just made a map") };
+            m.entry(k.clone()).or_insert_with(|| Value::Map(BTreeMap::new()))
+        }
+    }
+}
+
+/// `ignore_changes = [tags, user_data]` or `all`: the attribute names.
+fn ignore_list(sources: &strata_core::SourceMap, e: &Expr) -> Vec<String> {
+    match &e.expr {
+        Expression::Variable(v) if v.as_str() == "all" => vec!["*".into()],
+        Expression::Array(items) => items
+            .iter()
+            .filter_map(|i| hcl_edit::Span::span(i).map(|r| sources.snippet(&Span::new(e.file, r)).trim().trim_matches('"').to_string()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A `moved` block's `from` / `to`: a resource address written as a traversal.
+fn parse_address(sources: &strata_core::SourceMap, e: &Expr, prefix: &ModulePath) -> Result<Address, Diagnostic> {
+    let span = e.span();
+    let text = span.as_ref().map(|s| sources.snippet(s).trim().to_string()).unwrap_or_default();
+    match text.parse::<Address>() {
+        Ok(mut a) => {
+            let mut steps = prefix.0.clone();
+            steps.extend(a.module.0);
+            a.module = ModulePath(steps);
+            Ok(a)
+        }
+        Err(err) => Err(Diagnostic::error("strata::config::invalid_address", format!("invalid address in `moved`: {err}"))
+            .with_label(span, "not a resource address")
+            .with_help("write a resource address such as `aws_instance.web` or `module.app.aws_instance.web[0]`")),
+    }
+}

@@ -1,0 +1,588 @@
+//! Loading: files of a directory → parsed bodies → a [`Module`]; module
+//! calls → child modules, recursively.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Attribute, Block, Body, Structure};
+use strata_core::{Diagnostic, Diagnostics, FileId, Mode, SourceMap, Span, did_you_mean};
+
+use crate::model::*;
+
+/// A loaded configuration: the root module, every module it calls
+/// (recursively), and the text of every file for diagnostics.
+#[derive(Debug)]
+pub struct Config {
+    pub sources: SourceMap,
+    /// All modules; index 0 is the root.
+    pub modules: Vec<Module>,
+    /// For each module, its calls' child module indices by call name.
+    pub children: Vec<BTreeMap<String, usize>>,
+    /// The root directory as given.
+    pub root_dir: PathBuf,
+}
+
+impl Config {
+    pub fn root(&self) -> &Module {
+        &self.modules[0]
+    }
+}
+
+/// The deepest module nesting accepted (guards against a module that calls itself).
+const MAX_MODULE_DEPTH: usize = 32;
+
+/// Load the configuration in `dir` and every module it calls. Reports every
+/// problem found; `Config` is returned even with errors so that callers can
+/// render the diagnostics with its source map.
+pub fn load(dir: &Path) -> (Config, Diagnostics) {
+    load_with(dir, None)
+}
+
+/// Like [`load`], but the root module's files are given in memory (fuzzing,
+/// tests); called modules are still read from `dir`.
+pub fn load_sources(dir: &Path, files: &[(&str, &str)]) -> (Config, Diagnostics) {
+    let files = files.iter().map(|(name, text)| (dir.join(name), text.to_string())).collect();
+    load_with(dir, Some(files))
+}
+
+fn load_with(dir: &Path, root_files: Option<Vec<(PathBuf, String)>>) -> (Config, Diagnostics) {
+    let mut loader = Loader { sources: SourceMap::new(), modules: Vec::new(), children: Vec::new(), diags: Diagnostics::new() };
+    let root = loader.load_module(dir, None, &mut Vec::new(), root_files);
+    if root.is_none() {
+        // Keep index 0 valid for callers even when the directory could not be read.
+        loader.modules.insert(0, Module { dir: dir.to_path_buf(), ..Module::default() });
+        loader.children.insert(0, BTreeMap::new());
+    }
+    let Loader { sources, modules, children, mut diags } = loader;
+    diags.sort();
+    (Config { sources, modules, children, root_dir: dir.to_path_buf() }, diags)
+}
+
+struct Loader {
+    sources: SourceMap,
+    modules: Vec<Module>,
+    children: Vec<BTreeMap<String, usize>>,
+    diags: Diagnostics,
+}
+
+impl Loader {
+    /// Loads one module directory; returns its index.
+    fn load_module(&mut self, dir: &Path, called_from: Option<Span>, stack: &mut Vec<PathBuf>, preset: Option<Vec<(PathBuf, String)>>) -> Option<usize> {
+        let listed = match preset {
+            Some(files) => Ok(files.into_iter().map(|(p, t)| (p, Some(t))).collect::<Vec<_>>()),
+            None => list_config_files(dir).map(|files| files.into_iter().map(|p| (p, None)).collect()),
+        };
+        let files = match listed {
+            Ok(files) => files,
+            Err(e) => {
+                let (code, msg) = if called_from.is_some() {
+                    ("strata::config::module_not_found", format!("cannot read module directory {}: {e}", dir.display()))
+                } else {
+                    ("strata::config::no_configuration", format!("cannot read configuration directory {}: {e}", dir.display()))
+                };
+                self.diags.push(Diagnostic::error(code, msg).with_label(called_from, "module source here"));
+                return None;
+            }
+        };
+        if files.is_empty() {
+            let code = if called_from.is_some() { "strata::config::module_not_found" } else { "strata::config::no_configuration" };
+            self.diags.push(
+                Diagnostic::error(code, format!("no *.tf or *.hcl files in {}", dir.display()))
+                    .with_label(called_from, "module source here")
+                    .with_help("strata loads every *.tf and *.hcl file of a directory (not recursively)"),
+            );
+            return None;
+        }
+        let mut module = Module { dir: dir.to_path_buf(), ..Module::default() };
+        for (path, preset_text) in files {
+            let text = match preset_text.map_or_else(|| std::fs::read_to_string(&path), Ok) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.diags.push(Diagnostic::error("strata::config::unreadable_file", format!("cannot read {}: {e}", path.display())));
+                    continue;
+                }
+            };
+            let file = self.sources.add(&path, display_name(&path), text.as_str());
+            match hcl_edit::parser::parse_body(&text) {
+                Ok(body) => self.read_body(file, body, &mut module, called_from.is_none()),
+                Err(e) => self.diags.push(syntax_error(file, &text, &e)),
+            }
+        }
+        let idx = self.modules.len();
+        self.modules.push(Module::default());
+        self.children.push(BTreeMap::new());
+
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        stack.push(canonical);
+        let calls: Vec<(String, String, Span)> =
+            module.module_calls.values().map(|c| (c.name.clone(), c.source.clone(), c.source_span.clone())).collect();
+        for (name, source, span) in calls {
+            if !(source.starts_with("./") || source.starts_with("../") || source.starts_with('/')) {
+                self.diags.push(
+                    Diagnostic::error("strata::config::unsupported_module_source", format!("module source {source:?} is not a local path"))
+                        .with_label(Some(span), "not a local path")
+                        .with_help("strata loads modules from local paths starting with ./ or ../; vendor registry modules into the repository"),
+                );
+                continue;
+            }
+            let child_dir = normalize(&dir.join(&source));
+            let child_canonical = child_dir.canonicalize().unwrap_or_else(|_| child_dir.clone());
+            if stack.contains(&child_canonical) || stack.len() >= MAX_MODULE_DEPTH {
+                self.diags.push(
+                    Diagnostic::error("strata::config::module_recursion", format!("module `{name}` calls a module that is already being loaded"))
+                        .with_label(Some(span), "this source leads back to an enclosing module"),
+                );
+                continue;
+            }
+            if let Some(child) = self.load_module(&child_dir, Some(span), stack, None) {
+                self.children[idx].insert(name, child);
+            }
+        }
+        stack.pop();
+        self.modules[idx] = module;
+        Some(idx)
+    }
+
+    fn read_body(&mut self, file: FileId, body: Body, module: &mut Module, is_root: bool) {
+        for structure in body {
+            match structure {
+                Structure::Attribute(attr) => {
+                    self.diags.push(
+                        Diagnostic::error("strata::config::unexpected_attribute", format!("unexpected top-level attribute `{}`", attr.key.as_str()))
+                            .with_label(span_of(file, &attr), "attributes belong inside a block")
+                            .with_help("top-level items are blocks: resource, data, variable, locals, output, module, provider, terraform, strata, moved"),
+                    );
+                }
+                Structure::Block(block) => self.read_block(file, block, module, is_root),
+            }
+        }
+    }
+
+    fn read_block(&mut self, file: FileId, block: Block, module: &mut Module, is_root: bool) {
+        let kind = block.ident.as_str().to_string();
+        let header = header_span(file, &block);
+        let labels: Vec<String> = block.labels.iter().map(|l| l.as_str().to_string()).collect();
+        let want = match kind.as_str() {
+            "resource" | "data" => 2,
+            "variable" | "output" | "module" | "provider" => 1,
+            "locals" | "terraform" | "strata" | "moved" => 0,
+            _ => {
+                let known = ["resource", "data", "variable", "locals", "output", "module", "provider", "terraform", "strata", "moved"];
+                let mut d = Diagnostic::error("strata::config::unsupported_block", format!("unsupported block type `{kind}`"))
+                    .with_label(Some(header), "not a top-level block strata knows");
+                d = match did_you_mean(&kind, known) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(format!("top-level blocks are: {}", known.join(", "))),
+                };
+                self.diags.push(d);
+                return;
+            }
+        };
+        if labels.len() != want {
+            self.diags.push(
+                Diagnostic::error("strata::config::block_labels", format!("a `{kind}` block takes {want} label(s), found {}", labels.len()))
+                    .with_label(Some(header), "wrong number of labels"),
+            );
+            return;
+        }
+        match kind.as_str() {
+            "resource" | "data" => {
+                let mode = if kind == "resource" { Mode::Managed } else { Mode::Data };
+                self.read_resource(file, block, header, mode, module);
+            }
+            "variable" => self.read_variable(file, block, header, module),
+            "locals" => {
+                for s in block.body {
+                    match s {
+                        Structure::Attribute(a) => {
+                            let name = a.key.as_str().to_string();
+                            let span = span_of(file, &a).unwrap_or_else(|| header.clone());
+                            if let Some(prev) = module.locals.get(&name) {
+                                self.duplicate(&format!("local.{name}"), span, prev.span.clone());
+                                continue;
+                            }
+                            module.locals.insert(name.clone(), Local { name, span, value: Expr { file, expr: a.value } });
+                        }
+                        Structure::Block(b) => self.unexpected_block(file, &b, "locals"),
+                    }
+                }
+            }
+            "output" => self.read_output(file, block, header, module),
+            "module" => self.read_module_call(file, block, header, module),
+            "provider" => {
+                let alias = block.body.get_attribute("alias").and_then(|a| a.value.as_str().map(str::to_string));
+                module.providers.push(ProviderBlock { name: labels[0].clone(), alias, span: header, file, body: block.body });
+            }
+            "terraform" => {
+                // Accepted for compatibility; provider requirements and backends are Terraform's business.
+            }
+            "strata" => {
+                if !is_root {
+                    self.diags.push(
+                        Diagnostic::warning("strata::config::settings_in_module", "a `strata` block in a called module is ignored")
+                            .with_label(Some(header), "ignored here"),
+                    );
+                } else if let Some(prev) = &module.settings {
+                    self.duplicate("strata", header, prev.span.clone());
+                } else {
+                    module.settings = Some(SettingsBlock { span: header, file, body: block.body });
+                }
+            }
+            "moved" => {
+                let from = block.body.get_attribute("from").map(|a| Expr { file, expr: a.value.clone() });
+                let to = block.body.get_attribute("to").map(|a| Expr { file, expr: a.value.clone() });
+                match (from, to) {
+                    (Some(from), Some(to)) => module.moved.push(Moved { from, to, span: header }),
+                    _ => self.diags.push(
+                        Diagnostic::error("strata::config::missing_attribute", "a `moved` block needs both `from` and `to`")
+                            .with_label(Some(header), "incomplete moved block"),
+                    ),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn read_resource(&mut self, file: FileId, block: Block, header: Span, mode: Mode, module: &mut Module) {
+        let ty = block.labels[0].as_str().to_string();
+        let name = block.labels[1].as_str().to_string();
+        let type_span = block.labels[0].span().map_or_else(|| header.clone(), |r| Span::new(file, r));
+        if !is_valid_name(&name) {
+            self.diags.push(
+                Diagnostic::error("strata::config::invalid_name", format!("invalid resource name {name:?}"))
+                    .with_label(block.labels[1].span().map(|r| Span::new(file, r)), "not a valid name")
+                    .with_help("names start with a letter or underscore and contain letters, digits, underscores and dashes"),
+            );
+        }
+        let mut res = Resource {
+            mode,
+            ty,
+            name,
+            file,
+            span: header.clone(),
+            type_span,
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            provider: None,
+            layer: None,
+            lifecycle: LifecycleBlock::default(),
+            body: Body::new(),
+        };
+        let mut body = Body::new();
+        for s in block.body {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "count" => res.count = Some(Expr { file, expr: a.value }),
+                    "for_each" => res.for_each = Some(Expr { file, expr: a.value }),
+                    "depends_on" => res.depends_on = self.depends_on(file, a),
+                    "layer" => res.layer = Some(Expr { file, expr: a.value }),
+                    "provider" => {
+                        let span = span_of(file, &a).unwrap_or_else(|| header.clone());
+                        res.provider = Some((expr_text(&a.value), span));
+                    }
+                    _ => body.push(a),
+                },
+                Structure::Block(b) if b.ident.as_str() == "lifecycle" => {
+                    for s in b.body {
+                        match s {
+                            Structure::Attribute(a) => match a.key.as_str() {
+                                "create_before_destroy" => res.lifecycle.create_before_destroy = Some(Expr { file, expr: a.value }),
+                                "prevent_destroy" => res.lifecycle.prevent_destroy = Some(Expr { file, expr: a.value }),
+                                "ignore_changes" => res.lifecycle.ignore_changes = Some(Expr { file, expr: a.value }),
+                                "replace_triggered_by" => {}
+                                other => {
+                                    let names = ["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"];
+                                    let mut d = Diagnostic::error("strata::config::unsupported_attribute", format!("unsupported lifecycle argument `{other}`"))
+                                        .with_label(span_of(file, &a), "not a lifecycle argument");
+                                    if let Some(s) = did_you_mean(other, names) {
+                                        d = d.with_help(format!("did you mean `{s}`?"));
+                                    }
+                                    self.diags.push(d);
+                                }
+                            },
+                            Structure::Block(inner) if matches!(inner.ident.as_str(), "precondition" | "postcondition") => {}
+                            Structure::Block(inner) => self.unexpected_block(file, &inner, "lifecycle"),
+                        }
+                    }
+                }
+                Structure::Block(b) if matches!(b.ident.as_str(), "provisioner" | "connection") => {
+                    self.diags.push(
+                        Diagnostic::warning("strata::config::provisioner_ignored", format!("strata does not run provisioners: `{}` block ignored", b.ident.as_str()))
+                            .with_label(Some(header_span(file, &b)), "ignored")
+                            .with_help("bake software into images or pass it through user_data; provisioners are not part of the plan"),
+                    );
+                }
+                Structure::Block(b) => body.push(b),
+            }
+        }
+        res.body = body;
+        let key = res.key();
+        if let Some(prev) = module.resources.get(&key) {
+            self.duplicate(&key, header, prev.span.clone());
+            return;
+        }
+        module.resources.insert(key, res);
+    }
+
+    fn depends_on(&mut self, file: FileId, a: Attribute) -> Vec<Expr> {
+        match a.value {
+            Expression::Array(items) => items.into_iter().map(|expr| Expr { file, expr }).collect(),
+            other => {
+                self.diags.push(
+                    Diagnostic::error("strata::config::invalid_depends_on", "`depends_on` must be a list of resource or module references")
+                        .with_label(hcl_edit::Span::span(&other).map(|r| Span::new(file, r)), "not a list")
+                        .with_help("write `depends_on = [aws_vpc.main, module.network]`"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn read_variable(&mut self, file: FileId, block: Block, header: Span, module: &mut Module) {
+        let name = block.labels[0].as_str().to_string();
+        let mut var = Variable {
+            name: name.clone(),
+            span: header.clone(),
+            type_expr: None,
+            default: None,
+            description: None,
+            sensitive: false,
+            nullable: true,
+            validations: Vec::new(),
+        };
+        for s in block.body {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "type" => var.type_expr = Some(Expr { file, expr: a.value }),
+                    "default" => var.default = Some(Expr { file, expr: a.value }),
+                    "description" => var.description = a.value.as_str().map(str::to_string),
+                    "sensitive" => var.sensitive = self.literal_bool(file, &a),
+                    "nullable" => var.nullable = self.literal_bool(file, &a),
+                    "ephemeral" => {}
+                    other => self.unsupported_attr(file, &a, other, &["type", "default", "description", "sensitive", "nullable", "validation"], "variable"),
+                },
+                Structure::Block(b) if b.ident.as_str() == "validation" => {
+                    let span = header_span(file, &b);
+                    let cond = b.body.get_attribute("condition").map(|a| Expr { file, expr: a.value.clone() });
+                    let msg = b.body.get_attribute("error_message").map(|a| Expr { file, expr: a.value.clone() });
+                    match (cond, msg) {
+                        (Some(condition), Some(error_message)) => var.validations.push(Validation { condition, error_message, span }),
+                        _ => self.diags.push(
+                            Diagnostic::error("strata::config::missing_attribute", "a `validation` block needs `condition` and `error_message`")
+                                .with_label(Some(span), "incomplete validation"),
+                        ),
+                    }
+                }
+                Structure::Block(b) => self.unexpected_block(file, &b, "variable"),
+            }
+        }
+        if let Some(prev) = module.variables.get(&name) {
+            self.duplicate(&format!("var.{name}"), header, prev.span.clone());
+            return;
+        }
+        module.variables.insert(name, var);
+    }
+
+    fn read_output(&mut self, file: FileId, block: Block, header: Span, module: &mut Module) {
+        let name = block.labels[0].as_str().to_string();
+        let mut out = Output { name: name.clone(), span: header.clone(), value: None, description: None, sensitive: false, depends_on: Vec::new() };
+        for s in block.body {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "value" => out.value = Some(Expr { file, expr: a.value }),
+                    "description" => out.description = a.value.as_str().map(str::to_string),
+                    "sensitive" => out.sensitive = self.literal_bool(file, &a),
+                    "depends_on" => out.depends_on = self.depends_on(file, a),
+                    "ephemeral" => {}
+                    other => self.unsupported_attr(file, &a, other, &["value", "description", "sensitive", "depends_on"], "output"),
+                },
+                Structure::Block(b) if matches!(b.ident.as_str(), "precondition") => {}
+                Structure::Block(b) => self.unexpected_block(file, &b, "output"),
+            }
+        }
+        if out.value.is_none() {
+            self.diags.push(
+                Diagnostic::error("strata::config::missing_attribute", format!("output `{name}` has no `value`"))
+                    .with_label(Some(header.clone()), "missing value"),
+            );
+        }
+        if let Some(prev) = module.outputs.get(&name) {
+            self.duplicate(&format!("output.{name}"), header, prev.span.clone());
+            return;
+        }
+        module.outputs.insert(name, out);
+    }
+
+    fn read_module_call(&mut self, file: FileId, block: Block, header: Span, module: &mut Module) {
+        let name = block.labels[0].as_str().to_string();
+        let mut call = ModuleCall {
+            name: name.clone(),
+            span: header.clone(),
+            source: String::new(),
+            source_span: header.clone(),
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            inputs: BTreeMap::new(),
+        };
+        let mut has_source = false;
+        for s in block.body {
+            match s {
+                Structure::Attribute(a) => {
+                    let span = span_of(file, &a).unwrap_or_else(|| header.clone());
+                    match a.key.as_str() {
+                        "source" => match a.value.as_str() {
+                            Some(src) => {
+                                call.source = src.to_string();
+                                call.source_span = hcl_edit::Span::span(&a.value).map_or(span, |r| Span::new(file, r));
+                                has_source = true;
+                            }
+                            None => self.diags.push(
+                                Diagnostic::error("strata::config::invalid_module_source", "module `source` must be a literal string")
+                                    .with_label(Some(span), "not a literal string"),
+                            ),
+                        },
+                        "version" | "providers" => {}
+                        "count" => call.count = Some(Expr { file, expr: a.value }),
+                        "for_each" => call.for_each = Some(Expr { file, expr: a.value }),
+                        "depends_on" => call.depends_on = self.depends_on(file, a),
+                        key => {
+                            call.inputs.insert(key.to_string(), (span, Expr { file, expr: a.value }));
+                        }
+                    }
+                }
+                Structure::Block(b) => self.unexpected_block(file, &b, "module"),
+            }
+        }
+        if !has_source {
+            self.diags.push(
+                Diagnostic::error("strata::config::missing_attribute", format!("module `{name}` has no `source`"))
+                    .with_label(Some(header.clone()), "missing source")
+                    .with_help("set `source = \"./modules/NAME\"`"),
+            );
+            return;
+        }
+        if let Some(prev) = module.module_calls.get(&name) {
+            self.duplicate(&format!("module.{name}"), header, prev.span.clone());
+            return;
+        }
+        module.module_calls.insert(name, call);
+    }
+
+    fn literal_bool(&mut self, file: FileId, a: &Attribute) -> bool {
+        match a.value.as_bool() {
+            Some(b) => b,
+            None => {
+                self.diags.push(
+                    Diagnostic::error("strata::config::invalid_value", format!("`{}` must be a literal true or false", a.key.as_str()))
+                        .with_label(span_of(file, a), "not a literal bool"),
+                );
+                false
+            }
+        }
+    }
+
+    fn duplicate(&mut self, what: &str, span: Span, previous: Span) {
+        self.diags.push(
+            Diagnostic::error("strata::config::duplicate", format!("`{what}` is declared twice"))
+                .with_label(Some(span), "declared again here")
+                .with_label(Some(previous), "first declared here")
+                .with_help("names must be unique within a module; rename or remove one"),
+        );
+    }
+
+    fn unsupported_attr(&mut self, file: FileId, a: &Attribute, name: &str, known: &[&str], block: &str) {
+        let mut d = Diagnostic::error("strata::config::unsupported_attribute", format!("unsupported argument `{name}` in a `{block}` block"))
+            .with_label(span_of(file, a), "not expected here");
+        d = match did_you_mean(name, known.iter().copied()) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("a `{block}` block takes: {}", known.join(", "))),
+        };
+        self.diags.push(d);
+    }
+
+    fn unexpected_block(&mut self, file: FileId, b: &Block, parent: &str) {
+        self.diags.push(
+            Diagnostic::error("strata::config::unsupported_block", format!("unexpected `{}` block inside `{parent}`", b.ident.as_str()))
+                .with_label(Some(header_span(file, b)), "not expected here"),
+        );
+    }
+}
+
+/// Resolve `.` and `..` lexically, as Terraform shows `path.module`
+/// (`examples/x/../../modules/y` → `modules/y`).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir) => {}
+                _ => out.push(c),
+            },
+            c => out.push(c),
+        }
+    }
+    if out.is_empty() { PathBuf::from(".") } else { out.iter().collect() }
+}
+
+/// `*.tf` and `*.hcl` files of a directory, sorted by name (not recursive).
+fn list_config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let is_config = path.extension().is_some_and(|e| e == "tf" || e == "hcl");
+        let is_hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if is_config && !is_hidden && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn display_name(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let rel = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
+    rel.display().to_string()
+}
+
+pub(crate) fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+pub(crate) fn span_of<T: hcl_edit::Span>(file: FileId, item: &T) -> Option<Span> {
+    item.span().map(|r| Span::new(file, r))
+}
+
+/// The span of a block's header: from its identifier to the end of its last label.
+pub(crate) fn header_span(file: FileId, block: &Block) -> Span {
+    let start = block.ident.span().map(|r| r.start);
+    let end = block.labels.last().and_then(|l| l.span()).or_else(|| block.ident.span()).map(|r| r.end);
+    match (start, end) {
+        (Some(s), Some(e)) if e >= s => Span::new(file, s..e),
+        _ => Span::new(file, block.span().unwrap_or(0..0)),
+    }
+}
+
+/// The source text of a simple expression such as `aws.west` (for `provider = aws.west`).
+fn expr_text(expr: &Expression) -> String {
+    expr.to_string().trim().to_string()
+}
+
+fn syntax_error(file: FileId, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
+    let loc = e.location();
+    let offset = loc.offset().min(text.len());
+    let end = text[offset..].char_indices().nth(1).map_or(text.len(), |(i, _)| offset + i);
+    Diagnostic::error("strata::config::syntax", format!("syntax error: {}", e.message()))
+        .with_label(Some(Span::new(file, offset..end.max(offset))), e.message().to_string())
+        .with_help("strata reads HCL as Terraform does; check for unbalanced braces, quotes or a missing `=`")
+}

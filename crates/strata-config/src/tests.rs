@@ -1,0 +1,318 @@
+//! Loading and evaluation of small configurations written to temp dirs.
+
+use strata_core::{Diagnostics, Value};
+
+use crate::{Evaluated, VarSources, collect_inputs, evaluate, load};
+
+fn eval_files(files: &[(&str, &str)], vars: &[&str]) -> (Evaluated, Diagnostics) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let (mut config, mut diags) = load(dir.path());
+    let sources = VarSources { vars: vars.iter().map(|s| s.to_string()).collect(), ..VarSources::default() };
+    let (inputs, d) = collect_inputs(&mut config, &sources);
+    diags.extend(d);
+    let (ev, d) = evaluate(&config, &inputs, strata_provider::aws::schema());
+    diags.extend(d);
+    (ev, diags)
+}
+
+#[track_caller]
+fn eval_ok(files: &[(&str, &str)]) -> Evaluated {
+    let (ev, diags) = eval_files(files, &[]);
+    assert!(!diags.has_errors(), "unexpected errors: {:#?}", diags);
+    ev
+}
+
+fn codes(d: &Diagnostics) -> Vec<&'static str> {
+    d.iter().map(|d| d.code).collect()
+}
+
+fn addrs(ev: &Evaluated) -> Vec<String> {
+    ev.resources.iter().map(|r| r.addr.to_string()).collect()
+}
+
+fn deps(ev: &Evaluated, addr: &str) -> Vec<String> {
+    let r = ev.resources.iter().find(|r| r.addr.to_string() == addr).unwrap_or_else(|| panic!("{addr} not found"));
+    let mut d: Vec<String> = r.dependencies.iter().map(|(a, _)| a.to_string()).collect();
+    d.sort();
+    d
+}
+
+#[test]
+fn count_and_for_each_expand_instances() {
+    let ev = eval_ok(&[(
+        "main.tf",
+        r#"
+locals {
+  subnets = { a = "10.0.1.0/24", b = "10.0.2.0/24" }
+}
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_subnet" "s" {
+  for_each   = local.subnets
+  vpc_id     = aws_vpc.main.id
+  cidr_block = each.value
+  tags       = { Name = each.key }
+}
+resource "aws_instance" "app" {
+  count         = 2
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  subnet_id     = aws_subnet.s["a"].id
+  tags          = { Name = "app-${count.index}" }
+}
+output "ids" {
+  value = aws_instance.app[*].id
+}
+"#,
+    )]);
+    assert_eq!(
+        addrs(&ev),
+        ["aws_instance.app[0]", "aws_instance.app[1]", "aws_subnet.s[\"a\"]", "aws_subnet.s[\"b\"]", "aws_vpc.main"]
+    );
+    assert_eq!(deps(&ev, "aws_instance.app[1]"), ["aws_subnet.s[\"a\"]", "aws_subnet.s[\"b\"]"]);
+    let app1 = ev.resources.iter().find(|r| r.addr.to_string() == "aws_instance.app[1]").unwrap();
+    let tags = app1.values.as_map().unwrap()["tags"].as_map().unwrap();
+    assert_eq!(tags["Name"], Value::string("app-1"));
+    assert!(app1.values.as_map().unwrap()["id"].is_unknown(), "computed attributes are unknown");
+    assert_eq!(ev.outputs[0].value.as_seq().map(|s| s.len()), Some(2));
+}
+
+#[test]
+fn module_outputs_and_inputs_carry_dependencies() {
+    let ev = eval_ok(&[
+        (
+            "main.tf",
+            r#"
+module "net" {
+  source = "./net"
+  cidr   = "10.1.0.0/16"
+}
+module "app" {
+  source    = "./app"
+  count     = 2
+  subnet_id = module.net.subnet_id
+}
+"#,
+        ),
+        (
+            "net/main.tf",
+            r#"
+variable "cidr" { type = string }
+resource "aws_vpc" "v" { cidr_block = var.cidr }
+resource "aws_subnet" "s" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = cidrsubnet(var.cidr, 8, 1)
+}
+output "subnet_id" { value = aws_subnet.s.id }
+"#,
+        ),
+        (
+            "app/main.tf",
+            r#"
+variable "subnet_id" { type = string }
+resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  subnet_id     = var.subnet_id
+}
+"#,
+        ),
+    ]);
+    assert_eq!(deps(&ev, "module.app[1].aws_instance.i"), ["module.net.aws_subnet.s"]);
+    let subnet = ev.resources.iter().find(|r| r.addr.to_string() == "module.net.aws_subnet.s").unwrap();
+    assert_eq!(subnet.values.as_map().unwrap()["cidr_block"], Value::string("10.1.1.0/24"));
+}
+
+#[test]
+fn every_error_is_reported() {
+    let (_, d) = eval_files(
+        &[(
+            "main.tf",
+            r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+  cidr_blok  = "x"
+}
+resource "aws_subnet" "public" {
+  vpc_id     = aws_vpc.mian.id
+  cidr_block = lenght("x")
+}
+resource "aws_instanse" "x" {}
+"#,
+        )],
+        &[],
+    );
+    let c = codes(&d);
+    for want in [
+        "strata::config::unsupported_attribute",
+        "strata::config::unknown_reference",
+        "strata::eval::unknown_function",
+        "strata::config::unknown_resource_type",
+    ] {
+        assert!(c.contains(&want), "missing {want} in {c:?}");
+    }
+    let unknown_ref = d.iter().find(|d| d.code == "strata::config::unknown_reference").unwrap();
+    assert_eq!(unknown_ref.help.as_deref(), Some("did you mean `aws_vpc.main`?"));
+}
+
+#[test]
+fn unknown_count_names_the_value() {
+    let (_, d) = eval_files(
+        &[(
+            "main.tf",
+            r#"
+resource "aws_vpc" "main" { cidr_block = "10.0.0.0/16" }
+resource "aws_subnet" "s" {
+  count      = length(aws_vpc.main.id) > 3 ? 1 : 0
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+}
+"#,
+        )],
+        &[],
+    );
+    let e = d.iter().find(|d| d.code == "strata::config::unknown_count").expect("unknown count reported");
+    assert!(e.message.contains("aws_vpc.main.id"), "{}", e.message);
+}
+
+#[test]
+fn cycles_are_reported_as_paths() {
+    let (_, d) = eval_files(
+        &[(
+            "main.tf",
+            r#"
+resource "aws_security_group" "a" { description = aws_security_group.b.id }
+resource "aws_security_group" "b" { description = local.c }
+locals { c = aws_security_group.a.id }
+"#,
+        )],
+        &[],
+    );
+    let e = d.iter().find(|d| d.code == "strata::graph::cycle").expect("cycle reported");
+    assert_eq!(e.labels.len(), 3, "one label per hop");
+    assert!(e.message.contains(" → "), "{}", e.message);
+}
+
+#[test]
+fn dynamic_blocks_and_sensitive_marks() {
+    let ev = eval_ok(&[(
+        "main.tf",
+        r#"
+variable "ports" {
+  type    = list(number)
+  default = [80, 443]
+}
+variable "pw" {
+  type      = string
+  sensitive = true
+  default   = "correct-horse-battery"
+}
+resource "aws_security_group" "web" {
+  name = "web"
+  dynamic "ingress" {
+    for_each = var.ports
+    iterator = port
+    content {
+      from_port   = port.value
+      to_port     = port.value
+      protocol    = "tcp"
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+}
+resource "aws_db_instance" "db" {
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  username          = "app"
+  password          = var.pw
+}
+"#,
+    )]);
+    let sg = ev.resources.iter().find(|r| r.addr.to_string() == "aws_security_group.web").unwrap();
+    let ingress = sg.values.as_map().unwrap()["ingress"].as_seq().unwrap();
+    assert_eq!(ingress.len(), 2);
+    assert_eq!(ingress[1].as_map().unwrap()["from_port"], Value::Number(443.0));
+    let db = ev.resources.iter().find(|r| r.addr.to_string() == "aws_db_instance.db").unwrap();
+    assert!(db.values.as_map().unwrap()["password"].is_sensitive());
+}
+
+#[test]
+fn layer_override_and_lifecycle() {
+    let ev = eval_ok(&[(
+        "main.tf",
+        r#"
+resource "aws_ebs_volume" "pg" {
+  availability_zone = "eu-west-1a"
+  size              = 10
+  layer             = "data"
+  lifecycle {
+    prevent_destroy = true
+    ignore_changes  = [tags]
+  }
+}
+"#,
+    )]);
+    let r = &ev.resources[0];
+    assert_eq!(r.layer_override.as_ref().map(|(l, _)| *l), Some(strata_core::Layer::Data));
+    assert!(r.prevent_destroy);
+    assert_eq!(r.ignore_changes, ["tags"]);
+}
+
+#[test]
+fn variable_validation_and_types() {
+    let files = [(
+        "main.tf",
+        r#"
+variable "env" {
+  type = string
+  validation {
+    condition     = contains(["dev", "prod"], var.env)
+    error_message = "env must be dev or prod."
+  }
+}
+variable "cfg" {
+  type = object({ size = number, tier = optional(string, "small") })
+  default = { size = 1 }
+}
+output "tier" { value = var.cfg.tier }
+"#,
+    )];
+    let (ev, d) = eval_files(&files, &["env=dev"]);
+    assert!(!d.has_errors(), "{d:#?}");
+    assert_eq!(ev.outputs[0].value, Value::string("small"));
+    let (_, d) = eval_files(&files, &["env=qa"]);
+    let e = d.iter().find(|d| d.code == "strata::config::variable_validation").expect("validation fails");
+    assert!(e.message.contains("env must be dev or prod."));
+}
+
+#[test]
+fn settings_block() {
+    let ev = eval_ok(&[(
+        "main.tf",
+        r#"
+strata {
+  required_version = ">= 0.1"
+  strict_layers    = true
+  backend "local" {
+    path = "state/x.json"
+  }
+}
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "~> 5.0" }
+  }
+}
+"#,
+    )]);
+    assert!(ev.settings.strict_layers);
+    assert_eq!(ev.settings.backend.as_ref().map(|(k, _)| k.as_str()), Some("local"));
+    let (_, d) = eval_files(&[("main.tf", "strata {\n  strict_layer = true\n}\n")], &[]);
+    assert_eq!(d.iter().next().and_then(|d| d.help.clone()).as_deref(), Some("did you mean `strict_layers`?"));
+}
