@@ -173,6 +173,7 @@ pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchem
     }
     ev.resolve_dependencies();
     ev.eval_root_blocks();
+    ev.move_values_out();
     let Evaluator { mut out, mut diags, .. } = ev;
     let mut i = 0;
     diags.0.retain(|d| {
@@ -210,6 +211,15 @@ struct Evaluator<'a> {
     /// Values that failed to evaluate (`var.x`); they are unknown from then on,
     /// and problems that follow from that are not reported again.
     failed: BTreeSet<String>,
+    /// Where each instance's value lives in its module instance's scope.
+    slots: Vec<(Mode, usize, ValueSlot)>,
+}
+
+/// The place of one resource instance's value in a scope.
+struct ValueSlot {
+    inst: usize,
+    root: Vec<String>,
+    key: Option<InstanceKey>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -245,6 +255,7 @@ impl<'a> Evaluator<'a> {
             res_insts: HashMap::new(),
             checked: BTreeSet::new(),
             failed: BTreeSet::new(),
+            slots: Vec::new(),
         }
     }
 
@@ -1024,14 +1035,16 @@ impl<'a> Evaluator<'a> {
                 }
                 None => Value::unknown(),
             };
-            let slot = instance_slot(&mut self.insts[inst].scope, &root, key.as_ref());
-            *slot = value.clone();
+            // The value lives in the scope while later items refer to it and
+            // moves into the instance at the end (no second copy).
+            *instance_slot(&mut self.insts[inst].scope, &root, key.as_ref()) = value;
+            let slot = ValueSlot { inst, root: root.iter().map(|s| s.to_string()).collect(), key: key.clone() };
             let addr = Address { module: self.insts[inst].path.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key };
             let instance = ResourceInstance {
                 addr,
                 span: r.span.clone(),
                 layer_override: layer_override.clone(),
-                values: value,
+                values: Value::Null,
                 dependencies: Vec::new(),
                 create_before_destroy,
                 prevent_destroy,
@@ -1041,9 +1054,13 @@ impl<'a> Evaluator<'a> {
             match r.mode {
                 Mode::Managed => {
                     self.res_insts.entry(node).or_default().push((inst, self.out.resources.len()));
+                    self.slots.push((Mode::Managed, self.out.resources.len(), slot));
                     self.out.resources.push(instance);
                 }
-                Mode::Data => self.out.data.push(instance),
+                Mode::Data => {
+                    self.slots.push((Mode::Data, self.out.data.len(), slot));
+                    self.out.data.push(instance);
+                }
             }
         }
     }
@@ -1110,23 +1127,56 @@ impl<'a> Evaluator<'a> {
             res_deps[id] = acc;
         }
         let res_insts = std::mem::take(&mut self.res_insts);
+        // Instances of a dependency that share our module instance down to the
+        // deepest module the two resources have in common, indexed by that
+        // shared ancestor: (dependency node, depth) → ancestor → resource indices.
+        let mut by_ancestor: HashMap<(usize, usize), HashMap<usize, Vec<usize>>> = HashMap::new();
         for (node, instances) in &res_insts {
+            let dep_nodes: Vec<(usize, &Option<Span>, usize)> = res_deps[*node]
+                .iter()
+                .map(|(dep_node, span)| (*dep_node, span, self.common_depth(self.nodes[*node].module, self.nodes[*dep_node].module)))
+                .collect();
             for &(inst, idx) in instances {
                 let mut deps = Vec::new();
-                for (dep_node, span) in &res_deps[*node] {
-                    let Some(dep_instances) = res_insts.get(dep_node) else { continue };
-                    let common = self.common_depth(self.nodes[*node].module, self.nodes[*dep_node].module);
-                    let our_path = &self.insts[inst].path.0;
-                    for &(dep_inst, dep_idx) in dep_instances {
-                        let their_path = &self.insts[dep_inst].path.0;
-                        if our_path.len() >= common && their_path.len() >= common && our_path[..common] == their_path[..common] {
-                            deps.push((self.out.resources[dep_idx].addr.clone(), span.clone()));
+                for &(dep_node, span, common) in &dep_nodes {
+                    let Some(dep_instances) = res_insts.get(&dep_node) else { continue };
+                    let index = by_ancestor.entry((dep_node, common)).or_insert_with(|| {
+                        let mut m: HashMap<usize, Vec<usize>> = HashMap::new();
+                        for &(dep_inst, dep_idx) in dep_instances {
+                            m.entry(self.ancestor(dep_inst, common)).or_default().push(dep_idx);
                         }
+                        m
+                    });
+                    for &dep_idx in index.get(&self.ancestor(inst, common)).into_iter().flatten() {
+                        deps.push((self.out.resources[dep_idx].addr.clone(), span.clone()));
                     }
                 }
                 self.out.resources[idx].dependencies = deps;
             }
         }
+    }
+
+    /// Move every instance's value from the scopes into `out` (evaluation is over).
+    fn move_values_out(&mut self) {
+        for (mode, idx, slot) in std::mem::take(&mut self.slots) {
+            let root: Vec<&str> = slot.root.iter().map(String::as_str).collect();
+            let v = std::mem::replace(instance_slot(&mut self.insts[slot.inst].scope, &root, slot.key.as_ref()), Value::Null);
+            match mode {
+                Mode::Managed => self.out.resources[idx].values = v,
+                Mode::Data => self.out.data[idx].values = v,
+            }
+        }
+    }
+
+    /// The module instance at `depth` steps from the root on the way to `inst`.
+    fn ancestor(&self, mut inst: usize, depth: usize) -> usize {
+        while self.insts[inst].path.0.len() > depth {
+            match self.insts[inst].parent {
+                Some(p) => inst = p,
+                None => break,
+            }
+        }
+        inst
     }
 
     fn visit(&self, i: usize, seen: &mut Vec<bool>, out: &mut Vec<usize>) {

@@ -1,6 +1,5 @@
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Instant;
 
 use hcl_edit::expr::{Array, Expression, Parenthesis};
 use strata_core::{Diagnostic, Diagnostics, FileId, ObjectAttr, Type, Value};
@@ -540,7 +539,7 @@ fn deep_nesting_is_an_error_not_a_crash() {
 }
 
 #[test]
-fn ten_thousand_references_evaluate_quickly() {
+fn ten_thousand_references_evaluate() {
     let mut scope = BTreeMap::new();
     let instances: BTreeMap<String, Value> =
         (0..10_000).map(|i| (format!("r{i}"), obj([("id", s(&format!("i-{i}"))), ("tags", obj([("Name", s("x"))]))]))).collect();
@@ -549,10 +548,8 @@ fn ten_thousand_references_evaluate_quickly() {
         .map(|i| hcl_edit::parser::parse_expr(&format!("\"${{aws_instance.r{i}.id}}-${{aws_instance.r{i}.tags.Name}}\"")).unwrap())
         .collect();
     let ctx = ExprCtx { file: FileId(0), scope: &scope, module_dir: Path::new(".") };
-    let start = Instant::now();
+    // Correctness only: speed is measured by the benchmark, never asserted in tests.
     for (i, e) in exprs.iter().enumerate() {
         assert_eq!(eval_expr(e, &ctx).unwrap(), s(&format!("i-{i}-x")));
     }
-    let took = start.elapsed();
-    assert!(took.as_millis() < 300, "took {took:?}");
 }
