@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let (mut config, _) = strata_config::load_sources(dir, &[("main.tf", text)]);
     let (inputs, _) = strata_config::collect_inputs(&mut config, &strata_config::VarSources::default());
     let schema = strata_provider::aws::schema();
-    let (ev, _) = strata_config::evaluate(&config, &inputs, schema);
+    let (ev, _) = strata_config::evaluate(&config, &inputs, schema, &strata_config::NoPriorState);
     let (nodes, opts) = strata_config::graph_input(&ev, schema);
     let _ = strata_graph::build(nodes, &opts);
 });

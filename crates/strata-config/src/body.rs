@@ -129,9 +129,10 @@ fn unsupported(name: &str, schema: &BlockSchema, what: &str, span: Option<Span>,
     }
 }
 
-/// Evaluate a body into an object holding every attribute of the schema:
-/// configured values converted to the attribute's type, defaults, `Unknown`
-/// for computed attributes left unset; sensitive attributes marked.
+/// Evaluate a body into an object of the attributes and blocks it writes:
+/// values converted to the attribute's type, sensitive attributes marked,
+/// blocks as lists of objects. Unset attributes are absent: filling them
+/// (defaults, prior or unknown computed values) is planning's job.
 pub(crate) fn eval_body(body: &Body, schema: &BlockSchema, ctx: &ExprCtx) -> (Value, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut out = BTreeMap::new();
@@ -193,22 +194,11 @@ pub(crate) fn eval_body(body: &Body, schema: &BlockSchema, ctx: &ExprCtx) -> (Va
             }
         }
     }
-    for (name, attr) in &schema.attributes {
-        if !out.contains_key(name) {
-            let v = if attr.computed { Value::Unknown(attr.ty.clone()) } else { attr.default.clone().unwrap_or(Value::Null) };
-            out.insert(name.clone(), v);
-        }
+    for (name, items) in blocks {
+        out.insert(name, Value::List(items));
     }
-    for name in schema.blocks.keys() {
-        let v = if unknown_blocks.contains(name) {
-            Value::unknown()
-        } else {
-            let items = blocks.remove(name).unwrap_or_default();
-            // Like Terraform, a block that may appear at most once is still a
-            // list of blocks: `root_block_device[0].volume_size`.
-            Value::List(items)
-        };
-        out.insert(name.clone(), v);
+    for name in unknown_blocks {
+        out.insert(name, Value::unknown());
     }
     (Value::Map(out), diags)
 }

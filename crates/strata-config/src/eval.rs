@@ -22,6 +22,7 @@ use crate::body::{check_body, eval_body, eval_generic_body};
 use crate::loader::Config;
 use crate::model::{Expr, Module, Resource};
 use crate::refs::{body_refs, expr_refs, first_attr, second_attr};
+use crate::planner::{PlanRequest, Planned, Planner};
 use crate::vars::{InputVariables, resolve_root_variable};
 
 const UNKNOWN_REFERENCE: &str = "strata::config::unknown_reference";
@@ -40,9 +41,15 @@ pub struct ResourceInstance {
     pub span: Span,
     /// `layer = ...` and its span.
     pub layer_override: Option<(Layer, Span)>,
-    /// Every attribute of the type's schema: configured values, defaults,
-    /// `Unknown` for computed ones, sensitive attributes marked.
+    /// Planned values of every attribute of the type's schema: configured
+    /// values, defaults, prior values of computed attributes of existing
+    /// objects, `Unknown` for the rest; sensitive attributes marked.
     pub values: Value,
+    /// The attributes and blocks the configuration writes (kept only for
+    /// objects that exist, where the diff needs them).
+    pub config: Option<Value>,
+    /// The planner's verdict: prior values, replacement.
+    pub planned: Planned,
     /// Instances this one depends on (through references, locals, module
     /// inputs and outputs, and `depends_on`), with the span of the reference
     /// in this resource's block that leads there.
@@ -159,8 +166,9 @@ impl Repetition {
 }
 
 /// Evaluate a configuration. Reports every problem it finds.
-pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchema) -> (Evaluated, Diagnostics) {
-    let mut ev = Evaluator::new(config, inputs, schema);
+pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchema, planner: &dyn Planner) -> (Evaluated, Diagnostics) {
+    let mut ev = Evaluator::new(config, inputs, schema, planner);
+    ev.add_moved(0);
     ev.build_static_graph();
     // A reference reported as unknown by the static analysis fails again when
     // evaluated; keep only the first (it has the better suggestion).
@@ -190,6 +198,7 @@ pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchem
 
 struct Evaluator<'a> {
     config: &'a Config,
+    planner: &'a dyn Planner,
     inputs: &'a InputVariables,
     schema: &'a ProviderSchema,
     diags: Diagnostics,
@@ -223,7 +232,7 @@ struct ValueSlot {
 }
 
 impl<'a> Evaluator<'a> {
-    fn new(config: &'a Config, inputs: &'a InputVariables, schema: &'a ProviderSchema) -> Self {
+    fn new(config: &'a Config, inputs: &'a InputVariables, schema: &'a ProviderSchema, planner: &'a dyn Planner) -> Self {
         let mut parents = vec![None; config.modules.len()];
         for (m, children) in config.children.iter().enumerate() {
             for (name, &c) in children {
@@ -241,6 +250,7 @@ impl<'a> Evaluator<'a> {
         insts_of[0].push(0);
         Evaluator {
             config,
+            planner,
             inputs,
             schema,
             diags: Diagnostics::new(),
@@ -859,6 +869,7 @@ impl<'a> Evaluator<'a> {
             let id = self.insts.len();
             self.insts.push(ModInst { module: child, path, parent: Some(inst), repetition: rep, scope });
             self.insts_of[child].push(id);
+            self.add_moved(id);
         }
     }
 
@@ -1022,29 +1033,41 @@ impl<'a> Evaluator<'a> {
         let ignore_changes = r.lifecycle.ignore_changes.as_ref().map(|e| ignore_list(&self.config.sources, e)).unwrap_or_default();
         for rep in reps {
             let key = rep.key();
-            let value = match schema {
+            let addr = Address { module: self.insts[inst].path.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: key.clone() };
+            let (value, config, planned) = match schema {
                 Some(s) => {
                     let scope = &self.insts[inst].scope;
                     let mut vars = BTreeMap::new();
                     rep.bind(&mut vars);
                     let child = ChildScope { parent: scope, vars };
                     let ctx = ExprCtx { file: r.file, scope: &child, module_dir: file_base() };
-                    let (v, d) = eval_body(&r.body, &s.block, &ctx);
+                    let (config, d) = eval_body(&r.body, &s.block, &ctx);
                     self.diags.extend(d);
-                    v
+                    match r.mode {
+                        Mode::Managed => {
+                            let moved_from = self.out.moved.iter().find(|m| m.to == addr).map(|m| &m.from);
+                            let mut planned =
+                                self.planner.plan(PlanRequest { addr: &addr, moved_from, schema: s, config: &config, ignore_changes: &ignore_changes });
+                            let value = std::mem::replace(&mut planned.value, Value::Null);
+                            let config = planned.prior.is_some().then_some(config);
+                            (value, config, planned)
+                        }
+                        Mode::Data => (strata_provider::plan_change(s, None, &config, &[], false).planned, None, Planned::default()),
+                    }
                 }
-                None => Value::unknown(),
+                None => (Value::unknown(), None, Planned::default()),
             };
             // The value lives in the scope while later items refer to it and
             // moves into the instance at the end (no second copy).
             *instance_slot(&mut self.insts[inst].scope, &root, key.as_ref()) = value;
-            let slot = ValueSlot { inst, root: root.iter().map(|s| s.to_string()).collect(), key: key.clone() };
-            let addr = Address { module: self.insts[inst].path.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key };
+            let slot = ValueSlot { inst, root: root.iter().map(|s| s.to_string()).collect(), key };
             let instance = ResourceInstance {
                 addr,
                 span: r.span.clone(),
                 layer_override: layer_override.clone(),
                 values: Value::Null,
+                config,
+                planned,
                 dependencies: Vec::new(),
                 create_before_destroy,
                 prevent_destroy,
@@ -1218,7 +1241,19 @@ impl<'a> Evaluator<'a> {
         ca.iter().zip(&cb).take_while(|(x, y)| x == y).count() - 1
     }
 
-    /// Provider blocks, the `strata` block and `moved` blocks, evaluated in the root scope.
+    /// `moved` blocks of a new module instance (addresses prefixed with its path).
+    fn add_moved(&mut self, inst: usize) {
+        let m = self.insts[inst].module;
+        for mv in &self.module(m).moved {
+            let prefix = &self.insts[inst].path;
+            match (parse_address(&self.config.sources, &mv.from, prefix), parse_address(&self.config.sources, &mv.to, prefix)) {
+                (Ok(from), Ok(to)) => self.out.moved.push(MovedStatement { from, to, span: mv.span.clone() }),
+                (Err(d), _) | (_, Err(d)) => self.diags.push(d),
+            }
+        }
+    }
+
+    /// Provider blocks and the `strata` block, evaluated in the root scope.
     fn eval_root_blocks(&mut self) {
         let root = self.module(0);
         for p in &root.providers {
@@ -1234,16 +1269,6 @@ impl<'a> Evaluator<'a> {
             let (settings, d) = crate::settings::eval_settings(&s.body, &ctx);
             self.diags.extend(d);
             self.out.settings = settings;
-        }
-        for inst in 0..self.insts.len() {
-            let m = self.insts[inst].module;
-            for mv in &self.module(m).moved {
-                let prefix = &self.insts[inst].path;
-                match (parse_address(&self.config.sources, &mv.from, prefix), parse_address(&self.config.sources, &mv.to, prefix)) {
-                    (Ok(from), Ok(to)) => self.out.moved.push(MovedStatement { from, to, span: mv.span.clone() }),
-                    (Err(d), _) | (_, Err(d)) => self.diags.push(d),
-                }
-            }
         }
     }
 }

@@ -17,6 +17,7 @@ mod body;
 mod eval;
 mod loader;
 pub mod model;
+mod planner;
 mod refs;
 mod settings;
 mod vars;
@@ -24,6 +25,7 @@ mod vars;
 pub use eval::{Evaluated, MovedStatement, OutputValue, ProviderConfig, ResourceInstance, Settings, evaluate};
 pub use loader::{Config, load, load_sources};
 pub use model::Module;
+pub use planner::{NoPriorState, PlanRequest, Planned, Planner};
 pub use settings::version_satisfies;
 pub use vars::{InputValue, InputVariables, RawValue, VarSources, collect_inputs};
 

@@ -15,7 +15,7 @@ fn eval_files(files: &[(&str, &str)], vars: &[&str]) -> (Evaluated, Diagnostics)
     let sources = VarSources { vars: vars.iter().map(|s| s.to_string()).collect(), ..VarSources::default() };
     let (inputs, d) = collect_inputs(&mut config, &sources);
     diags.extend(d);
-    let (ev, d) = evaluate(&config, &inputs, strata_provider::aws::schema());
+    let (ev, d) = evaluate(&config, &inputs, strata_provider::aws::schema(), &crate::NoPriorState);
     diags.extend(d);
     (ev, diags)
 }

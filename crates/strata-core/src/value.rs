@@ -13,8 +13,9 @@ use std::fmt;
 
 use crate::types::{ObjectAttr, Type};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
+    #[default]
     Null,
     Bool(bool),
     Number(f64),

@@ -30,7 +30,7 @@ pub fn prepare(dir: &Path, vars: &VarSources, schema: &ProviderSchema) -> Prepar
     tracing::debug!(files = config.sources.files().count(), modules = config.modules.len(), elapsed = ?started.elapsed(), "loaded configuration");
     let (inputs, d) = strata_config::collect_inputs(&mut config, vars);
     diagnostics.extend(d);
-    let (evaluated, d) = strata_config::evaluate(&config, &inputs, schema);
+    let (evaluated, d) = strata_config::evaluate(&config, &inputs, schema, &strata_config::NoPriorState);
     diagnostics.extend(d);
     tracing::debug!(resources = evaluated.resources.len(), elapsed = ?started.elapsed(), "evaluated configuration");
     let (nodes, options) = strata_config::graph_input(&evaluated, schema);

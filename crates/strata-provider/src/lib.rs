@@ -7,6 +7,8 @@
 //! pulling in the SDK; the live API calls belong to `strata-aws`.
 
 pub mod aws;
+mod plan;
 pub mod schema;
 
+pub use plan::{PlannedChange, differs, plan_change};
 pub use schema::{AttributeSchema, BlockSchema, Nesting, NestedBlock, ProviderSchema, ResourceSchema};
