@@ -29,6 +29,15 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show the resource graph ordered by the five-layer model.
     Graph(GraphArgs),
+    /// Show a saved plan, or the current state when no plan file is given.
+    Show(ShowArgs),
+    /// Inspect the state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Print the root module's outputs from the state.
+    Output(OutputArgs),
+    /// Remove a lock left behind by a process that is gone.
+    ForceUnlock(ForceUnlockArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -80,4 +89,72 @@ pub enum GraphFormat {
     Dot,
     Mermaid,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DirArg {
+    /// The configuration directory (its `strata` block says where the state is).
+    #[arg(long = "dir", default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan file written by `strata plan --out`; without it, the state is shown.
+    #[arg(value_name = "PLANFILE")]
+    pub plan: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub dir: DirArg,
+
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the resource instances in the state.
+    List {
+        /// Only addresses starting with these (e.g. `module.net`, `aws_instance.app`).
+        #[arg(value_name = "ADDR")]
+        filters: Vec<String>,
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// Show one resource instance's recorded attributes.
+    Show {
+        #[arg(value_name = "ADDR")]
+        address: String,
+        #[command(flatten)]
+        dir: DirArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// One output; all when omitted.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    #[command(flatten)]
+    pub dir: DirArg,
+
+    /// Print as JSON (sensitive values included, as Terraform does for machines).
+    #[arg(long, conflicts_with = "raw")]
+    pub json: bool,
+
+    /// Print a string output's value without quotes.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// The lock id shown by the command that found the state locked.
+    #[arg(value_name = "LOCK_ID")]
+    pub id: String,
+
+    #[command(flatten)]
+    pub dir: DirArg,
 }

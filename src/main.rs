@@ -4,6 +4,7 @@
 mod cli;
 mod diagnostics;
 mod graph_render;
+mod render_value;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -13,7 +14,9 @@ use serde_json::json;
 use strata_config::VarSources;
 use strata_engine::Prepared;
 
-use cli::{Cli, Command, ConfigArgs, GraphArgs, GraphFormat, ValidateArgs};
+use cli::{Cli, Command, ConfigArgs, ForceUnlockArgs, GraphArgs, GraphFormat, OutputArgs, ShowArgs, StateCommand, ValidateArgs};
+use strata_core::{Diagnostic, Diagnostics, SourceMap};
+use strata_state::State;
 
 // glibc's allocator spends a third of a 10,000-resource validate freeing small
 // values; mimalloc does not (BENCHMARKS.md).
@@ -72,6 +75,11 @@ fn try_main(cli: Cli) -> std::io::Result<u8> {
     match cli.command {
         Command::Validate(args) => validate(&ui, &args),
         Command::Graph(args) => graph(&ui, &args),
+        Command::Show(args) => show(&ui, &args),
+        Command::State(StateCommand::List { filters, dir }) => state_list(&ui, &dir.dir, &filters),
+        Command::State(StateCommand::Show { address, dir }) => state_show(&ui, &dir.dir, &address),
+        Command::Output(args) => output(&ui, &args),
+        Command::ForceUnlock(args) => force_unlock(&ui, &args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "strata", &mut std::io::stdout());
@@ -171,4 +179,183 @@ fn counts(errors: usize, warnings: usize) -> String {
         parts.push(format!("{warnings} warning{}", plural(warnings)));
     }
     parts.join(", ")
+}
+
+/// Print diagnostics that have no configuration source (state, plan files).
+fn print_plain(ui: &Ui, diags: impl IntoIterator<Item = Diagnostic>, sources: &SourceMap) -> std::io::Result<()> {
+    let d = Diagnostics(diags.into_iter().collect());
+    std::io::stderr().write_all(diagnostics::render(&d, sources, ui.color).as_bytes())
+}
+
+/// The state of the configuration in `dir`, or the diagnostics that prevent reading it.
+fn read_state(ui: &Ui, dir: &std::path::Path) -> std::io::Result<Result<Option<State>, u8>> {
+    let (config, backend) = strata_engine::state::backend_for_dir(dir);
+    let result = backend.and_then(|b| strata_engine::state::read(&b));
+    match result {
+        Ok(s) => Ok(Ok(s)),
+        Err(d) => {
+            print_plain(ui, [d], &config.sources)?;
+            Ok(Err(exit::ERROR))
+        }
+    }
+}
+
+fn show(ui: &Ui, args: &ShowArgs) -> std::io::Result<u8> {
+    if args.plan.is_some() {
+        eprintln!("error: showing plan files arrives with `strata plan --out`");
+        return Ok(exit::ERROR);
+    }
+    let state = match read_state(ui, &args.dir.dir)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let mut out = std::io::stdout().lock();
+    let Some(state) = state else {
+        writeln!(out, "No state. Nothing has been applied from this configuration yet.")?;
+        return Ok(exit::OK);
+    };
+    if args.json {
+        let doc = json!({
+            "lineage": state.lineage, "serial": state.serial,
+            "resources": state.resources.iter().map(resource_json).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
+        return Ok(exit::OK);
+    }
+    for r in &state.resources {
+        write_resource(&mut out, r)?;
+    }
+    write_outputs(&mut out, &state, None, false)?;
+    Ok(exit::OK)
+}
+
+/// A recorded resource for machines: sensitive values replaced.
+fn resource_json(r: &strata_state::ResourceState) -> serde_json::Value {
+    json!({
+        "address": r.address, "type": r.ty, "layer": r.layer, "id": r.id,
+        "attributes": redacted_json(&r.values()),
+        "dependencies": r.dependencies,
+    })
+}
+
+fn redacted_json(v: &strata_core::Value) -> serde_json::Value {
+    use strata_core::Value;
+    match v {
+        Value::Sensitive(_) => serde_json::Value::String("(sensitive value)".into()),
+        Value::List(items) | Value::Set(items) => serde_json::Value::Array(items.iter().map(redacted_json).collect()),
+        Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), redacted_json(v))).collect()),
+        v => v.to_json(),
+    }
+}
+
+fn write_resource(out: &mut impl Write, r: &strata_state::ResourceState) -> std::io::Result<()> {
+    let layer = r.layer().map_or_else(|| r.layer.to_string(), |l| l.to_string());
+    writeln!(out, "# {} (layer {layer}, id {})", r.address, r.id)?;
+    let name = r.addr().map(|a| format!("{:?} {:?}", a.ty, a.name)).unwrap_or_else(|_| format!("{:?}", r.ty));
+    writeln!(out, "resource {name} {}\n", render_value::render(&r.values(), 0))
+}
+
+fn write_outputs(out: &mut impl Write, state: &State, only: Option<&str>, raw: bool) -> std::io::Result<()> {
+    for (name, o) in &state.outputs {
+        if only.is_some_and(|n| n != name) {
+            continue;
+        }
+        let v = strata_core::Value::from_json(&o.value).mark_if(o.sensitive);
+        if raw && let Some(s) = v.as_str().filter(|_| !o.sensitive) {
+            writeln!(out, "{s}")?;
+        } else if only.is_some() {
+            writeln!(out, "{}", render_value::render(&v, 0))?;
+        } else {
+            writeln!(out, "{name} = {}", render_value::render(&v, 0))?;
+        }
+    }
+    Ok(())
+}
+
+fn state_list(ui: &Ui, dir: &std::path::Path, filters: &[String]) -> std::io::Result<u8> {
+    let state = match read_state(ui, dir)? {
+        Ok(s) => s.unwrap_or_default(),
+        Err(code) => return Ok(code),
+    };
+    let mut out = std::io::stdout().lock();
+    for r in &state.resources {
+        if filters.is_empty() || filters.iter().any(|f| r.address == *f || r.address.starts_with(&format!("{f}.")) || r.address.starts_with(&format!("{f}["))) {
+            writeln!(out, "{}", r.address)?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn state_show(ui: &Ui, dir: &std::path::Path, address: &str) -> std::io::Result<u8> {
+    if let Err(e) = address.parse::<strata_core::Address>() {
+        eprintln!("error: invalid address {address:?}: {e}");
+        return Ok(exit::ERROR);
+    }
+    let state = match read_state(ui, dir)? {
+        Ok(s) => s.unwrap_or_default(),
+        Err(code) => return Ok(code),
+    };
+    match state.resource(address) {
+        Some(r) => {
+            write_resource(&mut std::io::stdout().lock(), r)?;
+            Ok(exit::OK)
+        }
+        None => {
+            let mut d = Diagnostic::error("strata::state::no_such_resource", format!("no resource instance `{address}` in the state"));
+            if let Some(s) = strata_core::did_you_mean(address, state.resources.iter().map(|r| r.address.as_str())) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            print_plain(ui, [d], &SourceMap::new())?;
+            Ok(exit::ERROR)
+        }
+    }
+}
+
+fn output(ui: &Ui, args: &OutputArgs) -> std::io::Result<u8> {
+    let state = match read_state(ui, &args.dir.dir)? {
+        Ok(s) => s.unwrap_or_default(),
+        Err(code) => return Ok(code),
+    };
+    if let Some(name) = &args.name
+        && !state.outputs.contains_key(name)
+    {
+        let mut d = Diagnostic::error("strata::state::no_such_output", format!("no output `{name}` in the state"));
+        if let Some(s) = strata_core::did_you_mean(name, state.outputs.keys()) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        }
+        print_plain(ui, [d], &SourceMap::new())?;
+        return Ok(exit::ERROR);
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let doc: serde_json::Map<String, serde_json::Value> = state
+            .outputs
+            .iter()
+            .filter(|(n, _)| args.name.as_ref().is_none_or(|x| x == *n))
+            .map(|(n, o)| (n.clone(), json!({"value": o.value, "sensitive": o.sensitive})))
+            .collect();
+        let doc = match &args.name {
+            Some(n) => doc.get(n).map(|o| o["value"].clone()).unwrap_or_default(),
+            None => serde_json::Value::Object(doc),
+        };
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
+        return Ok(exit::OK);
+    }
+    write_outputs(&mut out, &state, args.name.as_deref(), args.raw)?;
+    Ok(exit::OK)
+}
+
+fn force_unlock(ui: &Ui, args: &ForceUnlockArgs) -> std::io::Result<u8> {
+    let (config, backend) = strata_engine::state::backend_for_dir(&args.dir.dir);
+    let result = backend.and_then(|b| b.force_unlock(&args.id).map_err(Diagnostic::from));
+    match result {
+        Ok(info) => {
+            println!("Lock {} removed (was held by pid {}, {}@{}, {} since {}).", info.id, info.pid, info.user, info.host, info.operation, info.since);
+            Ok(exit::OK)
+        }
+        Err(d) => {
+            print_plain(ui, [d], &config.sources)?;
+            Ok(exit::ERROR)
+        }
+    }
 }

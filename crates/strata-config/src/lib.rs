@@ -26,7 +26,7 @@ pub use eval::{Evaluated, MovedStatement, OutputValue, ProviderConfig, ResourceI
 pub use loader::{Config, load, load_sources};
 pub use model::Module;
 pub use planner::{NoPriorState, PlanRequest, Planned, Planner};
-pub use settings::version_satisfies;
+pub use settings::{BackendSettings, backend_settings, version_satisfies};
 pub use vars::{InputValue, InputVariables, RawValue, VarSources, collect_inputs};
 
 use strata_graph::{DepInput, GraphOptions, NodeInput};

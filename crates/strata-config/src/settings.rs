@@ -156,3 +156,38 @@ mod tests {
         assert!(version_satisfies("0.1.0", ">= banana").is_err());
     }
 }
+
+/// The `strata { backend "KIND" { ... } }` settings read without evaluating
+/// anything: the state must be found before the configuration is evaluated
+/// (planning needs it), so, as in Terraform, backend settings are literals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendSettings {
+    pub kind: String,
+    /// Literal string arguments (`path`, `conn_str`, `workspace`, ...).
+    pub arguments: std::collections::BTreeMap<String, String>,
+    pub span: strata_core::Span,
+}
+
+pub fn backend_settings(config: &crate::Config) -> Result<Option<BackendSettings>, strata_core::Diagnostic> {
+    let Some(settings) = &config.root().settings else { return Ok(None) };
+    let Some(block) = settings.body.get_blocks("backend").next() else { return Ok(None) };
+    let span = header_span(settings.file, block);
+    let Some(kind) = block.labels.first().map(|l| l.as_str().to_string()) else {
+        return Err(Diagnostic::error("strata::config::block_labels", "a `backend` block takes one label: the backend kind")
+            .with_label(Some(span), "write `backend \"local\" { ... }`"));
+    };
+    let mut arguments = std::collections::BTreeMap::new();
+    for a in block.body.attributes() {
+        match a.value.as_str() {
+            Some(v) => {
+                arguments.insert(a.key.as_str().to_string(), v.to_string());
+            }
+            None => {
+                return Err(Diagnostic::error("strata::config::backend_not_literal", format!("backend argument `{}` must be a literal string", a.key.as_str()))
+                    .with_label(span_of(settings.file, &a.value), "not a literal")
+                    .with_help("the state is located before anything is evaluated, so backend settings cannot use variables"));
+            }
+        }
+    }
+    Ok(Some(BackendSettings { kind, arguments, span }))
+}

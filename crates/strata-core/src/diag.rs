@@ -191,6 +191,37 @@ impl Diagnostics {
         self.0.iter()
     }
 
+    /// Collapse diagnostics that differ only in their message (one per
+    /// instance of a `count` / `for_each` resource: same code, same labelled
+    /// spans) into the first, noting how many more there were.
+    pub fn collapse_repeats(&mut self) {
+        let mut out: Vec<Diagnostic> = Vec::with_capacity(self.0.len());
+        let mut repeats: Vec<usize> = Vec::new();
+        let mut index: std::collections::HashMap<(&'static str, Vec<Span>), usize> = std::collections::HashMap::new();
+        for d in std::mem::take(&mut self.0) {
+            let key = (d.code, d.labels.iter().map(|l| l.span.clone()).collect::<Vec<_>>());
+            if d.labels.is_empty() {
+                out.push(d);
+                repeats.push(0);
+                continue;
+            }
+            match index.get(&key) {
+                Some(&i) => repeats[i] += 1,
+                None => {
+                    index.insert(key, out.len());
+                    out.push(d);
+                    repeats.push(0);
+                }
+            }
+        }
+        for (d, n) in out.iter_mut().zip(repeats) {
+            if n > 0 {
+                d.message.push_str(&format!(" (and {n} more instance{})", if n == 1 { "" } else { "s" }));
+            }
+        }
+        self.0 = out;
+    }
+
     /// Sort by file and position, errors and warnings interleaved, so output is stable.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
@@ -257,6 +288,19 @@ mod tests {
         assert_eq!(sm.line_col(id, 3), (2, 1));
         assert_eq!(sm.line_col(id, 8), (3, 1));
         assert_eq!(sm.location(&Span::new(id, 4..5)), "a.tf:2:2");
+    }
+
+    #[test]
+    fn repeats_collapse_into_one() {
+        let span = Span::new(FileId(0), 3..9);
+        let mut d = Diagnostics::new();
+        for i in 0..3 {
+            d.push(Diagnostic::warning("strata::graph::layer_lift", format!("`aws_eip.x[{i}]` lifted")).with_label(Some(span.clone()), "here"));
+        }
+        d.push(Diagnostic::warning("strata::graph::layer_lift", "other").with_label(Some(Span::new(FileId(0), 20..21)), "there"));
+        d.collapse_repeats();
+        assert_eq!(d.0.len(), 2);
+        assert_eq!(d.0[0].message, "`aws_eip.x[0]` lifted (and 2 more instances)");
     }
 
     #[test]

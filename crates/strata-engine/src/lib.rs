@@ -4,6 +4,8 @@
 //! Invariant: the engine wires the pipeline crates together; it knows no
 //! terminal and renders nothing.
 
+pub mod state;
+
 use std::path::Path;
 use std::time::Instant;
 
@@ -37,6 +39,7 @@ pub fn prepare(dir: &Path, vars: &VarSources, schema: &ProviderSchema) -> Prepar
     let (graph, d) = strata_graph::build(nodes, &options);
     diagnostics.extend(d);
     tracing::debug!(nodes = graph.len(), waves = graph.apply_waves().len(), elapsed = ?started.elapsed(), "built graph");
+    diagnostics.collapse_repeats();
     diagnostics.sort();
     Prepared { config, evaluated: Some(evaluated), graph: Some(graph), diagnostics }
 }
