@@ -29,6 +29,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show the resource graph ordered by the five-layer model.
     Graph(GraphArgs),
+    /// Compare the configuration with the state: what would change, by layer, and what it costs.
+    Plan(PlanArgs),
     /// Show a saved plan, or the current state when no plan file is given.
     Show(ShowArgs),
     /// Inspect the state.
@@ -157,4 +159,48 @@ pub struct ForceUnlockArgs {
 
     #[command(flatten)]
     pub dir: DirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Read the current objects from the cloud before planning (`--refresh=false` skips it).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+
+    /// Plan only this resource or module and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+
+    /// Replace this resource instance even if nothing forces it (repeatable).
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+
+    /// Exit 0 when there are no changes, 2 when there are, 1 on errors.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+
+    /// Save the plan to this file for `strata show` and `strata apply`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Print the plan as JSON (docs/plan-json.md).
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PricingArgs {
+    /// Load an AWS Price List bulk offer file (JSON) over the embedded catalog (repeatable).
+    #[arg(long = "prices", value_name = "FILE")]
+    pub prices: Vec<PathBuf>,
+
+    /// Usage figures for usage-based prices (YAML).
+    #[arg(long = "usage-file", value_name = "FILE")]
+    pub usage_file: Option<PathBuf>,
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod diagnostics;
 mod graph_render;
+mod render_plan;
 mod render_value;
 
 use std::io::{IsTerminal, Write};
@@ -14,7 +15,7 @@ use serde_json::json;
 use strata_config::VarSources;
 use strata_engine::Prepared;
 
-use cli::{Cli, Command, ConfigArgs, ForceUnlockArgs, GraphArgs, GraphFormat, OutputArgs, ShowArgs, StateCommand, ValidateArgs};
+use cli::{Cli, Command, ConfigArgs, ForceUnlockArgs, GraphArgs, GraphFormat, OutputArgs, PlanArgs, ShowArgs, StateCommand, ValidateArgs};
 use strata_core::{Diagnostic, Diagnostics, SourceMap};
 use strata_state::State;
 
@@ -27,6 +28,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod exit {
     pub const OK: u8 = 0;
     pub const ERROR: u8 = 1;
+    /// Changes present (`--detailed-exitcode`) or drift found.
+    pub const CHANGES: u8 = 2;
+    /// A policy or budget violation.
+    #[allow(dead_code)]
+    pub const POLICY: u8 = 3;
 }
 
 fn main() -> ExitCode {
@@ -75,6 +81,7 @@ fn try_main(cli: Cli) -> std::io::Result<u8> {
     match cli.command {
         Command::Validate(args) => validate(&ui, &args),
         Command::Graph(args) => graph(&ui, &args),
+        Command::Plan(args) => plan(&ui, &args),
         Command::Show(args) => show(&ui, &args),
         Command::State(StateCommand::List { filters, dir }) => state_list(&ui, &dir.dir, &filters),
         Command::State(StateCommand::Show { address, dir }) => state_show(&ui, &dir.dir, &address),
@@ -89,8 +96,7 @@ fn try_main(cli: Cli) -> std::io::Result<u8> {
 }
 
 fn prepare(args: &ConfigArgs) -> Prepared {
-    let vars = VarSources { var_files: args.var_files.clone(), vars: args.vars.clone(), env: std::env::vars().collect() };
-    strata_engine::prepare(&args.dir, &vars, strata_provider::aws::schema())
+    strata_engine::prepare(&args.dir, &var_sources(args), strata_provider::aws::schema())
 }
 
 fn print_diagnostics(ui: &Ui, p: &Prepared) -> std::io::Result<()> {
@@ -166,6 +172,62 @@ fn graph(ui: &Ui, args: &GraphArgs) -> std::io::Result<u8> {
     Ok(exit::OK)
 }
 
+fn var_sources(args: &ConfigArgs) -> VarSources {
+    VarSources { var_files: args.var_files.clone(), vars: args.vars.clone(), env: std::env::vars().collect() }
+}
+
+fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
+    let mut diags = Diagnostics::new();
+    let targets: Vec<strata_plan::Target> = args
+        .targets
+        .iter()
+        .filter_map(|t| match t.parse() {
+            Ok(t) => Some(t),
+            Err(e) => {
+                diags.push(Diagnostic::error("strata::cli::invalid_address", format!("--target {t:?} is not a resource or module address: {e}")));
+                None
+            }
+        })
+        .collect();
+    let replace = strata_engine::plan::parse_addresses(&args.replace, "--replace").unwrap_or_else(|d| {
+        diags.push(d);
+        Vec::new()
+    });
+    if diags.has_errors() {
+        print_plain(ui, diags, &SourceMap::new())?;
+        return Ok(exit::ERROR);
+    }
+    if args.refresh {
+        tracing::info!("refresh reads live objects once the AWS provider is configured; planning against the recorded state");
+    }
+    let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), targets, replace };
+    let run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema());
+    if !run.diagnostics.is_empty() {
+        let text = diagnostics::render(&run.diagnostics, &run.config.sources, ui.color);
+        std::io::stderr().write_all(text.as_bytes())?;
+    }
+    let Some(plan) = &run.plan else {
+        eprintln!("✗ {} found; no plan made.", counts(run.diagnostics.error_count(), run.diagnostics.warning_count()));
+        return Ok(exit::ERROR);
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&render_plan::render_plan_json(plan)).unwrap_or_default())?;
+    } else {
+        out.write_all(render_plan::render_plan_text(plan, ui.color && std::io::stdout().is_terminal()).as_bytes())?;
+    }
+    if let Some(path) = &args.out {
+        if let Err(d) = plan.save(path) {
+            print_plain(ui, [d], &SourceMap::new())?;
+            return Ok(exit::ERROR);
+        }
+        if !args.json {
+            writeln!(out, "\nSaved the plan to {}; apply exactly these changes with `strata apply {}`.", path.display(), path.display())?;
+        }
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() { exit::CHANGES } else { exit::OK })
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -201,9 +263,22 @@ fn read_state(ui: &Ui, dir: &std::path::Path) -> std::io::Result<Result<Option<S
 }
 
 fn show(ui: &Ui, args: &ShowArgs) -> std::io::Result<u8> {
-    if args.plan.is_some() {
-        eprintln!("error: showing plan files arrives with `strata plan --out`");
-        return Ok(exit::ERROR);
+    if let Some(path) = &args.plan {
+        return match strata_plan::Plan::load(path) {
+            Ok(plan) => {
+                let mut out = std::io::stdout().lock();
+                if args.json {
+                    writeln!(out, "{}", serde_json::to_string_pretty(&render_plan::render_plan_json(&plan)).unwrap_or_default())?;
+                } else {
+                    out.write_all(render_plan::render_plan_text(&plan, ui.color && std::io::stdout().is_terminal()).as_bytes())?;
+                }
+                Ok(exit::OK)
+            }
+            Err(d) => {
+                print_plain(ui, [d], &SourceMap::new())?;
+                Ok(exit::ERROR)
+            }
+        };
     }
     let state = match read_state(ui, &args.dir.dir)? {
         Ok(s) => s,

@@ -6,4 +6,5 @@ mod support;
 mod examples;
 mod fixtures;
 mod graph;
+mod state;
 mod validate;

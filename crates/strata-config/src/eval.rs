@@ -108,6 +108,8 @@ pub struct Evaluated {
     pub providers: Vec<ProviderConfig>,
     pub moved: Vec<MovedStatement>,
     pub settings: Settings,
+    /// Values of the root module's variables (sensitive ones marked).
+    pub root_variables: BTreeMap<String, Value>,
 }
 
 /// A declared item of some module: a node of the static graph.
@@ -811,6 +813,9 @@ impl<'a> Evaluator<'a> {
                 Err(d) => self.diags.extend(d),
             }
         }
+        if inst == 0 {
+            self.out.root_variables.insert(name.to_string(), v.clone());
+        }
         insert_path(&mut self.insts[inst].scope, &["var", name], v);
     }
 
@@ -1045,7 +1050,17 @@ impl<'a> Evaluator<'a> {
                     self.diags.extend(d);
                     match r.mode {
                         Mode::Managed => {
-                            let moved_from = self.out.moved.iter().find(|m| m.to == addr).map(|m| &m.from);
+                            // `moved { from = a.x, to = a.y }` moves every instance, key kept.
+                            let moved_from = self.out.moved.iter().find_map(|m| {
+                                if m.to == addr {
+                                    Some(m.from.clone())
+                                } else if m.to.key.is_none() && m.from.key.is_none() && m.to == addr.resource() {
+                                    Some(m.from.clone().with_key(addr.key.clone()))
+                                } else {
+                                    None
+                                }
+                            });
+                            let moved_from = moved_from.as_ref();
                             let mut planned =
                                 self.planner.plan(PlanRequest { addr: &addr, moved_from, schema: s, config: &config, ignore_changes: &ignore_changes });
                             let value = std::mem::replace(&mut planned.value, Value::Null);

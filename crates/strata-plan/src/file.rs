@@ -1,0 +1,260 @@
+//! Plan files: JSON with sensitive values replaced by their hash, the
+//! configuration digest, and the freshness check.
+//!
+//! Values are written as JSON with three reserved one-key objects:
+//! `{"__sensitive__": "<sha256 hex of the value's compact JSON>"}`,
+//! `{"__unknown__": true}` and `{"__set__": [...]}`.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value as J;
+use sha2::{Digest, Sha256};
+use strata_core::{Address, Diagnostic, Layer, Value};
+use strata_state::State;
+
+use crate::{PLAN_FORMAT_VERSION, Plan};
+
+const SENSITIVE: &str = "__sensitive__";
+const UNKNOWN: &str = "__unknown__";
+const SET: &str = "__set__";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// The hash a plan file records for a sensitive value: sha256 (hex) of its
+/// compact JSON, marks looked through. Apply re-evaluates the value and
+/// compares. For a value read back from a plan file, the recorded hash.
+pub fn sensitive_hash(v: &Value) -> String {
+    match redacted_hash(v) {
+        Some(h) => h.to_string(),
+        None => sha256_hex(v.peel().to_json().to_string().as_bytes()),
+    }
+}
+
+/// The recorded hash, when `v` is a sensitive value read from a plan file
+/// (there it stands in for the secret, which is not stored).
+pub fn redacted_hash(v: &Value) -> Option<&str> {
+    let Value::Sensitive(inner) = v else { return None };
+    let m = inner.as_map()?;
+    if m.len() == 1 { m.get(SENSITIVE)?.as_str() } else { None }
+}
+
+fn encode(v: &Value) -> J {
+    match v {
+        Value::Sensitive(_) => J::Object([(SENSITIVE.to_string(), J::String(sensitive_hash(v)))].into_iter().collect()),
+        Value::Unknown(_) => J::Object([(UNKNOWN.to_string(), J::Bool(true))].into_iter().collect()),
+        Value::List(items) => J::Array(items.iter().map(encode).collect()),
+        Value::Set(items) => J::Object([(SET.to_string(), J::Array(items.iter().map(encode).collect()))].into_iter().collect()),
+        Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), encode(v))).collect()),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => v.to_json(),
+    }
+}
+
+fn decode(j: &J) -> Value {
+    match j {
+        J::Array(items) => Value::List(items.iter().map(decode).collect()),
+        J::Object(o) if o.len() == 1 => match o.iter().next() {
+            Some((k, J::String(h))) if k == SENSITIVE => Value::Sensitive(Box::new(Value::map([(SENSITIVE, Value::String(h.clone()))]))),
+            Some((k, J::Bool(true))) if k == UNKNOWN => Value::unknown(),
+            Some((k, J::Array(items))) if k == SET => Value::Set(items.iter().map(decode).collect()),
+            _ => Value::Map(o.iter().map(|(k, v)| (k.clone(), decode(v))).collect()),
+        },
+        J::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), decode(v))).collect()),
+        j => Value::from_json(j),
+    }
+}
+
+/// Serde adapters for the fields of the plan types.
+pub(crate) mod value {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &Value, s: S) -> Result<S::Ok, S::Error> {
+        encode(v).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        Ok(decode(&J::deserialize(d)?))
+    }
+}
+
+pub(crate) mod opt_value {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &Option<Value>, s: S) -> Result<S::Ok, S::Error> {
+        v.as_ref().map(encode).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+        Ok(Option::<J>::deserialize(d)?.map(|j| decode(&j)))
+    }
+}
+
+pub(crate) mod addr {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(a: &Address, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(a)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+pub(crate) mod opt_addr {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(a: &Option<Address>, s: S) -> Result<S::Ok, S::Error> {
+        a.as_ref().map(ToString::to_string).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Address>, D::Error> {
+        Option::<String>::deserialize(d)?.map(|s| s.parse().map_err(serde::de::Error::custom)).transpose()
+    }
+}
+
+pub(crate) mod addrs {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(a: &[Address], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(a.iter().map(ToString::to_string))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Address>, D::Error> {
+        Vec::<String>::deserialize(d)?.into_iter().map(|s| s.parse().map_err(serde::de::Error::custom)).collect()
+    }
+}
+
+pub(crate) mod layer {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(l: &Layer, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(l.number())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Layer, D::Error> {
+        let n = u8::deserialize(d)?;
+        Layer::from_number(n).ok_or_else(|| serde::de::Error::custom(format!("layer {n} is not in 1..5")))
+    }
+}
+
+impl Plan {
+    /// The plan file text: pretty JSON with a trailing newline; no sensitive
+    /// value in clear.
+    pub fn to_json_pretty(&self) -> String {
+        // Every key is a string and encoded numbers are finite, so this cannot fail.
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Write the plan file (through a temporary file in the same directory,
+    /// renamed into place, so a reader never sees half a plan).
+    pub fn save(&self, path: &Path) -> Result<(), Diagnostic> {
+        let fail =
+            |e: std::io::Error| Diagnostic::error("strata::plan::unwritable", format!("cannot write plan file {}: {e}", path.display()));
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".into());
+        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(self.to_json_pretty().as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            fail(e)
+        })
+    }
+
+    /// Read a plan file. Codes: `strata::plan::unreadable` (I/O),
+    /// `strata::plan::future_version` (written by a newer strata),
+    /// `strata::plan::corrupt` (not a plan file, or damaged).
+    pub fn load(path: &Path) -> Result<Plan, Diagnostic> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Diagnostic::error("strata::plan::unreadable", format!("cannot read plan file {}: {e}", path.display())))?;
+        Plan::parse(&text).map_err(|d| Diagnostic { message: format!("{}: {}", path.display(), d.message), ..d })
+    }
+
+    /// Parse plan file text; see [`Plan::load`].
+    pub fn parse(text: &str) -> Result<Plan, Diagnostic> {
+        let corrupt = |why: String| {
+            Diagnostic::error("strata::plan::corrupt", format!("not a valid plan file: {why}"))
+                .with_help("make the plan again with `strata plan --out FILE`")
+        };
+        let j: J = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
+        let version = j.get("format_version").and_then(J::as_u64).ok_or_else(|| corrupt("no `format_version`".into()))?;
+        if version > u64::from(PLAN_FORMAT_VERSION) {
+            let by = j.get("strata_version").and_then(J::as_str).unwrap_or("a newer version");
+            return Err(Diagnostic::error(
+                "strata::plan::future_version",
+                format!("plan format version {version} is newer than this strata understands ({PLAN_FORMAT_VERSION})"),
+            )
+            .with_help(format!("the plan was made by strata {by}; use that version or newer")));
+        }
+        if version == 0 {
+            return Err(corrupt("format version 0 does not exist".into()));
+        }
+        serde_json::from_value(j).map_err(|e| corrupt(e.to_string()))
+    }
+}
+
+/// Refuse a saved plan whose state or configuration changed since it was made
+/// (`strata::plan::stale`, naming every difference).
+pub fn check_fresh(plan: &Plan, state: Option<&State>, config_digest: &str) -> Result<(), Diagnostic> {
+    let mut changed = Vec::new();
+    match state {
+        None if plan.state_found => changed.push("the state it was made against no longer exists".to_string()),
+        Some(_) if !plan.state_found => changed.push("a state was created since".to_string()),
+        Some(s) if s.lineage != plan.lineage => {
+            changed.push(format!("the state lineage differs ({} in the plan, {} now)", plan.lineage, s.lineage));
+        }
+        Some(s) if s.serial != plan.serial => changed.push(format!("state serial {} → {}", plan.serial, s.serial)),
+        _ => {}
+    }
+    if plan.config_digest != config_digest {
+        changed.push("the configuration or variable values changed".into());
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostic::error("strata::plan::stale", format!("the saved plan is stale: {}", changed.join("; ")))
+        .with_help("make a new plan with `strata plan --out FILE` and review it"))
+}
+
+/// The digest of a configuration and its variables: sha256 (hex) over the
+/// files (sorted by name) and the variables (sorted by name; values as
+/// compact JSON, sensitive ones, or ones containing sensitive parts, only as
+/// the sha256 of that JSON). Every item is length-prefixed, so no two inputs
+/// share a byte stream.
+pub fn config_digest(files: &[(String, &str)], vars: &[(String, Value, bool)]) -> String {
+    let mut h = Sha256::new();
+    let mut item = |tag: &[u8], bytes: &[u8]| {
+        h.update(tag);
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    item(b"strata-config-digest", b"1");
+    let mut files: Vec<&(String, &str)> = files.iter().collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, text) in files {
+        item(b"f", name.as_bytes());
+        item(b"c", text.as_bytes());
+    }
+    let mut vars: Vec<&(String, Value, bool)> = vars.iter().collect();
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, value, sensitive) in vars {
+        item(b"v", name.as_bytes());
+        let json = value.to_json().to_string();
+        if *sensitive || value.contains_sensitive() {
+            item(b"h", sha256_hex(json.as_bytes()).as_bytes());
+        } else {
+            item(b"j", json.as_bytes());
+        }
+    }
+    format!("{:x}", h.finalize())
+}
