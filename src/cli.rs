@@ -31,6 +31,8 @@ pub enum Command {
     Graph(GraphArgs),
     /// Compare the configuration with the state: what would change, by layer, and what it costs.
     Plan(PlanArgs),
+    /// Price the plan: monthly cost before and after, per layer and resource.
+    Cost(CostArgs),
     /// Show a saved plan, or the current state when no plan file is given.
     Show(ShowArgs),
     /// Inspect the state.
@@ -203,4 +205,28 @@ pub struct PricingArgs {
     /// Usage figures for usage-based prices (YAML).
     #[arg(long = "usage-file", value_name = "FILE")]
     pub usage_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Output format; `markdown` is the pull-request comment, `json` the baseline of the next run.
+    #[arg(long, value_enum, default_value_t = CostFormat::Table)]
+    pub format: CostFormat,
+
+    /// Compare with the JSON report of an earlier run (e.g. the base branch).
+    #[arg(long, value_name = "FILE")]
+    pub compare_to: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CostFormat {
+    Table,
+    Json,
+    Markdown,
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod diagnostics;
 mod graph_render;
+mod render_cost;
 mod render_plan;
 mod render_value;
 
@@ -15,7 +16,7 @@ use serde_json::json;
 use strata_config::VarSources;
 use strata_engine::Prepared;
 
-use cli::{Cli, Command, ConfigArgs, ForceUnlockArgs, GraphArgs, GraphFormat, OutputArgs, PlanArgs, ShowArgs, StateCommand, ValidateArgs};
+use cli::{Cli, Command, ConfigArgs, CostArgs, CostFormat, PricingArgs, ForceUnlockArgs, GraphArgs, GraphFormat, OutputArgs, PlanArgs, ShowArgs, StateCommand, ValidateArgs};
 use strata_core::{Diagnostic, Diagnostics, SourceMap};
 use strata_state::State;
 
@@ -31,7 +32,6 @@ mod exit {
     /// Changes present (`--detailed-exitcode`) or drift found.
     pub const CHANGES: u8 = 2;
     /// A policy or budget violation.
-    #[allow(dead_code)]
     pub const POLICY: u8 = 3;
 }
 
@@ -82,6 +82,7 @@ fn try_main(cli: Cli) -> std::io::Result<u8> {
         Command::Validate(args) => validate(&ui, &args),
         Command::Graph(args) => graph(&ui, &args),
         Command::Plan(args) => plan(&ui, &args),
+        Command::Cost(args) => cost(&ui, &args),
         Command::Show(args) => show(&ui, &args),
         Command::State(StateCommand::List { filters, dir }) => state_list(&ui, &dir.dir, &filters),
         Command::State(StateCommand::Show { address, dir }) => state_show(&ui, &dir.dir, &address),
@@ -201,20 +202,27 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
         tracing::info!("refresh reads live objects once the AWS provider is configured; planning against the recorded state");
     }
     let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), targets, replace };
-    let run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema());
+    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema());
     if !run.diagnostics.is_empty() {
         let text = diagnostics::render(&run.diagnostics, &run.config.sources, ui.color);
         std::io::stderr().write_all(text.as_bytes())?;
     }
-    let Some(plan) = &run.plan else {
+    let Some(plan) = run.plan.clone() else {
         eprintln!("✗ {} found; no plan made.", counts(run.diagnostics.error_count(), run.diagnostics.warning_count()));
         return Ok(exit::ERROR);
     };
+    let plan = &plan;
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&render_plan::render_plan_json(plan)).unwrap_or_default())?;
     } else {
         out.write_all(render_plan::render_plan_text(plan, ui.color && std::io::stdout().is_terminal()).as_bytes())?;
+    }
+    let priced = price(ui, &mut run, &args.pricing)?;
+    let Some(priced) = priced else { return Ok(exit::ERROR) };
+    if !args.json {
+        writeln!(out)?;
+        out.write_all(render_cost::render_summary(&priced.report).as_bytes())?;
     }
     if let Some(path) = &args.out {
         if let Err(d) = plan.save(path) {
@@ -225,7 +233,63 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
             writeln!(out, "\nSaved the plan to {}; apply exactly these changes with `strata apply {}`.", path.display(), path.display())?;
         }
     }
+    if report_violations(ui, &priced, &run.config.sources)? {
+        return Ok(exit::POLICY);
+    }
     Ok(if args.detailed_exitcode && plan.has_changes() { exit::CHANGES } else { exit::OK })
+}
+
+/// Price a plan run; `None` after printing the errors that stopped it.
+fn price(ui: &Ui, run: &mut strata_engine::plan::PlanRun, pricing: &PricingArgs) -> std::io::Result<Option<strata_engine::cost::CostRun>> {
+    let req = strata_engine::cost::CostRequest { prices: pricing.prices.clone(), usage_file: pricing.usage_file.clone() };
+    match strata_engine::cost::cost(run, &req) {
+        Ok(c) => Ok(Some(c)),
+        Err(d) => {
+            std::io::stderr().write_all(diagnostics::render(&d, &run.config.sources, ui.color).as_bytes())?;
+            Ok(None)
+        }
+    }
+}
+
+/// Print budget violations; true when there are any (exit 3).
+fn report_violations(ui: &Ui, priced: &strata_engine::cost::CostRun, sources: &SourceMap) -> std::io::Result<bool> {
+    if priced.violations.is_empty() {
+        return Ok(false);
+    }
+    let d = Diagnostics(priced.violations.iter().map(|v| v.to_diagnostic(priced.budget_span.clone())).collect());
+    std::io::stderr().write_all(diagnostics::render(&d, sources, ui.color).as_bytes())?;
+    Ok(true)
+}
+
+fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
+    let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), ..Default::default() };
+    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema());
+    if !run.diagnostics.is_empty() {
+        std::io::stderr().write_all(diagnostics::render(&run.diagnostics, &run.config.sources, ui.color).as_bytes())?;
+    }
+    if run.plan.is_none() {
+        return Ok(exit::ERROR);
+    }
+    let Some(mut priced) = price(ui, &mut run, &args.pricing)? else { return Ok(exit::ERROR) };
+    if let Some(path) = &args.compare_to {
+        let baseline = std::fs::read_to_string(path)
+            .map_err(|e| Diagnostic::error("strata::cost::bad_baseline", format!("cannot read {}: {e}", path.display())))
+            .and_then(|text| strata_cost::CostReport::from_json(&text, &path.display().to_string()));
+        match baseline {
+            Ok(base) => priced.report = priced.report.compare_to(&base),
+            Err(d) => {
+                print_plain(ui, [d], &run.config.sources)?;
+                return Ok(exit::ERROR);
+            }
+        }
+    }
+    let text = match args.format {
+        CostFormat::Table => render_cost::render_table(&priced.report),
+        CostFormat::Markdown => render_cost::render_markdown(&priced.report),
+        CostFormat::Json => priced.report.to_json() + "\n",
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(if report_violations(ui, &priced, &run.config.sources)? { exit::POLICY } else { exit::OK })
 }
 
 fn plural(n: usize) -> &'static str {

@@ -1,7 +1,7 @@
 variable "region" {
   type        = string
   description = "AWS region to deploy into."
-  default     = "eu-west-1"
+  default     = "us-east-1"
 }
 
 variable "environment" {

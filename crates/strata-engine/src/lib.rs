@@ -4,6 +4,7 @@
 //! Invariant: the engine wires the pipeline crates together; it knows no
 //! terminal and renders nothing.
 
+pub mod cost;
 pub mod plan;
 pub mod state;
 

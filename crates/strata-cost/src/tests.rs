@@ -1,0 +1,694 @@
+use std::path::PathBuf;
+
+use strata_core::{FileId, Value};
+
+use crate::*;
+
+fn v(pairs: &[(&str, Value)]) -> Value {
+    Value::map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())))
+}
+
+fn s(x: &str) -> Value {
+    Value::string(x)
+}
+
+fn n(x: f64) -> Value {
+    Value::Number(x)
+}
+
+fn secret(x: Value) -> Value {
+    Value::Sensitive(Box::new(x))
+}
+
+fn price_in(region: &str, ty: &str, value: &Value) -> ResourceCost {
+    price(ty, value, &PriceContext { catalog: Catalog::embedded(), region: Some(region), usage: None })
+}
+
+fn price_with(catalog: &Catalog, region: &str, usage: Option<&UsageFigures>, ty: &str, value: &Value) -> ResourceCost {
+    price(ty, value, &PriceContext { catalog, region: Some(region), usage })
+}
+
+fn monthly(cost: &ResourceCost) -> f64 {
+    assert_eq!(cost.status, CostStatus::Priced, "{cost:?}");
+    cost.monthly_usd().unwrap()
+}
+
+fn component<'a>(cost: &'a ResourceCost, name: &str) -> &'a Component {
+    cost.components.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no component {name} in {cost:?}"))
+}
+
+fn reason(cost: &ResourceCost) -> &str {
+    cost.not_priced_reason().unwrap_or_else(|| panic!("priced: {cost:?}"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/prices").join(name)
+}
+
+fn figures(pairs: &[(&str, f64)]) -> UsageFigures {
+    UsageFigures(pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+}
+
+// Catalog.
+
+#[test]
+fn embedded_catalog_loads_every_row() {
+    let text = include_str!("../data/aws_prices.csv");
+    let data_lines = text.lines().skip(1).filter(|l| !l.trim().is_empty()).count();
+    let catalog = Catalog::from_csv(text, "embedded").unwrap();
+    assert_eq!(catalog.len(), data_lines);
+    assert_eq!(Catalog::embedded().len(), data_lines);
+    assert!(catalog.rows().all(|r| !r.source.is_empty() && r.usd_per_unit > 0.0));
+    assert_eq!(catalog.regions().into_iter().collect::<Vec<_>>(), ["eu-west-1", "us-east-1", "us-west-2"]);
+}
+
+#[test]
+fn catalog_lookups_are_region_aware() {
+    let c = Catalog::embedded();
+    let ec2 = |region: &str, ty: &str| c.get(&PriceKey::new("AmazonEC2", region, ty)).map(|r| r.usd_per_unit);
+    assert_eq!(ec2("us-east-1", "t3.micro"), Some(0.0104));
+    assert_eq!(ec2("eu-west-1", "t3.micro"), Some(0.011));
+    assert_eq!(ec2("us-west-2", "t3.micro"), Some(0.01));
+    assert_eq!(ec2("eu-west-3", "t3.micro"), None);
+    let rds = |class: &str, engine: &str, dep: &str| {
+        c.get(&PriceKey::new("AmazonRDS", "us-east-1", class).engine(engine).deployment(dep)).map(|r| r.usd_per_unit)
+    };
+    assert_eq!(rds("db.t4g.small", "MySQL", "Single-AZ"), Some(0.032));
+    assert_eq!(rds("db.t4g.small", "MySQL", "Multi-AZ"), Some(0.065));
+    assert_eq!(rds("db.t4g.small", "PostgreSQL", "Multi-AZ"), None);
+    // Free text in `attribute_key` is a description, not a filter.
+    let gp3_iops = c.get(&PriceKey::new("AmazonRDS", "us-east-1", "storage-gp3-iops").deployment("Single-AZ")).unwrap();
+    assert!(gp3_iops.description.as_deref().unwrap().contains("3000 IOPS"));
+    assert_eq!(gp3_iops.attributes.get("deploymentOption").map(String::as_str), Some("Single-AZ"));
+}
+
+#[test]
+fn price_tables_report_bad_rows_with_their_line() {
+    let header = "service,region,resource,attribute_key,unit,usd_per_unit,source\n";
+    let err = Catalog::from_csv(&format!("{header}AmazonEC2,us-east-1,t3.micro,,Hrs,cheap,x\n"), "t.csv").unwrap_err();
+    assert_eq!(err.code, "strata::cost::bad_price_table");
+    assert!(err.message.contains("t.csv, line 2") && err.message.contains("\"cheap\""), "{}", err.message);
+    let err = Catalog::from_csv("a,b\n", "t.csv").unwrap_err();
+    assert!(err.message.contains("unexpected header"), "{}", err.message);
+    let twice = format!("{header}AmazonEC2,us-east-1,t3.micro,,Hrs,1,x\nAmazonEC2,us-east-1,t3.micro,,Hrs,2,\"y, z\"\n");
+    assert!(Catalog::from_csv(&twice, "t.csv").unwrap_err().message.contains("line 3: a second price"));
+    let quoted = format!("{header}AmazonEC2,us-east-1,t3.micro,,Hrs,1,\"a \"\"quoted\"\", source\"\n");
+    let c = Catalog::from_csv(&quoted, "t.csv").unwrap();
+    assert_eq!(c.rows().next().unwrap().source, "a \"quoted\", source");
+}
+
+// Pricing.
+
+#[test]
+fn instance_compute_and_assumed_root_volume() {
+    let cost = price_in("us-east-1", "aws_instance", &v(&[("instance_type", s("t3.micro")), ("ami", s("ami-1"))]));
+    assert_eq!(component(&cost, "compute").monthly_usd, Some(7.592)); // 0.0104 × 730
+    let root = component(&cost, "storage gp3");
+    assert_eq!((root.quantity, root.monthly_usd, root.detail.as_deref()), (Some(8.0), Some(0.64), Some("root volume")));
+    assert_eq!(monthly(&cost), 8.232);
+    assert!(cost.notes.iter().any(|n| n.contains("root volume not configured") && n.contains("assumed")), "{:?}", cost.notes);
+}
+
+#[test]
+fn instance_volumes_by_type_size_and_iops() {
+    let value = v(&[
+        ("instance_type", s("t3.large")),
+        ("root_block_device", Value::List(vec![v(&[("volume_type", s("gp2")), ("volume_size", n(20.0))])])),
+        (
+            "ebs_block_device",
+            Value::List(vec![v(&[
+                ("device_name", s("/dev/sdf")),
+                ("volume_type", s("io1")),
+                ("volume_size", n(100.0)),
+                ("iops", n(1000.0)),
+            ])]),
+        ),
+    ]);
+    let cost = price_in("us-east-1", "aws_instance", &value);
+    assert_eq!(component(&cost, "compute").monthly_usd, Some(60.736)); // 0.0832 × 730
+    assert_eq!(component(&cost, "storage gp2").monthly_usd, Some(2.0)); // 20 × 0.10
+    assert_eq!(component(&cost, "storage io1").monthly_usd, Some(12.5)); // 100 × 0.125
+    let iops = component(&cost, "provisioned IOPS");
+    assert_eq!((iops.monthly_usd, iops.detail.as_deref()), (Some(65.0), Some("/dev/sdf"))); // 1000 × 0.065
+    assert_eq!(monthly(&cost), 140.236);
+    assert!(cost.notes.is_empty(), "{:?}", cost.notes);
+}
+
+#[test]
+fn gp3_iops_and_throughput_above_the_free_baseline() {
+    let value = v(&[("type", s("gp3")), ("size", n(100.0)), ("iops", n(4000.0)), ("throughput", n(250.0))]);
+    let cost = price_in("us-east-1", "aws_ebs_volume", &value);
+    assert_eq!(component(&cost, "storage gp3").monthly_usd, Some(8.0));
+    let iops = component(&cost, "provisioned IOPS");
+    assert_eq!((iops.quantity, iops.monthly_usd), (Some(1000.0), Some(5.0)));
+    let tp = component(&cost, "throughput");
+    assert_eq!((tp.quantity, tp.monthly_usd), (Some(125.0), Some(5.0)));
+    assert_eq!(monthly(&cost), 18.0);
+    // At the baseline nothing extra is charged.
+    let base = price_in(
+        "us-east-1",
+        "aws_ebs_volume",
+        &v(&[("type", s("gp3")), ("size", n(100.0)), ("iops", n(3000.0)), ("throughput", n(125.0))]),
+    );
+    assert_eq!(base.components.len(), 1);
+}
+
+#[test]
+fn ebs_volumes_the_catalog_lacks_are_not_priced() {
+    let gp3_eu = price_in("eu-west-1", "aws_ebs_volume", &v(&[("type", s("gp3")), ("size", n(10.0))]));
+    assert_eq!(reason(&gp3_eu), "no price for gp3 EBS storage in eu-west-1 in the catalog");
+    let io2 = price_in("us-east-1", "aws_ebs_volume", &v(&[("type", s("io2")), ("size", n(10.0)), ("iops", n(100.0))]));
+    assert_eq!(reason(&io2), "no price for io2 EBS storage in us-east-1 in the catalog");
+    let from_snapshot = price_in("us-east-1", "aws_ebs_volume", &v(&[("snapshot_id", s("snap-1")), ("size", Value::unknown())]));
+    assert!(reason(&from_snapshot).contains("snapshot"));
+    let gp2_default = price_in("eu-west-1", "aws_ebs_volume", &v(&[("size", n(8.0))]));
+    assert_eq!(monthly(&gp2_default), 0.88); // 8 × 0.11
+}
+
+#[test]
+fn db_instance_single_az_with_storage() {
+    let value =
+        v(&[("instance_class", s("db.t3.micro")), ("engine", s("postgres")), ("allocated_storage", n(20.0)), ("storage_type", s("gp2"))]);
+    let cost = price_in("us-east-1", "aws_db_instance", &value);
+    assert_eq!(component(&cost, "compute").monthly_usd, Some(13.14)); // 0.018 × 730
+    assert_eq!(component(&cost, "storage gp2").monthly_usd, Some(2.3)); // 20 × 0.115
+    assert!(component(&cost, "backup storage").depends_on_usage());
+    assert_eq!(monthly(&cost), 15.44);
+}
+
+#[test]
+fn db_instance_multi_az_uses_multi_az_rows() {
+    let value = v(&[
+        ("instance_class", s("db.t4g.small")),
+        ("engine", s("mysql")),
+        ("multi_az", Value::Bool(true)),
+        ("allocated_storage", n(100.0)),
+        ("storage_type", s("gp3")),
+    ]);
+    let cost = price_in("us-east-1", "aws_db_instance", &value);
+    assert_eq!(component(&cost, "compute").monthly_usd, Some(47.45)); // 0.065 × 730, not 2 × 0.032
+    assert_eq!(component(&cost, "storage gp3").monthly_usd, Some(23.0)); // 100 × 0.23
+}
+
+#[test]
+fn db_instance_multi_az_missing_is_not_priced_never_doubled() {
+    let value = v(&[
+        ("instance_class", s("db.t3.micro")),
+        ("engine", s("postgres")),
+        ("multi_az", Value::Bool(true)),
+        ("allocated_storage", n(20.0)),
+    ]);
+    let cost = price_in("us-east-1", "aws_db_instance", &value);
+    assert_eq!(
+        reason(&cost),
+        "no price for Multi-AZ db.t3.micro PostgreSQL in us-east-1 in the catalog (strata does not derive Multi-AZ prices)"
+    );
+    assert!(cost.components.is_empty());
+}
+
+#[test]
+fn db_instance_gp3_iops_above_the_high_baseline() {
+    let value = v(&[
+        ("instance_class", s("db.m5.large")),
+        ("engine", s("postgres")),
+        ("allocated_storage", n(400.0)),
+        ("storage_type", s("gp3")),
+        ("iops", n(14000.0)),
+    ]);
+    let cost = price_in("us-east-1", "aws_db_instance", &value);
+    let iops = component(&cost, "provisioned IOPS");
+    assert_eq!((iops.quantity, iops.monthly_usd), (Some(2000.0), Some(40.0)));
+    assert_eq!(component(&cost, "storage gp3").monthly_usd, Some(46.0));
+}
+
+#[test]
+fn db_instance_gaps_are_named() {
+    let unknown_class = v(&[("instance_class", s("db.x9.large")), ("engine", s("postgres")), ("allocated_storage", n(20.0))]);
+    assert_eq!(
+        reason(&price_in("eu-west-3", "aws_db_instance", &unknown_class)),
+        "no price for db.x9.large PostgreSQL in eu-west-3 in the catalog"
+    );
+    let oracle = v(&[("instance_class", s("db.m5.large")), ("engine", s("oracle-se2")), ("allocated_storage", n(20.0))]);
+    assert!(reason(&price_in("us-east-1", "aws_db_instance", &oracle)).contains("license model"));
+    let io1 = v(&[
+        ("instance_class", s("db.m5.large")),
+        ("engine", s("mysql")),
+        ("allocated_storage", n(100.0)),
+        ("storage_type", s("io1")),
+        ("iops", n(1200.0)),
+    ]);
+    let cost = price_in("us-east-1", "aws_db_instance", &io1);
+    assert_eq!(component(&cost, "storage io1").monthly_usd, Some(12.5));
+    assert_eq!(component(&cost, "provisioned IOPS").monthly_usd, Some(120.0));
+}
+
+#[test]
+fn unknown_and_sensitive_inputs_are_not_priced() {
+    let unknown = price_in("us-east-1", "aws_instance", &v(&[("instance_type", Value::unknown())]));
+    assert_eq!(reason(&unknown), "instance_type is known only after apply");
+    let unset = price_in("us-east-1", "aws_instance", &v(&[]));
+    assert_eq!(reason(&unset), "instance_type is not set");
+    let hidden = price_in("us-east-1", "aws_instance", &v(&[("instance_type", secret(s("m5.4xlarge")))]));
+    assert_eq!(reason(&hidden), "instance_type is sensitive; strata never prices from sensitive values");
+    let unknown_type = price_in("us-east-1", "aws_instance", &v(&[("instance_type", s("x9.huge"))]));
+    assert_eq!(reason(&unknown_type), "no price for x9.huge (Linux, shared tenancy) in us-east-1 in the catalog");
+    let spot = v(&[("instance_type", s("t3.micro")), ("instance_market_options", Value::List(vec![v(&[("market_type", s("spot"))])]))]);
+    assert!(reason(&price_in("us-east-1", "aws_instance", &spot)).contains("spot"));
+    let whole = price_in("us-east-1", "aws_instance", &secret(v(&[("instance_type", s("t3.micro"))])));
+    assert!(reason(&whole).contains("sensitive"));
+}
+
+#[test]
+fn region_must_be_known() {
+    let value = v(&[("instance_type", s("t3.micro"))]);
+    let cost = price("aws_instance", &value, &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
+    assert_eq!(reason(&cost), "the provider region is not known (set `region` in the provider block)");
+    assert_eq!(
+        reason(&price_in("ap-south-7", "aws_instance", &value)),
+        "no price for t3.micro (Linux, shared tenancy) in ap-south-7 in the catalog"
+    );
+}
+
+#[test]
+fn free_types_are_free_and_unsupported_types_are_not_priced() {
+    for ty in FREE_TYPES {
+        let cost = price(ty, &v(&[]), &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
+        assert_eq!((cost.status.clone(), cost.monthly_usd()), (CostStatus::Free, Some(0.0)), "{ty}");
+    }
+    for ty in ["aws_vpc", "aws_subnet", "aws_security_group", "aws_lb_listener", "aws_volume_attachment", "aws_route53_record"] {
+        assert!(FREE_TYPES.contains(&ty), "{ty}");
+    }
+    assert!(price_in("us-east-1", "aws_route53_record", &v(&[])).notes[0].contains("queries"));
+    assert_eq!(reason(&price_in("us-east-1", "aws_s3_bucket", &v(&[]))), "strata has no prices for aws_s3_bucket");
+}
+
+#[test]
+fn load_balancer_hours_and_lcus() {
+    let alb = v(&[("load_balancer_type", s("application"))]);
+    let cost = price_in("us-east-1", "aws_lb", &alb);
+    assert_eq!(component(&cost, "load balancer").monthly_usd, Some(16.425)); // 0.0225 × 730
+    let lcu = component(&cost, "LCU");
+    assert_eq!((lcu.quantity, lcu.monthly_usd, lcu.unit_usd), (None, None, 0.008));
+    assert_eq!(monthly(&cost), 16.425);
+
+    let usage = figures(&[("monthly_lcu_hours", 1460.0)]);
+    let with_usage = price_with(Catalog::embedded(), "us-east-1", Some(&usage), "aws_lb", &alb);
+    assert_eq!(component(&with_usage, "LCU").monthly_usd, Some(11.68)); // 1460 × 0.008
+    assert_eq!(monthly(&with_usage), 28.105);
+
+    // eu-west-1 has the NLB hour but no NLCU rate: a note without usage, not priced with it.
+    let nlb = v(&[("load_balancer_type", s("network"))]);
+    let cost = price_in("eu-west-1", "aws_lb", &nlb);
+    assert_eq!(monthly(&cost), 18.396);
+    assert!(cost.notes[0].contains("NLCU"), "{:?}", cost.notes);
+    let cost = price_with(Catalog::embedded(), "eu-west-1", Some(&usage), "aws_lb", &nlb);
+    assert_eq!(reason(&cost), "no price for network load balancer NLCUs in eu-west-1 in the catalog");
+    assert!(reason(&price_in("eu-west-1", "aws_lb", &alb)).contains("application load balancer hours in eu-west-1"));
+}
+
+#[test]
+fn nat_gateway_hours_and_data_processed() {
+    let cost = price_in("us-east-1", "aws_nat_gateway", &v(&[("subnet_id", Value::unknown())]));
+    assert_eq!(monthly(&cost), 32.85);
+    assert!(component(&cost, "data processed").depends_on_usage());
+    let usage = figures(&[("monthly_data_processed_gb", 100.0)]);
+    let cost = price_with(Catalog::embedded(), "us-east-1", Some(&usage), "aws_nat_gateway", &v(&[]));
+    assert_eq!(component(&cost, "data processed").monthly_usd, Some(4.5));
+    assert_eq!(monthly(&cost), 37.35);
+}
+
+#[test]
+fn elastic_ip_uses_what_the_catalog_has() {
+    let idle = price_in("us-east-1", "aws_eip", &v(&[("domain", s("vpc")), ("instance", Value::unknown())]));
+    assert_eq!(monthly(&idle), 3.65); // 0.005 × 730
+    assert!(idle.notes[0].contains("in-use rate"));
+    let attached = price_in("us-east-1", "aws_eip", &v(&[("instance", s("i-0abc"))]));
+    assert_eq!(reason(&attached), "no price for an in-use public IPv4 address in us-east-1 in the catalog");
+}
+
+#[test]
+fn hosted_zone_is_priced_only_when_the_catalog_has_it() {
+    assert_eq!(reason(&price_in("us-east-1", "aws_route53_zone", &v(&[]))), "no price for a Route 53 hosted zone in the catalog");
+    let mut catalog = Catalog::embedded().clone();
+    let key = PriceKey::new("AmazonRoute53", "global", "hosted-zone");
+    catalog.insert(PriceRow {
+        key,
+        attributes: Default::default(),
+        description: None,
+        unit: "HostedZone".into(),
+        usd_per_unit: 0.5,
+        source: "test".into(),
+    });
+    let cost = price_with(&catalog, "eu-west-1", None, "aws_route53_zone", &v(&[]));
+    assert_eq!(monthly(&cost), 0.5);
+}
+
+// Offer files.
+
+#[test]
+fn offer_file_extends_the_catalog_with_a_new_region() {
+    let mut catalog = Catalog::embedded().clone();
+    let load = catalog.load_offer_file(&fixture("ec2-eu-west-3.json")).unwrap();
+    assert_eq!((load.offer_code.as_str(), load.added, load.replaced), ("AmazonEC2", 8, 0));
+    assert_eq!(load.regions.iter().collect::<Vec<_>>(), ["eu-west-3"]);
+    let row = catalog.get(&PriceKey::new("AmazonEC2", "eu-west-3", "t3.micro")).unwrap();
+    // The Linux/Shared/NA/Used product, not the Windows, dedicated or unused-reservation ones, nor the reserved term.
+    assert_eq!(row.usd_per_unit, 0.0118);
+    assert!(row.source.contains("ec2-eu-west-3.json") && row.source.contains("7QE8QUMJ5FVMZ4NU"), "{}", row.source);
+    let throughput = catalog.get(&PriceKey::new("AmazonEC2", "eu-west-3", "ebs-gp3-throughput")).unwrap();
+    assert_eq!((throughput.unit.as_str(), throughput.usd_per_unit), ("MiBps-Mo", 47.5136 / 1024.0));
+
+    let value = v(&[("instance_type", s("t3.micro"))]);
+    let cost = price_with(&catalog, "eu-west-3", None, "aws_instance", &value);
+    assert_eq!(monthly(&cost), 9.3564); // 0.0118 × 730 + 8 × 0.0928
+    assert!(price_in("eu-west-3", "aws_instance", &value).not_priced_reason().is_some());
+    let nat = price_with(&catalog, "eu-west-3", Some(&figures(&[("monthly_data_processed_gb", 10.0)])), "aws_nat_gateway", &v(&[]));
+    assert_eq!(monthly(&nat), 35.52); // 0.048 × 730 + 10 × 0.048
+}
+
+#[test]
+fn offer_file_overrides_catalog_prices() {
+    let mut catalog = Catalog::embedded().clone();
+    let key = PriceKey::new("AmazonRDS", "us-east-1", "storage-gp2").deployment("Single-AZ");
+    assert!(catalog.get(&key).unwrap().source.contains("infracost"));
+    let load = catalog.load_offer_file(&fixture("rds-us-east-1.json")).unwrap();
+    assert_eq!((load.added, load.replaced), (1, 1));
+    assert!(catalog.get(&key).unwrap().source.contains("rds-us-east-1.json"));
+    // The Multi-AZ price the embedded catalog lacks now comes from the file; SQL Server is skipped.
+    let value = v(&[
+        ("instance_class", s("db.t3.micro")),
+        ("engine", s("postgres")),
+        ("multi_az", Value::Bool(true)),
+        ("allocated_storage", n(20.0)),
+    ]);
+    assert!(price_in("us-east-1", "aws_db_instance", &value).not_priced_reason().is_some());
+    let cost = price_with(&catalog, "us-east-1", None, "aws_db_instance", &value);
+    assert_eq!(component(&cost, "compute").monthly_usd, Some(26.28)); // 0.036 × 730
+    assert_eq!(component(&cost, "storage gp2").monthly_usd, Some(4.6)); // 20 × 0.23 (Multi-AZ)
+}
+
+#[test]
+fn bad_offer_files_are_errors() {
+    let mut catalog = Catalog::default();
+    let err = catalog.load_offer_json(b"{ not json", "x.json").unwrap_err();
+    assert_eq!(err.code, "strata::cost::bad_offer_file");
+    assert!(err.message.starts_with("x.json is not an AWS Price List offer file"), "{}", err.message);
+    let empty = br#"{"offerCode": "AmazonS3", "products": {}, "terms": {"OnDemand": {}}}"#;
+    assert_eq!(catalog.load_offer_json(empty, "s3.json").unwrap_err().message, "s3.json has no price strata uses");
+    let missing = catalog.load_offer_file(&fixture("no-such-file.json")).unwrap_err();
+    assert!(missing.message.starts_with("cannot read the price file"), "{}", missing.message);
+}
+
+// Usage files.
+
+#[test]
+fn usage_file_by_type_and_address() {
+    let text = "# monthly figures\naws_nat_gateway:\n  monthly_data_processed_gb: 50\nmodule.network.aws_nat_gateway.this:\n  monthly_data_processed_gb: 400\naws_lb.web[0]: { monthly_lcu_hours: 730 }\n";
+    let usage = Usage::from_yaml(text, FileId(0)).unwrap();
+    assert_eq!(usage.figures("aws_nat_gateway.other", "aws_nat_gateway").get("monthly_data_processed_gb"), Some(50.0));
+    assert_eq!(usage.figures("module.network.aws_nat_gateway.this[0]", "aws_nat_gateway").get("monthly_data_processed_gb"), Some(400.0));
+    assert_eq!(usage.figures("aws_lb.web[0]", "aws_lb").get("monthly_lcu_hours"), Some(730.0));
+    assert_eq!(usage.figures("aws_lb.web[1]", "aws_lb").get("monthly_lcu_hours"), None);
+    assert!(Usage::from_yaml("# nothing yet\n", FileId(0)).unwrap().is_empty());
+}
+
+#[test]
+fn usage_file_errors_name_the_entry() {
+    let err = Usage::from_yaml("aws_lb.web:\n  monthly_lcu_hour: 10\n", FileId(3)).unwrap_err();
+    let d = &err.0[0];
+    assert_eq!(
+        (d.code, d.message.as_str(), d.help.as_deref()),
+        ("strata::cost::bad_usage_file", "unknown usage key `monthly_lcu_hour` for aws_lb", Some("did you mean `monthly_lcu_hours`?"))
+    );
+    assert_eq!(d.primary_span().unwrap().range, 14..30);
+    let err =
+        Usage::from_yaml("aws_vpc:\n  monthly_data_processed_gb: 1\naws_nat_gateway.x:\n  monthly_data_processed_gb: lots\n", FileId(0))
+            .unwrap_err();
+    let messages: Vec<&str> = err.0.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["`aws_nat_gateway.x.monthly_data_processed_gb` must be a number of zero or more", "aws_vpc has no usage-priced parts"]
+    );
+    let err = Usage::from_yaml("aws_lb.web: [1, 2\n", FileId(0)).unwrap_err();
+    assert!(err.0[0].message.starts_with("invalid usage file"), "{}", err.0[0].message);
+    assert!(err.0[0].primary_span().is_some());
+}
+
+// Reports.
+
+fn input(address: &str, ty: &str, layer: u8, before: Option<Value>, after: Option<Value>) -> CostInput {
+    CostInput { address: address.into(), ty: ty.into(), layer, region: None, before, after }
+}
+
+fn sample_inputs() -> Vec<CostInput> {
+    let micro = v(&[("instance_type", s("t3.micro"))]);
+    let small = v(&[("instance_type", s("t3.small"))]);
+    let db =
+        v(&[("instance_class", s("db.t3.micro")), ("engine", s("postgres")), ("allocated_storage", n(20.0)), ("storage_type", s("gp2"))]);
+    vec![
+        input("aws_instance.app", "aws_instance", 3, Some(micro), Some(small)),
+        input("aws_vpc.main", "aws_vpc", 1, None, Some(v(&[]))),
+        input("aws_nat_gateway.main", "aws_nat_gateway", 1, None, Some(v(&[]))),
+        input("aws_db_instance.old", "aws_db_instance", 2, Some(db), None),
+        input("aws_s3_bucket.logs", "aws_s3_bucket", 1, None, Some(v(&[]))),
+    ]
+}
+
+#[test]
+fn report_lines_subtotals_and_totals() {
+    let report = build_report(&sample_inputs(), Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    let order: Vec<&str> = report.resources.iter().map(|l| l.address.as_str()).collect();
+    assert_eq!(order, ["aws_vpc.main", "aws_nat_gateway.main", "aws_s3_bucket.logs", "aws_db_instance.old", "aws_instance.app"]);
+    let app = &report.resources[4];
+    // t3.micro → t3.small, both with the assumed 8 GiB gp3 root volume (0.64).
+    assert_eq!((app.before_monthly, app.after_monthly, app.delta), (Some(8.232), Some(15.824), Some(7.592)));
+    let db = &report.resources[3];
+    assert_eq!((db.before_monthly, db.after_monthly, db.delta), (Some(15.44), None, Some(-15.44)));
+    let bucket = &report.resources[2];
+    assert_eq!((bucket.status(), bucket.delta), (LineStatus::NotPriced, None));
+    let layers: Vec<(u8, f64, f64, f64)> = report.layers.iter().map(|l| (l.layer, l.before, l.after, l.delta)).collect();
+    assert_eq!(layers, [(1, 0.0, 32.85, 32.85), (2, 15.44, 0.0, -15.44), (3, 8.232, 15.824, 7.592)]);
+    assert_eq!(report.layers[1].name, "data");
+    assert_eq!((report.total_before, report.total_after, report.delta), (23.672, 48.674, 25.002));
+    assert_eq!(report.delta_percent, Some(money(25.002 / 23.672 * 100.0)));
+    assert_eq!(report.counts, Counts { priced: 3, free: 1, not_priced: 1 });
+    // The NAT gateway's data processing; the deleted database's backup storage is not planned.
+    assert_eq!(report.usage_based_parts, 1);
+}
+
+#[test]
+fn a_side_that_is_not_priced_keeps_the_resource_out_of_both_totals() {
+    let inputs = [input(
+        "aws_instance.a",
+        "aws_instance",
+        3,
+        Some(v(&[("instance_type", s("t3.micro"))])),
+        Some(v(&[("instance_type", Value::unknown())])),
+    )];
+    let report = build_report(&inputs, Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    assert_eq!((report.total_before, report.total_after, report.delta, report.delta_percent), (0.0, 0.0, 0.0, None));
+    assert_eq!(report.counts.not_priced, 1);
+    assert_eq!(report.resources[0].not_priced_reason(), Some("instance_type is known only after apply"));
+}
+
+#[test]
+fn report_usage_and_provider_regions_apply_per_resource() {
+    let usage = Usage::from_yaml("aws_nat_gateway.main: { monthly_data_processed_gb: 100 }\n", FileId(0)).unwrap();
+    let mut inputs = vec![input("aws_nat_gateway.main", "aws_nat_gateway", 1, None, Some(v(&[])))];
+    inputs.push(CostInput {
+        region: Some("eu-west-1".into()),
+        ..input("aws_instance.eu", "aws_instance", 3, None, Some(v(&[("instance_type", s("t3.micro"))])))
+    });
+    let report = build_report(&inputs, Some("us-east-1"), Catalog::embedded(), &usage);
+    assert_eq!(report.resources[0].after_monthly, Some(37.35));
+    assert_eq!(report.usage_based_parts, 0);
+    // eu-west-1 has t3.micro but no gp3 storage for the assumed root volume.
+    assert_eq!(report.resources[1].not_priced_reason(), Some("no price for gp3 EBS storage in eu-west-1 in the catalog"));
+}
+
+#[test]
+fn read_replicas_take_engine_and_storage_from_their_source() {
+    let primary = v(&[
+        ("identifier", s("hub-primary")),
+        ("instance_class", s("db.t4g.small")),
+        ("engine", s("postgres")),
+        ("allocated_storage", n(20.0)),
+        ("storage_type", s("gp3")),
+        ("multi_az", Value::Bool(false)),
+    ]);
+    let replica = v(&[
+        ("identifier", s("hub-replica")),
+        ("replicate_source_db", s("hub-primary")),
+        ("instance_class", s("db.t4g.small")),
+        ("engine", Value::unknown()),
+        ("allocated_storage", Value::unknown()),
+        ("multi_az", Value::Bool(false)),
+    ]);
+    let orphan = v(&[("replicate_source_db", s("arn:aws:rds:us-east-1:123456789012:db:elsewhere")), ("instance_class", s("db.t4g.small"))]);
+    let inputs = [
+        input("module.db.aws_db_instance.primary", "aws_db_instance", 2, None, Some(primary)),
+        input("module.db.aws_db_instance.replica[0]", "aws_db_instance", 2, None, Some(replica)),
+        input("aws_db_instance.orphan", "aws_db_instance", 2, None, Some(orphan)),
+    ];
+    let report = build_report(&inputs, Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    let (p, r) = (&report.resources[0], &report.resources[1]);
+    assert_eq!(p.after_monthly, Some(25.66)); // 0.032 × 730 + 20 × 0.115
+    assert_eq!(r.after_monthly, p.after_monthly);
+    assert!(r.after.as_ref().unwrap().notes[0].contains("module.db.aws_db_instance.primary"));
+    assert_eq!(
+        report.resources[2].not_priced_reason(),
+        Some("engine is known only after apply: this read replica takes it from a source database that is not in this configuration")
+    );
+}
+
+#[test]
+fn baseline_round_trips_through_json() {
+    let report = build_report(&sample_inputs(), Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    let json = report.to_json();
+    assert!(json.contains("\"total_after\": 48.674"), "{json}");
+    let back = CostReport::from_json(&json, "base.json").unwrap();
+    assert_eq!(back, report);
+    assert_eq!(back.to_json(), json);
+}
+
+#[test]
+fn compare_to_uses_the_baselines_after_figures() {
+    let base_inputs = [
+        input("aws_instance.app", "aws_instance", 3, None, Some(v(&[("instance_type", s("t3.micro"))]))),
+        input("aws_nat_gateway.gone", "aws_nat_gateway", 1, None, Some(v(&[]))),
+    ];
+    let head_inputs = [
+        input("aws_instance.app", "aws_instance", 3, None, Some(v(&[("instance_type", s("t3.medium"))]))),
+        input("aws_eip.new", "aws_eip", 1, None, Some(v(&[]))),
+    ];
+    let base = build_report(&base_inputs, Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    let base = CostReport::from_json(&base.to_json(), "base.json").unwrap();
+    let head = build_report(&head_inputs, Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    let cmp = head.compare_to(&base);
+    assert!(cmp.baseline);
+    type Row<'a> = (&'a str, Option<f64>, Option<f64>, Option<f64>);
+    let lines: Vec<Row> = cmp.resources.iter().map(|l| (l.address.as_str(), l.before_monthly, l.after_monthly, l.delta)).collect();
+    assert_eq!(
+        lines,
+        [
+            ("aws_eip.new", None, Some(3.65), Some(3.65)),
+            ("aws_nat_gateway.gone", Some(32.85), None, Some(-32.85)),
+            ("aws_instance.app", Some(8.232), Some(31.008), Some(22.776)),
+        ]
+    );
+    assert_eq!((cmp.total_before, cmp.total_after, cmp.delta), (41.082, 34.658, -6.424));
+}
+
+#[test]
+fn bad_baselines_are_errors() {
+    let err = CostReport::from_json("{", "base.json").unwrap_err();
+    assert_eq!(err.code, "strata::cost::bad_baseline");
+    assert!(err.message.starts_with("base.json is not valid JSON"));
+    assert_eq!(CostReport::from_json("{}", "base.json").unwrap_err().message, "base.json is not a strata cost report (no `version`)");
+    let newer = CostReport::from_json(r#"{"version": 2}"#, "base.json").unwrap_err();
+    assert!(newer.message.contains("version 2"), "{}", newer.message);
+    assert!(
+        CostReport::from_json(r#"{"version": 1, "resources": 3}"#, "base.json").unwrap_err().message.contains("not a strata cost report")
+    );
+}
+
+#[test]
+fn sensitive_values_never_reach_the_report() {
+    let db = v(&[
+        ("instance_class", s("db.t3.micro")),
+        ("engine", s("postgres")),
+        ("allocated_storage", n(20.0)),
+        ("password", secret(s("hunter2-very-secret"))),
+    ]);
+    let hidden = v(&[("instance_type", secret(s("x1e.32xlarge-secret")))]);
+    let inputs =
+        [input("aws_db_instance.db", "aws_db_instance", 2, None, Some(db)), input("aws_instance.h", "aws_instance", 3, None, Some(hidden))];
+    let json = build_report(&inputs, Some("us-east-1"), Catalog::embedded(), &Usage::default()).to_json();
+    assert!(!json.contains("hunter2") && !json.contains("x1e.32xlarge"), "{json}");
+}
+
+// Budgets.
+
+#[test]
+fn budget_from_the_strata_block() {
+    let value = v(&[("monthly_limit", n(500.0)), ("max_increase", s("100")), ("max_increase_percent", Value::Null)]);
+    let budget = Budget::from_value(&value, None).unwrap();
+    assert_eq!(budget, Budget { monthly_limit: Some(500.0), max_increase: Some(100.0), max_increase_percent: None });
+    assert!(Budget::from_value(&Value::Null, None).unwrap().is_empty());
+
+    let bad = v(&[
+        ("monthly_limt", n(1.0)),
+        ("max_increase", n(-5.0)),
+        ("max_increase_percent", Value::Bool(true)),
+        ("monthly_limit", Value::unknown()),
+    ]);
+    let diags = Budget::from_value(&bad, None).unwrap_err();
+    let found: Vec<(&str, Option<&str>)> = diags.iter().map(|d| (d.message.as_str(), d.help.as_deref())).collect();
+    assert_eq!(
+        found,
+        [
+            ("`max_increase` must be zero or more", None),
+            ("`max_increase_percent` must be a number, not a bool", None),
+            ("`monthly_limit` must be known before apply", None),
+            ("unknown budget setting `monthly_limt`", Some("did you mean `monthly_limit`?")),
+        ]
+    );
+    assert!(diags.iter().all(|d| d.code == "strata::cost::invalid_budget"));
+    let secret_limit = Budget::from_value(&v(&[("monthly_limit", secret(n(9.0)))]), None).unwrap_err();
+    assert!(secret_limit.0[0].message.contains("must not be sensitive"));
+    assert_eq!(Budget::from_value(&s("cheap"), None).unwrap_err().0[0].message, "the `budget` block must be an object, not a string");
+    assert!(Budget::from_value(&secret(v(&[])), None).unwrap_err().0[0].message.contains("must not be sensitive"));
+}
+
+#[test]
+fn budget_violations_name_the_limit_and_figures() {
+    let report = build_report(&sample_inputs(), Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    let budget = Budget { monthly_limit: Some(40.0), max_increase: Some(20.0), max_increase_percent: Some(100.0) };
+    let violations = check_budget(&report, &budget);
+    let messages: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "the monthly cost after this plan, $48.67, exceeds the budget's monthly_limit of $40.00 (1 resource is not priced and not counted)",
+            "the monthly cost increases by $25.00, more than the budget's max_increase of $20.00 (1 resource is not priced and not counted)",
+            "the monthly cost increases by 105.6%, more than the budget's max_increase_percent of 100% (1 resource is not priced and not counted)",
+        ]
+    );
+    assert_eq!(violations[0].limit.name(), "monthly_limit");
+    assert_eq!(violations[2].to_diagnostic(None).code, "strata::cost::budget_exceeded");
+    let loose = Budget { monthly_limit: Some(48.674), max_increase: Some(25.002), max_increase_percent: Some(106.0) };
+    assert!(check_budget(&report, &loose).is_empty());
+}
+
+#[test]
+fn percentage_limits_do_not_apply_to_a_first_deployment() {
+    let inputs = [input("aws_nat_gateway.a", "aws_nat_gateway", 1, None, Some(v(&[])))];
+    let report = build_report(&inputs, Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    assert_eq!(report.delta_percent, None);
+    let budget = Budget { max_increase_percent: Some(10.0), ..Budget::default() };
+    assert!(check_budget(&report, &budget).is_empty());
+    let budget = Budget { max_increase: Some(10.0), ..Budget::default() };
+    assert_eq!(check_budget(&report, &budget)[0].limit, BudgetLimit::MaxIncrease);
+}
+
+// Formatting.
+
+#[test]
+fn money_formats() {
+    assert_eq!(format_usd(1234.56), "$1,234.56");
+    assert_eq!(format_usd(1234567.891), "$1,234,567.89");
+    assert_eq!(format_usd(0.0), "$0.00");
+    assert_eq!(format_usd(-3.5), "-$3.50");
+    assert_eq!(format_usd(-0.001), "$0.00");
+    assert_eq!(format_usd(999.999), "$1,000.00");
+    assert_eq!(format_usd_delta(12.0), "+$12.00");
+    assert_eq!(format_usd_delta(-12.0), "-$12.00");
+    assert_eq!(format_usd_delta(0.001), "$0.00");
+    assert_eq!(format_unit_usd(0.0104), "$0.0104");
+    assert_eq!(format_unit_usd(0.5), "$0.50");
+    assert_eq!(format_unit_usd(47.5136 / 1024.0), "$0.0464");
+    assert_eq!(format_unit_usd(1234.0), "$1,234.00");
+    assert_eq!(format_percent(12.345), "+12.3%");
+    assert_eq!(format_percent(-3.0), "-3.0%");
+    assert_eq!(format_percent(-0.01), "+0.0%");
+}

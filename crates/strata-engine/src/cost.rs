@@ -1,0 +1,94 @@
+//! Pricing a plan: before (the recorded objects) and after (the planned ones).
+
+use std::path::PathBuf;
+
+use strata_core::{Diagnostic, Diagnostics, Span};
+use strata_cost::{Budget, BudgetViolation, Catalog, CostInput, CostReport, Usage};
+use strata_plan::{Action, Plan};
+
+use crate::plan::PlanRun;
+
+/// `--prices` and `--usage-file`.
+#[derive(Debug, Clone, Default)]
+pub struct CostRequest {
+    pub prices: Vec<PathBuf>,
+    pub usage_file: Option<PathBuf>,
+}
+
+pub struct CostRun {
+    pub report: CostReport,
+    pub violations: Vec<BudgetViolation>,
+    /// The `budget` block, for labels.
+    pub budget_span: Option<Span>,
+}
+
+/// Price a plan run. Errors (unreadable price or usage files, an invalid
+/// budget block) are diagnostics with the run's source map.
+pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics> {
+    let Some(plan) = &run.plan else { return Err(Diagnostics::new()) };
+    let mut diags = Diagnostics::new();
+    let mut catalog: Catalog = Catalog::embedded().clone();
+    for path in &req.prices {
+        match catalog.load_offer_file(path) {
+            Ok(load) => tracing::info!(file = %path.display(), added = load.added, replaced = load.replaced, "loaded prices"),
+            Err(d) => diags.push(d),
+        }
+    }
+    let usage = match &req.usage_file {
+        None => Usage::default(),
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let file = run.config.sources.add(path, path.display().to_string(), text.as_str());
+                Usage::from_yaml(&text, file).unwrap_or_else(|d| {
+                    diags.extend(d);
+                    Usage::default()
+                })
+            }
+            Err(e) => {
+                diags.push(Diagnostic::error("strata::cost::bad_usage_file", format!("cannot read usage file {}: {e}", path.display())));
+                Usage::default()
+            }
+        },
+    };
+    let ev = run.evaluated.as_ref();
+    let region = ev.and_then(|ev| {
+        ev.providers.iter().find(|p| p.name == "aws" && p.alias.is_none()).and_then(|p| p.config.as_map()?.get("region")?.as_str().map(str::to_string))
+    });
+    let budget_span = budget_span(&run.config);
+    let budget = match ev.and_then(|ev| ev.settings.budget.as_ref()) {
+        Some(v) => Budget::from_value(v, budget_span.clone()).unwrap_or_else(|d| {
+            diags.extend(d);
+            Budget::default()
+        }),
+        None => Budget::default(),
+    };
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let report = strata_cost::build_report(&inputs(plan), region.as_deref(), &catalog, &usage);
+    let violations = strata_cost::check_budget(&report, &budget);
+    Ok(CostRun { report, violations, budget_span })
+}
+
+/// One cost input per planned change: before = the recorded object (absent
+/// for creates), after = the planned object (absent for deletes).
+fn inputs(plan: &Plan) -> Vec<CostInput> {
+    plan.changes
+        .iter()
+        .map(|c| CostInput {
+            address: c.addr.to_string(),
+            ty: c.ty.clone(),
+            layer: c.layer.number(),
+            region: None,
+            before: c.before.clone(),
+            after: if c.action == Action::Delete { None } else { c.after.clone().or_else(|| c.before.clone()) },
+        })
+        .collect()
+}
+
+fn budget_span(config: &strata_config::Config) -> Option<Span> {
+    let settings = config.root().settings.as_ref()?;
+    let block = settings.body.get_blocks("budget").next()?;
+    hcl_edit::Span::span(&block.ident).map(|r| Span::new(settings.file, r))
+}
+
