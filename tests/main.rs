@@ -6,5 +6,6 @@ mod support;
 mod examples;
 mod fixtures;
 mod graph;
+mod plan;
 mod state;
 mod validate;

@@ -29,7 +29,7 @@ pub fn strata_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
     cmd.current_dir(dir).args(args).env("NO_COLOR", "1").env_remove("RUST_LOG");
     for (k, _) in std::env::vars() {
-        if k.starts_with("TF_VAR_") || k.starts_with("STRATA_VAR_") {
+        if k.starts_with("TF_VAR_") || k.starts_with("STRATA_VAR_") || k.starts_with("AWS_") {
             cmd.env_remove(k);
         }
     }

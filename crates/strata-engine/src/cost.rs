@@ -51,9 +51,12 @@ pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics
         },
     };
     let ev = run.evaluated.as_ref();
-    let region = ev.and_then(|ev| {
-        ev.providers.iter().find(|p| p.name == "aws" && p.alias.is_none()).and_then(|p| p.config.as_map()?.get("region")?.as_str().map(str::to_string))
-    });
+    // The provider block's region, else the standard AWS environment variables.
+    let region = ev
+        .and_then(|ev| {
+            ev.providers.iter().find(|p| p.name == "aws" && p.alias.is_none()).and_then(|p| p.config.as_map()?.get("region")?.as_str().map(str::to_string))
+        })
+        .or_else(|| ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty())));
     let budget_span = budget_span(&run.config);
     let budget = match ev.and_then(|ev| ev.settings.budget.as_ref()) {
         Some(v) => Budget::from_value(v, budget_span.clone()).unwrap_or_else(|d| {

@@ -1,0 +1,204 @@
+//! `strata plan`, `show PLANFILE` and `cost` against recorded states.
+
+use serde_json::{Value as J, json};
+
+use crate::support::{scratch, strata, strata_in};
+
+const NET: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+variable "db_password" {
+  type      = string
+  sensitive = true
+  default   = "s3cr3t-Pa55word-42"
+}
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+  tags       = { Name = "main" }
+}
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+}
+resource "aws_instance" "web" {
+  ami           = "ami-123"
+  instance_type = "t3.micro"
+  subnet_id     = aws_subnet.a.id
+}
+resource "aws_db_instance" "db" {
+  identifier        = "db"
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  username          = "app"
+  password          = var.db_password
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+"#;
+
+/// Fill what `plan --json` leaves unknown, as an apply would, and write it
+/// as the state: a stand-in for `strata apply` (a later stage). References
+/// to new ids settle over a few rounds, one per dependency level.
+fn simulate_apply(dir: &std::path::Path) {
+    for _ in 0..6 {
+        simulate_apply_round(dir);
+        if strata_in(dir, &["plan", "--detailed-exitcode"], &[]).code == 0 {
+            return;
+        }
+    }
+}
+
+fn simulate_apply_round(dir: &std::path::Path) {
+    let out = strata_in(dir, &["plan", "--json"], &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let plan: J = serde_json::from_str(&out.stdout).unwrap();
+    let mut n = std::fs::read_to_string(dir.join(".strata/state.json")).map_or(0, |s| s.len());
+    fn fill(after: &J, unknown: &J, n: &mut usize) -> J {
+        match (after, unknown) {
+            (_, J::Bool(true)) => {
+                *n += 1;
+                J::String(format!("fake-{n}"))
+            }
+            (J::Object(a), J::Object(u)) => J::Object(a.iter().map(|(k, v)| (k.clone(), fill(v, u.get(k).unwrap_or(&J::Null), n))).collect()),
+            (J::Array(a), J::Array(u)) => J::Array(a.iter().enumerate().map(|(i, v)| fill(v, u.get(i).unwrap_or(&J::Null), n)).collect()),
+            (a, _) => a.clone(),
+        }
+    }
+    let resources: Vec<J> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut attrs = fill(&c["after"], &c["after_unknown"], &mut n);
+            // The view redacts secrets; the state holds them (it is a secret itself).
+            if c["type"] == "aws_db_instance" {
+                attrs["password"] = json!("s3cr3t-Pa55word-42");
+            }
+            let id = attrs["id"].clone();
+            json!({"address": c["address"], "type": c["type"], "layer": c["layer"], "id": id, "attributes": attrs,
+                   "sensitive_paths": if c["type"] == "aws_db_instance" { json!([["password"]]) } else { json!([]) },
+                   "dependencies": c["dependencies"], "created_at": "2026-11-23T00:00:00Z"})
+        })
+        .collect();
+    let state = json!({"version": 1, "lineage": "11111111-2222-4333-8444-555555555555", "serial": 3, "strata_version": "0.1.0",
+                       "resources": resources, "intents": [], "outputs": {}});
+    std::fs::create_dir_all(dir.join(".strata")).unwrap();
+    std::fs::write(dir.join(".strata/state.json"), serde_json::to_string_pretty(&state).unwrap()).unwrap();
+}
+
+#[test]
+fn three_tier_plans_offline_by_layer() {
+    let out = strata(&["plan", "examples/three-tier"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let headers: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("── layer")).collect();
+    assert_eq!(headers.len(), 5, "one section per layer: {headers:?}");
+    assert!(out.stdout.contains("Plan: 36 to add, 0 to change, 0 to replace, 0 to destroy."));
+    assert!(out.stdout.contains("Cost: $"), "plan ends with the cost summary");
+    assert!(!out.stdout.contains("dev-only-not-a-real-secret"));
+    let out = strata(&["plan", "examples/three-tier", "--detailed-exitcode"]);
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn no_changes_then_update_replace_and_delete() {
+    let dir = scratch(&[("main.tf", NET)]);
+    simulate_apply(dir.path());
+    let out = strata_in(dir.path(), &["plan", "--detailed-exitcode"], &[]);
+    assert_eq!(out.code, 0, "an applied configuration plans clean:\n{}", out.snapshot());
+    assert!(out.stdout.contains("No changes."), "{}", out.stdout);
+
+    let changed = NET.replace("Name = \"main\"", "Name = \"main2\"").replace("ami-123", "ami-456");
+    std::fs::write(dir.path().join("main.tf"), &changed).unwrap();
+    let out = strata_in(dir.path(), &["plan", "--detailed-exitcode"], &[]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(out.stdout.contains("Plan: 0 to add, 1 to change, 1 to replace, 0 to destroy."), "{}", out.stdout);
+    assert!(out.stdout.contains("forces replacement"), "the attribute forcing the replacement is named: {}", out.stdout);
+
+    // Removing the database, which has prevent_destroy, from the configuration deletes it (as Terraform).
+    let without_db = NET[..NET.find("resource \"aws_db_instance\"").unwrap()].to_string();
+    std::fs::write(dir.path().join("main.tf"), &without_db).unwrap();
+    let out = strata_in(dir.path(), &["plan"], &[]);
+    assert!(out.stdout.contains("1 to destroy"), "{}", out.snapshot());
+
+    // Forcing the replacement of a prevent_destroy resource is an error with its span.
+    std::fs::write(dir.path().join("main.tf"), NET).unwrap();
+    let out = strata_in(dir.path(), &["plan", "--replace", "aws_db_instance.db"], &[]);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::plan::prevent_destroy") && out.stderr.contains("main.tf:"), "{}", out.stderr);
+
+    for text in [&out.stdout, &out.stderr] {
+        assert!(!text.contains("s3cr3t-Pa55word-42"));
+    }
+}
+
+#[test]
+fn saved_plans_show_and_never_hold_secrets() {
+    let dir = scratch(&[("main.tf", NET)]);
+    let out = strata_in(dir.path(), &["plan", "--out", "tfplan"], &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let saved = std::fs::read_to_string(dir.path().join("tfplan")).unwrap();
+    assert!(!saved.contains("s3cr3t-Pa55word-42"), "the plan file holds no secret");
+    let shown = strata_in(dir.path(), &["show", "tfplan"], &[]);
+    assert_eq!(shown.code, 0);
+    assert!(shown.stdout.contains("Plan: 4 to add"), "{}", shown.stdout);
+    let json = strata_in(dir.path(), &["show", "tfplan", "--json"], &[]);
+    assert!(!json.stdout.contains("s3cr3t-Pa55word-42"));
+    let bad = strata_in(dir.path(), &["show", "main.tf"], &[]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("strata::plan::corrupt"), "{}", bad.stderr);
+}
+
+#[test]
+fn targets_and_bad_addresses() {
+    let dir = scratch(&[("main.tf", NET)]);
+    let out = strata_in(dir.path(), &["plan", "--target", "aws_instance.web"], &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.contains("Plan: 3 to add"), "the target and its dependencies: {}", out.stdout);
+    let out = strata_in(dir.path(), &["plan", "--target", "aws_instance.wbe"], &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("strata::plan::unknown_target") && out.stderr.contains("aws_instance.web"), "{}", out.stderr);
+    let out = strata_in(dir.path(), &["plan", "--replace", "not an address"], &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("strata::cli::invalid_address"), "{}", out.stderr);
+}
+
+#[test]
+fn cost_report_formats_baseline_and_budget() {
+    let out = strata(&["cost", "examples/three-tier", "--format", "markdown"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Monthly cost will increase by"), "{}", out.stdout);
+    assert!(out.stdout.contains("<details>"));
+    insta::assert_snapshot!("three_tier_cost_markdown", out.stdout);
+    let table = strata(&["cost", "examples/three-tier"]);
+    insta::assert_snapshot!("three_tier_cost_table", table.stdout);
+
+    let dir = scratch(&[("main.tf", NET)]);
+    let base = strata_in(dir.path(), &["cost", "--format", "json"], &[]);
+    assert_eq!(base.code, 0, "{}", base.snapshot());
+    std::fs::write(dir.path().join("base.json"), &base.stdout).unwrap();
+    std::fs::write(dir.path().join("main.tf"), NET.replace("t3.micro", "t3.large")).unwrap();
+    let cmp = strata_in(dir.path(), &["cost", "--format", "markdown", "--compare-to", "base.json"], &[]);
+    assert_eq!(cmp.code, 0, "{}", cmp.snapshot());
+    assert!(cmp.stdout.contains("will increase by"), "{}", cmp.stdout);
+
+    let budget = format!("{NET}\nstrata {{\n  budget {{\n    monthly_limit = 10\n  }}\n}}\n");
+    std::fs::write(dir.path().join("main.tf"), budget).unwrap();
+    for cmd in ["plan", "cost"] {
+        let out = strata_in(dir.path(), &[cmd], &[]);
+        assert_eq!(out.code, 3, "{cmd} exits 3 on a budget violation: {}", out.snapshot());
+        assert!(out.stderr.contains("strata::cost::budget_exceeded") && out.stderr.contains("monthly_limit"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn prices_from_an_offer_file() {
+    let dir = scratch(&[("main.tf", "provider \"aws\" {\n  region = \"eu-west-3\"\n}\nresource \"aws_instance\" \"a\" {\n  ami           = \"ami-1\"\n  instance_type = \"t3.medium\"\n}\n")]);
+    let plain = strata_in(dir.path(), &["cost", "--format", "json"], &[]);
+    let with = strata_in(dir.path(), &["cost", "--format", "json", "--prices", &crate::support::repo().join("fixtures/prices/ec2-eu-west-3.json").display().to_string()], &[]);
+    assert_eq!(with.code, 0, "{}", with.snapshot());
+    let total = |s: &str| serde_json::from_str::<J>(s).unwrap()["total_after"].clone();
+    assert_ne!(total(&plain.stdout), total(&with.stdout), "the offer file priced what the catalog lacks");
+}
