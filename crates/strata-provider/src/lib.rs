@@ -8,7 +8,9 @@
 
 pub mod aws;
 mod plan;
+pub mod provider;
 pub mod schema;
 
+pub use provider::*;
 pub use plan::{PlannedChange, differs, plan_change};
 pub use schema::{AttributeSchema, BlockSchema, Nesting, NestedBlock, ProviderSchema, ResourceSchema};

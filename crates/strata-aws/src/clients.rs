@@ -1,0 +1,112 @@
+//! SDK clients from the provider block and the standard AWS chain.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+use aws_smithy_http_client::tls;
+use strata_core::Value;
+use strata_provider::ProviderError;
+
+/// Everything a resource implementation needs to talk to AWS.
+#[derive(Clone)]
+pub struct Clients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub region: String,
+    /// The state lineage, written as the `strata:lineage` tag.
+    pub lineage: String,
+    /// `default_tags { tags = {...} }` of the provider block.
+    pub default_tags: BTreeMap<String, String>,
+}
+
+/// Retries for throttling and 5xx: the SDK's standard mode (jittered
+/// exponential backoff), with more attempts than its default of 3.
+const MAX_ATTEMPTS: u32 = 10;
+
+impl Clients {
+    /// Build clients from the evaluated `provider "aws"` block. Credentials and
+    /// region follow the standard chain (environment, profile) unless the block
+    /// sets them; `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_EC2`, ...) or the
+    /// block's `endpoints { ec2 = ... }` point the clients elsewhere (moto).
+    pub async fn from_config(config: &Value, lineage: &str) -> Result<Clients, ProviderError> {
+        let block = config.peel().as_map().cloned().unwrap_or_default();
+        let get_str = |k: &str| block.get(k).and_then(|v| v.peel().as_str()).map(str::to_string);
+
+        let http = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring)).build_https();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http)
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_initial_backoff(Duration::from_millis(100)));
+        if let Some(region) = get_str("region") {
+            loader = loader.region(Region::new(region));
+        }
+        if let Some(profile) = get_str("profile") {
+            loader = loader.profile_name(profile);
+        }
+        if let (Some(access), Some(secret)) = (get_str("access_key"), get_str("secret_key")) {
+            loader = loader.credentials_provider(Credentials::new(access, secret, get_str("token"), None, "provider block"));
+        }
+        let shared = loader.load().await;
+        let region = shared.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".to_string());
+        let shared = if shared.region().is_none() { shared.into_builder().region(Region::new(region.clone())).build() } else { shared };
+
+        let endpoints: BTreeMap<String, String> = block
+            .get("endpoints")
+            .map(|e| match e.peel() {
+                Value::List(items) => items.first().cloned().unwrap_or(Value::Null),
+                v => v.clone(),
+            })
+            .and_then(|e| e.as_map().cloned())
+            .map(|m| m.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect())
+            .unwrap_or_default();
+        let endpoint = |service: &str| endpoints.get(service).cloned();
+
+        let mut ec2 = aws_sdk_ec2::config::Builder::from(&shared);
+        if let Some(url) = endpoint("ec2") {
+            ec2 = ec2.endpoint_url(url);
+        }
+        let mut rds = aws_sdk_rds::config::Builder::from(&shared);
+        if let Some(url) = endpoint("rds") {
+            rds = rds.endpoint_url(url);
+        }
+        let mut elbv2 = aws_sdk_elasticloadbalancingv2::config::Builder::from(&shared);
+        if let Some(url) = endpoint("elbv2").or_else(|| endpoint("elb")) {
+            elbv2 = elbv2.endpoint_url(url);
+        }
+        let mut route53 = aws_sdk_route53::config::Builder::from(&shared);
+        if let Some(url) = endpoint("route53") {
+            route53 = route53.endpoint_url(url);
+        }
+        let mut sts = aws_sdk_sts::config::Builder::from(&shared);
+        if let Some(url) = endpoint("sts") {
+            sts = sts.endpoint_url(url);
+        }
+
+        let default_tags = block
+            .get("default_tags")
+            .map(|d| match d.peel() {
+                Value::List(items) => items.first().cloned().unwrap_or(Value::Null),
+                v => v.clone(),
+            })
+            .and_then(|d| d.as_map().and_then(|m| m.get("tags").cloned()))
+            .and_then(|t| t.as_map().cloned())
+            .map(|m| m.into_iter().filter_map(|(k, v)| v.to_template_string().map(|s| (k, s))).collect())
+            .unwrap_or_default();
+
+        Ok(Clients {
+            ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
+            rds: aws_sdk_rds::Client::from_conf(rds.build()),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2.build()),
+            route53: aws_sdk_route53::Client::from_conf(route53.build()),
+            sts: aws_sdk_sts::Client::from_conf(sts.build()),
+            region,
+            lineage: lineage.to_string(),
+            default_tags,
+        })
+    }
+}

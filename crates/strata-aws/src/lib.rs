@@ -1,0 +1,123 @@
+//! strata's AWS provider: implements [`strata_provider::Provider`] with the
+//! AWS SDK (EC2, RDS, ELBv2, Route 53, STS).
+//!
+//! Invariant: the only crate that knows the AWS SDK. Everything it returns
+//! is `strata_core::Value`s shaped by the schemas in `strata_provider::aws`.
+//! Each resource type lives behind [`resources::ResourceType`]; this file
+//! only dispatches.
+
+mod clients;
+mod resources;
+pub mod util;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use strata_core::{Diagnostic, Diagnostics};
+use strata_provider::{
+    ApplyAction, ApplyRequest, ApplyResponse, ConfigureRequest, FindByIntentRequest, FindByIntentResponse, ImportRequest, ImportResponse,
+    ListRequest, ListResponse, Provider, ProviderError, ProviderSchema, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
+};
+use tokio::sync::OnceCell;
+
+pub use clients::Clients;
+use resources::ResourceType;
+
+pub struct AwsProvider {
+    clients: OnceCell<Clients>,
+    types: HashMap<&'static str, Box<dyn ResourceType>>,
+}
+
+impl Default for AwsProvider {
+    fn default() -> Self {
+        AwsProvider::new()
+    }
+}
+
+impl AwsProvider {
+    pub fn new() -> AwsProvider {
+        AwsProvider { clients: OnceCell::new(), types: resources::all().into_iter().map(|t| (t.type_name(), t)).collect() }
+    }
+
+    fn clients(&self) -> Result<&Clients, ProviderError> {
+        self.clients.get().ok_or_else(|| util::invalid("the AWS provider is used before it is configured"))
+    }
+
+    fn resource(&self, ty: &str) -> Result<&dyn ResourceType, ProviderError> {
+        self.types.get(ty).map(|b| b.as_ref()).ok_or_else(|| util::invalid(format!("resource type {ty} cannot be managed yet")))
+    }
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn schema(&self) -> &ProviderSchema {
+        strata_provider::aws::schema()
+    }
+
+    async fn configure(&self, req: ConfigureRequest) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        match Clients::from_config(&req.config, &req.lineage).await {
+            Ok(c) => {
+                let _ = self.clients.set(c);
+            }
+            Err(e) => d.push(Diagnostic::error("strata::aws::configure", format!("cannot configure the AWS provider: {e}"))),
+        }
+        d
+    }
+
+    async fn read(&self, req: ReadRequest) -> ReadResponse {
+        let result = async { self.resource(&req.ty)?.read(self.clients()?, &req.objects).await }.await;
+        match result {
+            Ok((objects, calls)) => ReadResponse { objects, calls, error: None },
+            Err(e) => ReadResponse { error: Some(e), ..ReadResponse::default() },
+        }
+    }
+
+    async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
+        let result = async { resources::read_data(self.clients()?, &req.ty, &req.config).await }.await;
+        match result {
+            Ok(state) => ReadDataResponse { state, error: None },
+            Err(e) => ReadDataResponse { error: Some(e), ..ReadDataResponse::default() },
+        }
+    }
+
+    async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
+        let result = async {
+            let (c, t) = (self.clients()?, self.resource(&req.ty)?);
+            match req.action {
+                ApplyAction::Create => t.create(c, &req).await.map(Some),
+                ApplyAction::Update => t.update(c, &req).await.map(Some),
+                ApplyAction::Delete => t.delete(c, &req).await.map(|()| None),
+            }
+        }
+        .await;
+        match result {
+            Ok(new_state) => ApplyResponse { new_state, error: None },
+            Err(e) => ApplyResponse { new_state: None, error: Some(e) },
+        }
+    }
+
+    async fn find_by_intent(&self, req: FindByIntentRequest) -> FindByIntentResponse {
+        let result = async { self.resource(&req.ty)?.find_by_intent(self.clients()?, &req.token, &req.planned).await }.await;
+        match result {
+            Ok(found) => FindByIntentResponse { found, error: None },
+            Err(e) => FindByIntentResponse { found: None, error: Some(e) },
+        }
+    }
+
+    async fn import(&self, req: ImportRequest) -> ImportResponse {
+        let result = async { self.resource(&req.ty)?.import(self.clients()?, &req.id).await }.await;
+        match result {
+            Ok(state) => ImportResponse { state, error: None },
+            Err(e) => ImportResponse { state: None, error: Some(e) },
+        }
+    }
+
+    async fn list(&self, req: ListRequest) -> ListResponse {
+        let result = async { self.resource(&req.ty)?.list(self.clients()?).await }.await;
+        match result {
+            Ok((objects, calls)) => ListResponse { objects, calls, error: None },
+            Err(e) => ListResponse { error: Some(e), ..ListResponse::default() },
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Helpers shared by the resource implementations: reading planned values,
+//! building state values, tags, errors and waiting.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use strata_core::Value;
+use strata_provider::ProviderError;
+
+use crate::clients::Clients;
+
+/// Tag keys strata writes on every object that takes tags.
+pub const TAG_ADDRESS: &str = "strata:address";
+pub const TAG_LINEAGE: &str = "strata:lineage";
+pub const TAG_INTENT: &str = "strata:intent";
+
+/// Attribute access on planned or recorded objects (sensitive marks looked through).
+pub trait Attrs {
+    fn attr(&self, name: &str) -> Option<&Value>;
+
+    /// A known, non-null string attribute.
+    fn str_attr(&self, name: &str) -> Option<&str> {
+        self.attr(name).and_then(|v| v.peel().as_str())
+    }
+
+    fn string(&self, name: &str) -> Option<String> {
+        self.str_attr(name).map(str::to_string)
+    }
+
+    fn bool_attr(&self, name: &str) -> Option<bool> {
+        self.attr(name).and_then(|v| v.peel().as_bool())
+    }
+
+    fn num_attr(&self, name: &str) -> Option<f64> {
+        self.attr(name).and_then(|v| v.peel().as_f64())
+    }
+
+    fn i32_attr(&self, name: &str) -> Option<i32> {
+        self.num_attr(name).filter(|n| n.fract() == 0.0 && n.abs() < 2e9).map(|n| n as i32)
+    }
+
+    /// A list (or set) of known strings.
+    fn str_list(&self, name: &str) -> Vec<String> {
+        self.attr(name).and_then(|v| v.peel().as_seq()).map(|s| s.iter().filter_map(|v| v.peel().as_str().map(str::to_string)).collect()).unwrap_or_default()
+    }
+
+    /// Nested blocks (lists of objects).
+    fn blocks(&self, name: &str) -> Vec<&Value> {
+        self.attr(name).and_then(|v| v.peel().as_seq()).map(|s| s.iter().collect()).unwrap_or_default()
+    }
+
+    /// A map of strings (`tags`).
+    fn str_map(&self, name: &str) -> BTreeMap<String, String> {
+        self.attr(name)
+            .and_then(|v| v.peel().as_map())
+            .map(|m| m.iter().filter_map(|(k, v)| v.to_template_string().map(|s| (k.clone(), s))).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Attrs for Value {
+    fn attr(&self, name: &str) -> Option<&Value> {
+        self.peel().as_map()?.get(name).filter(|v| !v.is_null() && !v.is_unknown())
+    }
+}
+
+/// Builds a state object: start from the planned object (so that every
+/// schema attribute is present), then set what the API reports.
+pub struct StateBuilder(BTreeMap<String, Value>);
+
+impl StateBuilder {
+    pub fn from_planned(planned: &Value) -> StateBuilder {
+        let mut m = planned.peel().as_map().cloned().unwrap_or_default();
+        // Anything still unknown becomes null unless the API fills it in.
+        for v in m.values_mut() {
+            if v.is_unknown() {
+                *v = Value::Null;
+            }
+        }
+        StateBuilder(m)
+    }
+
+    pub fn set(&mut self, name: &str, v: Value) -> &mut Self {
+        self.0.insert(name.to_string(), v);
+        self
+    }
+
+    pub fn str(&mut self, name: &str, v: Option<impl Into<String>>) -> &mut Self {
+        self.set(name, v.map_or(Value::Null, |s| Value::String(s.into())))
+    }
+
+    pub fn bool(&mut self, name: &str, v: Option<bool>) -> &mut Self {
+        self.set(name, v.map_or(Value::Null, Value::Bool))
+    }
+
+    pub fn num(&mut self, name: &str, v: Option<impl Into<f64>>) -> &mut Self {
+        self.set(name, v.map_or(Value::Null, |n| Value::Number(n.into())))
+    }
+
+    pub fn strs(&mut self, name: &str, v: impl IntoIterator<Item = impl Into<String>>) -> &mut Self {
+        self.set(name, Value::List(v.into_iter().map(|s| Value::String(s.into())).collect()))
+    }
+
+    /// `tags` keeps what the configuration wrote (strata's own tags and
+    /// default tags are not echoed into it); `tags_all` has everything.
+    pub fn tags(&mut self, configured: &BTreeMap<String, String>, all: &BTreeMap<String, String>) -> &mut Self {
+        let to_map = |m: &BTreeMap<String, String>| Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::string(v.clone()))).collect());
+        let shown: BTreeMap<String, String> = all.iter().filter(|(k, _)| configured.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        self.set("tags", if configured.is_empty() { Value::Null } else { to_map(&shown) });
+        let all_user: BTreeMap<String, String> = all.iter().filter(|(k, _)| !k.starts_with("strata:")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        self.set("tags_all", to_map(&all_user))
+    }
+
+    pub fn build(self) -> Value {
+        Value::Map(self.0)
+    }
+}
+
+/// The tags to write on a new or updated object: default tags, then the
+/// resource's own, then strata's bookkeeping tags.
+pub fn tags_for(clients: &Clients, planned: &Value, address: &str, token: Option<&str>) -> BTreeMap<String, String> {
+    let mut tags = clients.default_tags.clone();
+    tags.extend(planned.str_map("tags"));
+    tags.insert(TAG_ADDRESS.into(), address.to_string());
+    tags.insert(TAG_LINEAGE.into(), clients.lineage.clone());
+    if let Some(t) = token {
+        tags.insert(TAG_INTENT.into(), t.to_string());
+    }
+    tags
+}
+
+/// An SDK error as a provider error, keeping AWS's code and message.
+pub fn aws_err<E, R>(e: SdkError<E, R>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let retryable = matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_));
+    match e.as_service_error() {
+        Some(se) => {
+            let code = se.code().map(str::to_string);
+            let retryable = retryable || code.as_deref().is_some_and(|c| c.contains("Throttl") || c == "RequestLimitExceeded" || c == "InternalError");
+            ProviderError { message: se.message().map_or_else(|| se.to_string(), str::to_string), code, retryable }
+        }
+        None => ProviderError { code: None, message: format!("{}", DisplayErrorChain(&e)), retryable },
+    }
+}
+
+/// Whether an error says the object does not exist (`InvalidVpcID.NotFound`,
+/// `DBInstanceNotFound`, `LoadBalancerNotFound`, `NoSuchHostedZone`).
+pub fn is_not_found(e: &ProviderError) -> bool {
+    e.code.as_deref().is_some_and(|c| c.contains("NotFound") || c.starts_with("NoSuch"))
+}
+
+/// A provider error made here (bad configuration that the schema let through).
+pub fn invalid(message: impl Into<String>) -> ProviderError {
+    ProviderError { code: None, message: message.into(), retryable: false }
+}
+
+struct DisplayErrorChain<'a>(&'a dyn std::error::Error);
+
+impl std::fmt::Display for DisplayErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
+    }
+}
+
+/// Poll `check` until it returns `Some`, starting at ~250 ms and backing off
+/// to 5 s, for at most `timeout`.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ProviderError>>,
+{
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(250);
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        if started.elapsed() + delay > timeout {
+            return Err(ProviderError { code: Some("WaitTimeout".into()), message: format!("timed out after {timeout:?} waiting for {what}"), retryable: false });
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Default wait budgets when the configuration has no `timeouts` block.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+pub const DB_TIMEOUT: Duration = Duration::from_secs(40 * 60);

@@ -1,0 +1,1 @@
+//! Tests of this family against moto (filled in by the provider work).
