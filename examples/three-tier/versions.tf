@@ -15,4 +15,10 @@ strata {
   backend "local" {
     path = ".strata/community-hub.json"
   }
+
+  # `strata plan` and `strata cost` exit 3 when a change breaks one of these.
+  budget {
+    monthly_limit        = 400
+    max_increase_percent = 25
+  }
 }
