@@ -109,7 +109,7 @@ pub fn build_plan(ev: &Evaluated, graph: &Graph, state: Option<&State>, opts: &P
         targets: opts.targets.iter().map(ToString::to_string).collect(),
         changes: applied.into_iter().map(|(_, c)| c).chain(deletes).collect(),
         outputs: output_changes(ev, state),
-        created_at: crate::time::now_rfc3339(),
+        created_at: strata_state::time::now_rfc3339(),
     };
     (plan, diags)
 }

@@ -23,7 +23,6 @@ mod diff;
 mod file;
 mod planner;
 mod target;
-mod time;
 
 use serde::{Deserialize, Serialize};
 use strata_core::{Address, Layer, Value};
