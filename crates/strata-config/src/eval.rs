@@ -1067,7 +1067,23 @@ impl<'a> Evaluator<'a> {
                             let config = planned.prior.is_some().then_some(config);
                             (value, config, planned)
                         }
-                        Mode::Data => (strata_provider::plan_change(s, None, &config, &[], false).planned, None, Planned::default()),
+                        Mode::Data => {
+                            let args = strata_provider::plan_change(s, None, &config, &[], false).planned;
+                            // Data sources are read now when their arguments are known;
+                            // otherwise (or without a provider) their values stay unknown.
+                            let value = match args.is_wholly_known().then(|| self.planner.read_data(&addr, &args)).flatten() {
+                                Some(Ok(v)) => v,
+                                Some(Err(msg)) => {
+                                    self.diags.push(
+                                        Diagnostic::error("strata::provider::data_source", format!("cannot read `{addr}`: {msg}"))
+                                            .with_label(Some(r.span.clone()), "read at plan time"),
+                                    );
+                                    args
+                                }
+                                None => args,
+                            };
+                            (value, None, Planned::default())
+                        }
                     }
                 }
                 None => (Value::unknown(), None, Planned::default()),

@@ -36,6 +36,14 @@ pub struct Planned {
 
 pub trait Planner {
     fn plan(&self, req: PlanRequest) -> Planned;
+
+    /// Read a data source whose arguments (`args`, every schema attribute,
+    /// computed ones unknown) are known. `None` leaves its values unknown
+    /// (no provider, or `--refresh=false`); an error becomes a diagnostic.
+    fn read_data(&self, addr: &Address, args: &Value) -> Option<Result<Value, String>> {
+        let _ = (addr, args);
+        None
+    }
 }
 
 /// Plans every instance as new: no state (`validate`, `graph`).
