@@ -45,9 +45,6 @@ pub struct ResourceInstance {
     /// values, defaults, prior values of computed attributes of existing
     /// objects, `Unknown` for the rest; sensitive attributes marked.
     pub values: Value,
-    /// The attributes and blocks the configuration writes (kept only for
-    /// objects that exist, where the diff needs them).
-    pub config: Option<Value>,
     /// The planner's verdict: prior values, replacement.
     pub planned: Planned,
     /// Instances this one depends on (through references, locals, module
@@ -1039,7 +1036,7 @@ impl<'a> Evaluator<'a> {
         for rep in reps {
             let key = rep.key();
             let addr = Address { module: self.insts[inst].path.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: key.clone() };
-            let (value, config, planned) = match schema {
+            let (value, planned) = match schema {
                 Some(s) => {
                     let scope = &self.insts[inst].scope;
                     let mut vars = BTreeMap::new();
@@ -1064,8 +1061,7 @@ impl<'a> Evaluator<'a> {
                             let mut planned =
                                 self.planner.plan(PlanRequest { addr: &addr, moved_from, schema: s, config: &config, ignore_changes: &ignore_changes });
                             let value = std::mem::replace(&mut planned.value, Value::Null);
-                            let config = planned.prior.is_some().then_some(config);
-                            (value, config, planned)
+                            (value, planned)
                         }
                         Mode::Data => {
                             let args = strata_provider::plan_change(s, None, &config, &[], false).planned;
@@ -1082,11 +1078,11 @@ impl<'a> Evaluator<'a> {
                                 }
                                 None => args,
                             };
-                            (value, None, Planned::default())
+                            (value, Planned::default())
                         }
                     }
                 }
-                None => (Value::unknown(), None, Planned::default()),
+                None => (Value::unknown(), Planned::default()),
             };
             // The value lives in the scope while later items refer to it and
             // moves into the instance at the end (no second copy).
@@ -1097,7 +1093,6 @@ impl<'a> Evaluator<'a> {
                 span: r.span.clone(),
                 layer_override: layer_override.clone(),
                 values: Value::Null,
-                config,
                 planned,
                 dependencies: Vec::new(),
                 create_before_destroy,

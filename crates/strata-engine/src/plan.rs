@@ -32,6 +32,7 @@ pub struct PlanRun {
 /// Plan the configuration in `dir` against its recorded state. Makes no
 /// cloud call: with an empty state there is nothing to refresh.
 pub fn plan(dir: &Path, req: &PlanRequest, schema: &ProviderSchema) -> PlanRun {
+    let started = std::time::Instant::now();
     let (mut config, mut diagnostics) = strata_config::load(dir);
     let run = |config: &mut Config, diagnostics: &mut Diagnostics| -> Option<(Evaluated, Graph, Option<State>, Option<Plan>, String)> {
         let state = match crate::state::backend(config).and_then(|b| crate::state::read(&b)) {
@@ -44,8 +45,10 @@ pub fn plan(dir: &Path, req: &PlanRequest, schema: &ProviderSchema) -> PlanRun {
         let (inputs, d) = strata_config::collect_inputs(config, &req.vars);
         diagnostics.extend(d);
         let planner = StatePlanner::new(state.as_ref(), &req.replace);
-        let (ev, d) = strata_config::evaluate(config, &inputs, schema, &planner);
+        tracing::debug!(elapsed = ?started.elapsed(), resources = state.as_ref().map_or(0, |s| s.resources.len()), "read state");
+        let (mut ev, d) = strata_config::evaluate(config, &inputs, schema, &planner);
         diagnostics.extend(d);
+        tracing::debug!(elapsed = ?started.elapsed(), instances = ev.resources.len(), "evaluated and planned instances");
         let (nodes, options) = strata_config::graph_input(&ev, schema);
         let (graph, d) = strata_graph::build(nodes, &options);
         diagnostics.extend(d);
@@ -54,8 +57,9 @@ pub fn plan(dir: &Path, req: &PlanRequest, schema: &ProviderSchema) -> PlanRun {
             return Some((ev, graph, state, None, digest));
         }
         let opts = PlanOptions { targets: req.targets.clone(), replace: req.replace.clone(), config_digest: digest.clone() };
-        let (plan, d) = strata_plan::build_plan(&ev, &graph, state.as_ref(), &opts);
+        let (plan, d) = strata_plan::build_plan(&mut ev, &graph, state.as_ref(), &opts);
         diagnostics.extend(d);
+        tracing::debug!(elapsed = ?started.elapsed(), changes = plan.changes.len(), "built plan");
         let plan = (!diagnostics.has_errors()).then_some(plan);
         Some((ev, graph, state, plan, digest))
     };

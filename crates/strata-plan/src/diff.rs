@@ -17,12 +17,16 @@ use crate::{Action, OutputChange, PLAN_FORMAT_VERSION, Plan, PlanOptions, Resour
 /// Errors (`strata::plan::prevent_destroy`, `moved_conflict`,
 /// `unknown_target`) are reported as diagnostics; the plan is built anyway
 /// so that it can be shown, but must not be applied.
-pub fn build_plan(ev: &Evaluated, graph: &Graph, state: Option<&State>, opts: &PlanOptions) -> (Plan, Diagnostics) {
+///
+/// Each instance's prior and planned values are moved into the plan (a
+/// 10,000-resource plan would otherwise hold them twice); `ev` keeps
+/// everything else.
+pub fn build_plan(ev: &mut Evaluated, graph: &Graph, state: Option<&State>, opts: &PlanOptions) -> (Plan, Diagnostics) {
     let mut diags = Diagnostics::new();
     let recorded: Vec<(Address, &ResourceState)> =
         state.map(|s| s.resources.iter().filter_map(|r| Some((r.addr().ok()?, r))).collect()).unwrap_or_default();
     let in_state: HashSet<&Address> = recorded.iter().map(|(a, _)| a).collect();
-    let in_config: HashSet<&Address> = ev.resources.iter().map(|r| &r.addr).collect();
+    let in_config: HashSet<Address> = ev.resources.iter().map(|r| r.addr.clone()).collect();
 
     check_addresses(ev, &recorded, opts, &mut diags);
     for mv in &ev.moved {
@@ -58,7 +62,7 @@ pub fn build_plan(ev: &Evaluated, graph: &Graph, state: Option<&State>, opts: &P
     });
 
     let mut applied: Vec<((Layer, usize), ResourceChange)> = Vec::new();
-    for r in &ev.resources {
+    for r in ev.resources.iter_mut() {
         if selected.as_ref().is_some_and(|s| !s.contains(&r.addr)) {
             continue;
         }
@@ -115,7 +119,7 @@ pub fn build_plan(ev: &Evaluated, graph: &Graph, state: Option<&State>, opts: &P
 }
 
 /// The change of an instance that is in the configuration.
-fn config_change(r: &ResourceInstance, layer: Layer, opts: &PlanOptions) -> ResourceChange {
+fn config_change(r: &mut ResourceInstance, layer: Layer, opts: &PlanOptions) -> ResourceChange {
     let p = &r.planned;
     let moved_from = p.prior_addr.as_ref().filter(|a| **a != r.addr).cloned();
     let replace_requested = p.prior.is_some() && (p.replace_requested || opts.replace.iter().any(|a| address_matches(a, &r.addr)));
@@ -143,15 +147,16 @@ fn config_change(r: &ResourceInstance, layer: Layer, opts: &PlanOptions) -> Reso
     let mut dependencies: Vec<Address> = r.dependencies.iter().map(|(a, _)| a.clone()).collect();
     dependencies.sort();
     dependencies.dedup();
+    let requires_replace = p.requires_replace.clone();
     ResourceChange {
         addr: r.addr.clone(),
         moved_from,
         ty: r.addr.ty.clone(),
         layer,
         action,
-        before: p.prior.clone(),
-        after: Some(r.values.clone()),
-        requires_replace: p.requires_replace.clone(),
+        before: r.planned.prior.take(),
+        after: Some(std::mem::take(&mut r.values)),
+        requires_replace,
         replace_requested,
         create_before_destroy: r.create_before_destroy,
         dependencies,

@@ -15,12 +15,12 @@ fn plan_with(files: &[(&str, &str)], state: Option<&State>, opts: &PlanOptions) 
     diags.extend(d);
     let schema = strata_provider::aws::schema();
     let planner = StatePlanner::new(state, &opts.replace);
-    let (ev, d) = evaluate(&config, &inputs, schema, &planner);
+    let (mut ev, d) = evaluate(&config, &inputs, schema, &planner);
     diags.extend(d);
     let (nodes, gopts) = graph_input(&ev, schema);
     let (graph, d) = strata_graph::build(nodes, &gopts);
     diags.extend(d);
-    let (plan, d) = build_plan(&ev, &graph, state, opts);
+    let (plan, d) = build_plan(&mut ev, &graph, state, opts);
     diags.extend(d);
     (plan, diags)
 }
