@@ -31,6 +31,14 @@ pub enum Command {
     Graph(GraphArgs),
     /// Compare the configuration with the state: what would change, by layer, and what it costs.
     Plan(PlanArgs),
+    /// Make the changes: plan (or take a saved plan), show cost, ask, then apply layer by layer.
+    Apply(ApplyArgs),
+    /// Delete everything this configuration manages, top-down (layer 5 to 1).
+    Destroy(DestroyArgs),
+    /// Read the recorded objects back from the cloud and update the state.
+    Refresh(RefreshArgs),
+    /// Record an existing cloud object in the state under a configured address.
+    Import(ImportArgs),
     /// Price the plan: monthly cost before and after, per layer and resource.
     Cost(CostArgs),
     /// Show a saved plan, or the current state when no plan file is given.
@@ -229,4 +237,102 @@ pub enum CostFormat {
     Table,
     Json,
     Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// Wait this long for the state lock (e.g. 30s, 2m) instead of failing at once.
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// At most this many cloud operations at once.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub parallelism: usize,
+
+    /// Let an operation start as soon as its dependencies are done, without
+    /// waiting for the whole previous layer (the five-layer barrier).
+    #[arg(long)]
+    pub no_layer_barrier: bool,
+
+    /// Stop scheduling new operations after the first failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The configuration directory, or a plan file saved by `strata plan --out`
+    /// (then the configuration is the current directory, or --chdir).
+    #[arg(default_value = ".", value_name = "DIR|PLANFILE")]
+    pub target: PathBuf,
+
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+
+    /// Read the recorded objects from the cloud before planning (`--refresh=false` skips it).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The configured address to record the object under (`aws_vpc.main`).
+    #[arg(value_name = "ADDR")]
+    pub address: String,
+
+    /// The cloud object's id (`vpc-0abc`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
 }

@@ -7,6 +7,7 @@ mod graph_render;
 mod render_cost;
 mod render_plan;
 mod render_value;
+mod run;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -26,7 +27,7 @@ use strata_state::State;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Exit codes shared by every command.
-mod exit {
+pub(crate) mod exit {
     pub const OK: u8 = 0;
     pub const ERROR: u8 = 1;
     /// Changes present (`--detailed-exitcode`) or drift found.
@@ -62,8 +63,8 @@ fn init_tracing(verbose: u8) {
 }
 
 /// Output settings every command shares.
-struct Ui {
-    color: bool,
+pub(crate) struct Ui {
+    pub(crate) color: bool,
 }
 
 impl Ui {
@@ -83,6 +84,10 @@ fn try_main(cli: Cli) -> std::io::Result<u8> {
         Command::Graph(args) => graph(&ui, &args),
         Command::Plan(args) => plan(&ui, &args),
         Command::Cost(args) => cost(&ui, &args),
+        Command::Apply(args) => run::apply(&ui, &args),
+        Command::Destroy(args) => run::destroy(&ui, &args),
+        Command::Refresh(args) => run::refresh(&ui, &args),
+        Command::Import(args) => run::import(&ui, &args),
         Command::Show(args) => show(&ui, &args),
         Command::State(StateCommand::List { filters, dir }) => state_list(&ui, &dir.dir, &filters),
         Command::State(StateCommand::Show { address, dir }) => state_show(&ui, &dir.dir, &address),
@@ -173,14 +178,14 @@ fn graph(ui: &Ui, args: &GraphArgs) -> std::io::Result<u8> {
     Ok(exit::OK)
 }
 
-fn var_sources(args: &ConfigArgs) -> VarSources {
+pub(crate) fn var_sources(args: &ConfigArgs) -> VarSources {
     VarSources { var_files: args.var_files.clone(), vars: args.vars.clone(), env: std::env::vars().collect() }
 }
 
-fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
+/// Parse `--target` and `--replace`; `None` after printing the errors.
+pub(crate) fn parse_targets(ui: &Ui, targets: &[String], replace: &[String]) -> std::io::Result<Option<(Vec<strata_plan::Target>, Vec<strata_core::Address>)>> {
     let mut diags = Diagnostics::new();
-    let targets: Vec<strata_plan::Target> = args
-        .targets
+    let targets: Vec<strata_plan::Target> = targets
         .iter()
         .filter_map(|t| match t.parse() {
             Ok(t) => Some(t),
@@ -190,19 +195,24 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
             }
         })
         .collect();
-    let replace = strata_engine::plan::parse_addresses(&args.replace, "--replace").unwrap_or_else(|d| {
+    let replace = strata_engine::plan::parse_addresses(replace, "--replace").unwrap_or_else(|d| {
         diags.push(d);
         Vec::new()
     });
     if diags.has_errors() {
         print_plain(ui, diags, &SourceMap::new())?;
-        return Ok(exit::ERROR);
+        return Ok(None);
     }
+    Ok(Some((targets, replace)))
+}
+
+fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
+    let Some((targets, replace)) = parse_targets(ui, &args.targets, &args.replace)? else { return Ok(exit::ERROR) };
     if args.refresh {
         tracing::info!("refresh reads live objects once the AWS provider is configured; planning against the recorded state");
     }
     let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), targets, replace };
-    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema());
+    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), strata_engine::plan::RunMode::default());
     if !run.diagnostics.is_empty() {
         let text = diagnostics::render(&run.diagnostics, &run.config.sources, ui.color);
         std::io::stderr().write_all(text.as_bytes())?;
@@ -263,7 +273,7 @@ fn report_violations(ui: &Ui, priced: &strata_engine::cost::CostRun, sources: &S
 
 fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
     let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), ..Default::default() };
-    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema());
+    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), strata_engine::plan::RunMode::default());
     if !run.diagnostics.is_empty() {
         std::io::stderr().write_all(diagnostics::render(&run.diagnostics, &run.config.sources, ui.color).as_bytes())?;
     }

@@ -4,9 +4,16 @@
 //! Invariant: the engine wires the pipeline crates together; it knows no
 //! terminal and renders nothing.
 
+pub mod apply;
 pub mod cost;
+pub mod fake;
 pub mod plan;
+pub mod recover;
+pub mod refresh;
 pub mod state;
+
+#[cfg(test)]
+mod tests_apply;
 
 use std::path::Path;
 use std::time::Instant;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use strata_config::{Config, Evaluated, VarSources};
+use strata_config::{Config, Evaluated, InputVariables, VarSources};
 use strata_core::{Address, Diagnostic, Diagnostics};
 use strata_graph::Graph;
 use strata_plan::{Plan, PlanOptions, StatePlanner, Target};
@@ -17,11 +17,52 @@ pub struct PlanRequest {
     pub replace: Vec<Address>,
 }
 
+/// A provider to talk to while planning: data sources are read, and with
+/// `refresh` the recorded objects are read back first.
+pub struct Live<'a> {
+    pub provider: std::sync::Arc<dyn strata_provider::Provider>,
+    pub runtime: &'a tokio::runtime::Runtime,
+    pub refresh: bool,
+}
+
+/// The `StatePlanner` plus data source reads through a live provider.
+struct LivePlanner<'a> {
+    inner: StatePlanner<'a>,
+    live: Option<&'a Live<'a>>,
+}
+
+impl strata_config::Planner for LivePlanner<'_> {
+    fn plan(&self, req: strata_config::PlanRequest) -> strata_config::Planned {
+        self.inner.plan(req)
+    }
+
+    fn read_data(&self, addr: &Address, args: &strata_core::Value) -> Option<Result<strata_core::Value, String>> {
+        let live = self.live?;
+        let req = strata_provider::ReadDataRequest { addr: addr.clone(), ty: addr.ty.clone(), config: args.clone() };
+        let resp = live.runtime.block_on(live.provider.read_data(req));
+        Some(match resp.error {
+            Some(e) => Err(e.to_string()),
+            None => Ok(resp.state),
+        })
+    }
+}
+
+/// Configure a provider from the configuration's `provider "aws"` block
+/// (evaluated without state: provider settings come from variables and locals).
+pub fn configure(live: &Live, config: &Config, inputs: &strata_config::InputVariables, lineage: &str, schema: &ProviderSchema) -> Diagnostics {
+    let (ev, _) = strata_config::evaluate(config, inputs, schema, &strata_config::NoPriorState);
+    let block = ev.providers.iter().find(|p| p.name == "aws" && p.alias.is_none()).map(|p| p.config.clone()).unwrap_or_default();
+    live.runtime.block_on(live.provider.configure(strata_provider::ConfigureRequest { config: block, lineage: lineage.to_string() }))
+}
+
 /// Everything a plan run produced, for the binary to render.
 pub struct PlanRun {
     pub config: Config,
+    pub inputs: InputVariables,
     pub evaluated: Option<Evaluated>,
     pub graph: Option<Graph>,
+    /// The state planned against (refreshed when a live provider refreshed it;
+    /// intents recovered when the run was allowed to write).
     pub state: Option<State>,
     /// `None` when errors stopped planning.
     pub plan: Option<Plan>,
@@ -29,49 +70,122 @@ pub struct PlanRun {
     pub diagnostics: Diagnostics,
 }
 
+/// What a plan run may do besides reading: with `live`, talk to the
+/// provider (configure, read data sources, refresh); with `recover`, adopt or
+/// drop the intents a crashed apply left in the state and write it (only
+/// under the state lock).
+#[derive(Default)]
+pub struct RunMode<'a> {
+    pub live: Option<&'a Live<'a>>,
+    pub recover: Option<&'a strata_state::LocalBackend>,
+    /// Plan the removal of everything in the state (`destroy`).
+    pub destroy: bool,
+}
+
 /// Plan the configuration in `dir` against its recorded state. Makes no
-/// cloud call: with an empty state there is nothing to refresh.
-pub fn plan(dir: &Path, req: &PlanRequest, schema: &ProviderSchema) -> PlanRun {
+/// cloud call unless `mode.live` is given.
+pub fn plan(dir: &Path, req: &PlanRequest, schema: &ProviderSchema, mode: RunMode) -> PlanRun {
     let started = std::time::Instant::now();
     let (mut config, mut diagnostics) = strata_config::load(dir);
-    let run = |config: &mut Config, diagnostics: &mut Diagnostics| -> Option<(Evaluated, Graph, Option<State>, Option<Plan>, String)> {
-        let state = match crate::state::backend(config).and_then(|b| crate::state::read(&b)) {
-            Ok(s) => s,
-            Err(d) => {
-                diagnostics.push(d);
-                return None;
-            }
-        };
-        let (inputs, d) = strata_config::collect_inputs(config, &req.vars);
-        diagnostics.extend(d);
-        let planner = StatePlanner::new(state.as_ref(), &req.replace);
-        tracing::debug!(elapsed = ?started.elapsed(), resources = state.as_ref().map_or(0, |s| s.resources.len()), "read state");
-        let (mut ev, d) = strata_config::evaluate(config, &inputs, schema, &planner);
-        diagnostics.extend(d);
-        tracing::debug!(elapsed = ?started.elapsed(), instances = ev.resources.len(), "evaluated and planned instances");
-        let (nodes, options) = strata_config::graph_input(&ev, schema);
-        let (graph, d) = strata_graph::build(nodes, &options);
-        diagnostics.extend(d);
-        let digest = digest(config, &ev);
-        if diagnostics.has_errors() {
-            return Some((ev, graph, state, None, digest));
-        }
-        let opts = PlanOptions { targets: req.targets.clone(), replace: req.replace.clone(), config_digest: digest.clone() };
-        let (plan, d) = strata_plan::build_plan(&mut ev, &graph, state.as_ref(), &opts);
-        diagnostics.extend(d);
-        tracing::debug!(elapsed = ?started.elapsed(), changes = plan.changes.len(), "built plan");
-        let plan = (!diagnostics.has_errors()).then_some(plan);
-        Some((ev, graph, state, plan, digest))
+    let mut run = PlanRun {
+        config: Config { sources: Default::default(), modules: Vec::new(), children: Vec::new(), root_dir: dir.to_path_buf() },
+        inputs: InputVariables::default(),
+        evaluated: None,
+        graph: None,
+        state: None,
+        plan: None,
+        config_digest: String::new(),
+        diagnostics: Diagnostics::new(),
     };
-    let result = run(&mut config, &mut diagnostics);
+    plan_into(&mut config, &mut diagnostics, &mut run, req, schema, &mode, started);
+    run.config = config;
     diagnostics.collapse_repeats();
     diagnostics.sort();
-    match result {
-        Some((ev, graph, state, plan, config_digest)) => {
-            PlanRun { config, evaluated: Some(ev), graph: Some(graph), state, plan, config_digest, diagnostics }
+    run.diagnostics = diagnostics;
+    run
+}
+
+fn plan_into(
+    config: &mut Config,
+    diagnostics: &mut Diagnostics,
+    run: &mut PlanRun,
+    req: &PlanRequest,
+    schema: &ProviderSchema,
+    mode: &RunMode,
+    started: std::time::Instant,
+) {
+    let mut state = match crate::state::backend(config).and_then(|b| crate::state::read(&b)) {
+        Ok(s) => s,
+        Err(d) => {
+            diagnostics.push(d);
+            return;
         }
-        None => PlanRun { config, evaluated: None, graph: None, state: None, plan: None, config_digest: String::new(), diagnostics },
+    };
+    let (inputs, d) = strata_config::collect_inputs(config, &req.vars);
+    diagnostics.extend(d);
+    run.inputs = inputs;
+    if let Some(live) = mode.live {
+        let lineage = state.as_ref().map(|s| s.lineage.clone()).unwrap_or_default();
+        diagnostics.extend(configure(live, config, &run.inputs, &lineage, schema));
+        if diagnostics.has_errors() {
+            return;
+        }
+        if let (Some(backend), Some(s)) = (mode.recover, state.as_mut())
+            && !(s.intents.is_empty())
+        {
+            let report = live.runtime.block_on(crate::recover::recover_intents(&live.provider, backend, s, &Default::default()));
+            tracing::info!(adopted = report.adopted.len(), dropped = report.dropped.len(), "recovered intents of an interrupted apply");
+            diagnostics.extend(report.diagnostics);
+        }
+        if live.refresh
+            && let Some(s) = &state
+            && !s.resources.is_empty()
+        {
+            let outcome = live.runtime.block_on(crate::refresh::refresh(&live.provider, s));
+            tracing::info!(calls = outcome.calls, gone = outcome.gone.len(), changed = outcome.changed.len(), "refreshed the state");
+            for (ty, e) in &outcome.errors {
+                diagnostics.push(Diagnostic::error("strata::provider::refresh", format!("cannot read the recorded {ty} objects: {e}")));
+            }
+            state = Some(outcome.state);
+        }
     }
+    let planner = LivePlanner { inner: StatePlanner::new(state.as_ref(), &req.replace), live: mode.live };
+    tracing::debug!(elapsed = ?started.elapsed(), resources = state.as_ref().map_or(0, |s| s.resources.len()), "read state");
+    let (mut ev, d) = strata_config::evaluate(config, &run.inputs, schema, &planner);
+    diagnostics.extend(d);
+    tracing::debug!(elapsed = ?started.elapsed(), instances = ev.resources.len(), "evaluated and planned instances");
+    let (nodes, options) = strata_config::graph_input(&ev, schema);
+    let (graph, d) = strata_graph::build(nodes, &options);
+    diagnostics.extend(d);
+    run.config_digest = digest(config, &ev);
+    if !diagnostics.has_errors() {
+        let opts = PlanOptions { targets: req.targets.clone(), replace: req.replace.clone(), config_digest: run.config_digest.clone() };
+        let (plan, d) = if mode.destroy { destroy_plan(&ev, &graph, state.as_ref(), &opts) } else { strata_plan::build_plan(&mut ev, &graph, state.as_ref(), &opts) };
+        diagnostics.extend(d);
+        tracing::debug!(elapsed = ?started.elapsed(), changes = plan.changes.len(), "built plan");
+        run.plan = (!diagnostics.has_errors()).then_some(plan);
+    }
+    run.evaluated = Some(ev);
+    run.graph = Some(graph);
+    run.state = state;
+}
+
+/// Delete everything recorded, top-down; `prevent_destroy` in the
+/// configuration stops it.
+fn destroy_plan(ev: &Evaluated, graph: &Graph, state: Option<&State>, opts: &PlanOptions) -> (Plan, Diagnostics) {
+    let mut empty = Evaluated { settings: ev.settings.clone(), providers: ev.providers.clone(), ..Evaluated::default() };
+    let (mut plan, mut diags) = strata_plan::build_plan(&mut empty, graph, state, opts);
+    plan.outputs.clear();
+    for r in ev.resources.iter().filter(|r| r.prevent_destroy) {
+        if plan.changes.iter().any(|c| c.addr == r.addr) {
+            diags.push(
+                Diagnostic::error("strata::plan::prevent_destroy", format!("`{}` has `prevent_destroy` set and cannot be destroyed", r.addr))
+                    .with_label(Some(r.span.clone()), "`lifecycle { prevent_destroy = true }` protects this resource")
+                    .with_help("remove `prevent_destroy` from its lifecycle block first, or leave it out with --target"),
+            );
+        }
+    }
+    (plan, diags)
 }
 
 /// The digest of the configuration's files and root variable values that a

@@ -37,6 +37,11 @@ pub struct State {
     /// Creates that were started but not recorded as finished (crash recovery).
     #[serde(default)]
     pub intents: Vec<Intent>,
+    /// Objects replaced under `create_before_destroy` whose replacement was
+    /// created but which are not deleted yet (the next apply deletes them).
+    /// Each keeps the address of the instance it was replaced at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<ResourceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
 }
@@ -51,6 +56,7 @@ impl State {
             strata_version: env!("CARGO_PKG_VERSION").to_string(),
             resources: Vec::new(),
             intents: Vec::new(),
+            deposed: Vec::new(),
             outputs: BTreeMap::new(),
         }
     }
@@ -96,6 +102,7 @@ impl State {
             && self.lineage == other.lineage
             && self.resources == other.resources
             && self.intents == other.intents
+            && self.deposed == other.deposed
             && self.outputs == other.outputs
     }
 
@@ -243,4 +250,29 @@ pub struct OutputState {
     pub value: serde_json::Value,
     #[serde(default)]
     pub sensitive: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(address: &str, id: &str) -> ResourceState {
+        let addr: Address = address.parse().unwrap();
+        ResourceState::from_value(&addr, Layer::Infrastructure, id, &Value::map([("id", Value::string(id))]))
+    }
+
+    #[test]
+    fn deposed_objects_round_trip_and_count_as_content() {
+        let mut s = State::new();
+        let plain = s.to_json_pretty();
+        assert!(!plain.contains("deposed"), "an empty list is not written, so older readers see the same file");
+        let read: State = serde_json::from_str(&plain).unwrap();
+        assert!(read.deposed.is_empty());
+
+        s.deposed.push(record("aws_vpc.main", "vpc-old"));
+        assert!(!s.same_content(&read), "a deposed object is content");
+        let back: State = serde_json::from_str(&s.to_json_pretty()).unwrap();
+        assert_eq!(back.deposed, s.deposed);
+        assert!(back.same_content(&s));
+    }
 }

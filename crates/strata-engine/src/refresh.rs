@@ -1,0 +1,168 @@
+//! `strata refresh` (and the refresh before `plan` and `drift`): read every
+//! recorded object back from the cloud, one batched read per resource type,
+//! all types at once; and `strata import`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use strata_core::{Address, Layer, Value};
+use strata_provider::{ImportRequest, Provider, ProviderError, ReadObject, ReadRequest, ReadResponse};
+use strata_state::{ResourceState, State};
+use tokio::task::JoinSet;
+
+use crate::apply::{id_of, mark};
+
+/// An object whose attributes changed outside strata.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    pub addr: Address,
+    /// Attribute paths that differ (`tags.Name`, `ingress[0].cidr_blocks`), sorted.
+    pub paths: Vec<String>,
+    /// The whole object before and after, sensitive attributes marked.
+    pub before: Value,
+    pub after: Value,
+}
+
+#[derive(Debug)]
+pub struct RefreshOutcome {
+    /// The state with refreshed attributes and without the objects that are
+    /// gone; the caller decides whether to persist it.
+    pub state: State,
+    /// Objects deleted outside strata.
+    pub gone: Vec<Address>,
+    pub changed: Vec<Changed>,
+    /// API calls the provider reported.
+    pub calls: usize,
+    /// Types whose read failed (their objects are kept as recorded).
+    pub errors: Vec<(String, ProviderError)>,
+}
+
+/// Read back every recorded object: one `provider.read` per resource type
+/// (the provider pages and batches), all types concurrently. Sensitive
+/// values keep their marks: the schema's sensitive attributes and the paths
+/// the state marked.
+pub async fn refresh(provider: &Arc<dyn Provider>, state: &State) -> RefreshOutcome {
+    let mut by_type: BTreeMap<String, Vec<ReadObject>> = BTreeMap::new();
+    for r in &state.resources {
+        let Ok(addr) = r.addr() else { continue };
+        by_type.entry(r.ty.clone()).or_default().push(ReadObject { addr, id: r.id.clone(), prior: r.values() });
+    }
+    let mut reads = JoinSet::new();
+    for (ty, objects) in by_type {
+        let provider = provider.clone();
+        reads.spawn(async move {
+            let response = provider.read(ReadRequest { ty: ty.clone(), objects }).await;
+            (ty, response)
+        });
+    }
+    let mut responses: Vec<(String, ReadResponse)> = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(joined) = reads.join_next().await {
+        match joined {
+            Ok(r) => responses.push(r),
+            Err(e) => errors.push((
+                String::new(),
+                ProviderError {
+                    code: Some("strata::refresh::provider_panic".into()),
+                    message: format!("a read failed unexpectedly: {e}"),
+                    retryable: false,
+                },
+            )),
+        }
+    }
+    responses.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let schema = provider.schema();
+    let mut observed: HashMap<Address, Option<Value>> = HashMap::new();
+    let mut calls = 0;
+    for (ty, response) in responses {
+        calls += response.calls;
+        if let Some(e) = response.error {
+            errors.push((ty, e));
+            continue;
+        }
+        observed.extend(response.objects.into_iter().map(|o| (o.addr, o.state)));
+    }
+
+    let mut out = state.clone();
+    let (mut gone, mut changed) = (Vec::new(), Vec::new());
+    out.resources.retain_mut(|r| {
+        let Ok(addr) = r.addr() else { return true };
+        match observed.remove(&addr) {
+            // Not answered (its type failed): kept as recorded.
+            None => true,
+            Some(None) => {
+                gone.push(addr);
+                false
+            }
+            Some(Some(value)) => {
+                let before = r.values();
+                let after = mark(schema, &r.ty, value, &r.sensitive_paths);
+                let mut paths = Vec::new();
+                changed_paths(&before, &after, &mut String::new(), &mut paths);
+                r.attributes = after.to_json();
+                r.sensitive_paths = strata_state::sensitive_paths(&after);
+                if let Some(id) = id_of(&after) {
+                    r.id = id;
+                }
+                if !paths.is_empty() {
+                    changed.push(Changed { addr, paths, before, after });
+                }
+                true
+            }
+        }
+    });
+    RefreshOutcome { state: out, gone, changed, calls, errors }
+}
+
+/// The paths at which two objects differ, as `differs` sees leaves (null
+/// and an empty collection are the same).
+fn changed_paths(before: &Value, after: &Value, path: &mut String, out: &mut Vec<String>) {
+    match (before.peel(), after.peel()) {
+        (Value::Map(a), Value::Map(b)) => {
+            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                changed_paths(a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null), path, out);
+                path.truncate(len);
+            }
+        }
+        (Value::List(a), Value::List(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                changed_paths(x, y, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {
+            if strata_provider::differs(Some(before), Some(after)) {
+                out.push(path.clone());
+            }
+        }
+    }
+}
+
+/// `strata import ADDR ID`: read an existing object and make the record of
+/// it (`layer` is the instance's layer in the configuration). The caller
+/// checks that nothing is recorded at `addr` yet and persists.
+pub async fn import(provider: &Arc<dyn Provider>, addr: &Address, id: &str, layer: Layer) -> Result<ResourceState, ProviderError> {
+    let response = provider.import(ImportRequest { addr: addr.clone(), ty: addr.ty.clone(), id: id.to_string() }).await;
+    if let Some(e) = response.error {
+        return Err(e);
+    }
+    let Some(value) = response.state else {
+        return Err(ProviderError {
+            code: Some("NotFound".into()),
+            message: format!("no {} with id {id} exists", addr.ty),
+            retryable: false,
+        });
+    };
+    let value = mark(provider.schema(), &addr.ty, value, &[]);
+    let id = id_of(&value).unwrap_or_else(|| id.to_string());
+    Ok(ResourceState::from_value(addr, layer, id, &value))
+}

@@ -1,0 +1,341 @@
+//! The commands that change things: apply, destroy, refresh, import.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use strata_core::{Address, Diagnostic, Diagnostics, SourceMap};
+use strata_engine::apply::{ApplyContext, ApplyOptions, Cancel, ConfigReplanner, DestroyReplanner, OpKind, Progress, Replanner};
+use strata_engine::plan::{Live, PlanRequest, PlanRun, RunMode};
+use strata_provider::{Provider, ProviderError};
+use strata_state::State;
+
+use crate::cli::{ApplyArgs, DestroyArgs, ImportArgs, LockArgs, RefreshArgs, RunArgs};
+use crate::{Ui, diagnostics, exit, render_cost, render_plan};
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+}
+
+fn provider() -> Arc<dyn Provider> {
+    Arc::new(strata_aws::AwsProvider::new())
+}
+
+fn print_diags(ui: &Ui, d: &Diagnostics, sources: &SourceMap) -> std::io::Result<()> {
+    if !d.is_empty() {
+        std::io::stderr().write_all(diagnostics::render(d, sources, ui.color).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// `30s`, `2m`, `1h30m`.
+fn lock_timeout(args: &LockArgs) -> Result<Duration, Diagnostic> {
+    strata_engine::apply::parse_duration(&args.lock_timeout).ok_or_else(|| {
+        Diagnostic::error("strata::cli::invalid_duration", format!("--lock-timeout {:?} is not a duration", args.lock_timeout))
+            .with_help("write a duration such as 30s, 2m or 1h30m")
+    })
+}
+
+/// Progress: one line per resource as it starts and ends, with elapsed time.
+struct Lines {
+    started: Instant,
+    out: Mutex<std::io::Stdout>,
+}
+
+impl Lines {
+    fn new() -> Lines {
+        Lines { started: Instant::now(), out: Mutex::new(std::io::stdout()) }
+    }
+
+    fn line(&self, text: String) {
+        if let Ok(mut out) = self.out.lock() {
+            let _ = writeln!(out, "[{:>6.1}s] {text}", self.started.elapsed().as_secs_f64());
+            let _ = out.flush();
+        }
+    }
+}
+
+fn verb(op: OpKind) -> (&'static str, &'static str) {
+    match op {
+        OpKind::Create => ("creating", "created"),
+        OpKind::Update => ("updating", "updated"),
+        OpKind::Delete => ("destroying", "destroyed"),
+        OpKind::DeleteDeposed => ("destroying the replaced object of", "destroyed the replaced object of"),
+    }
+}
+
+impl Progress for Lines {
+    fn started(&self, addr: &Address, op: OpKind) {
+        self.line(format!("{addr}: {}...", verb(op).0));
+    }
+
+    fn finished(&self, addr: &Address, op: OpKind, elapsed: Duration, result: Result<(), &ProviderError>) {
+        match result {
+            Ok(()) => self.line(format!("{addr}: {} after {:.1}s", verb(op).1, elapsed.as_secs_f64())),
+            Err(e) => self.line(format!("{addr}: failed after {:.1}s: {e}", elapsed.as_secs_f64())),
+        }
+    }
+}
+
+/// Ask before changing anything; `--auto-approve` skips it. Without a
+/// terminal to ask on, refuse.
+fn approve(run: &RunArgs, what: &str) -> std::io::Result<bool> {
+    if run.auto_approve {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!("error: standard input is not a terminal to ask on; review the plan and pass --auto-approve to {what}");
+        return Ok(false);
+    }
+    print!("\nDo you want to {what}? Only 'yes' is accepted: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+/// Plan under the state lock with a live provider (intents recovered, state refreshed).
+fn locked_plan(
+    ui: &Ui,
+    dir: &Path,
+    req: &PlanRequest,
+    lock: &LockArgs,
+    operation: &str,
+    rt: &tokio::runtime::Runtime,
+    refresh: bool,
+    destroy: bool,
+) -> std::io::Result<Result<(PlanRun, strata_state::LockGuard, strata_state::LocalBackend, Arc<dyn Provider>), u8>> {
+    let (config, backend) = strata_engine::state::backend_for_dir(dir);
+    let locked = lock_timeout(lock).and_then(|t| backend.and_then(|b| strata_engine::state::lock(&b, operation, t).map(|g| (g, b))));
+    let (guard, backend) = match locked {
+        Ok(x) => x,
+        Err(d) => {
+            print_diags(ui, &Diagnostics(vec![d]), &config.sources)?;
+            return Ok(Err(exit::ERROR));
+        }
+    };
+    let provider = provider();
+    let live = Live { provider: provider.clone(), runtime: rt, refresh };
+    let run = strata_engine::plan::plan(dir, req, strata_provider::aws::schema(), RunMode { live: Some(&live), recover: Some(&backend), destroy });
+    print_diags(ui, &run.diagnostics, &run.config.sources)?;
+    if run.plan.is_none() {
+        eprintln!("✗ no plan made.");
+        return Ok(Err(exit::ERROR));
+    }
+    Ok(Ok((run, guard, backend, provider)))
+}
+
+/// Run a plan through the engine and report the outcome.
+fn execute(
+    ui: &Ui,
+    rt: &tokio::runtime::Runtime,
+    provider: Arc<dyn Provider>,
+    plan: &strata_plan::Plan,
+    run: &PlanRun,
+    replanner: &dyn Replanner,
+    backend: &strata_state::LocalBackend,
+    args: &RunArgs,
+) -> std::io::Result<u8> {
+    let state = run.state.clone().unwrap_or_else(State::new);
+    let cancel = Cancel::new();
+    let progress = Lines::new();
+    let options = ApplyOptions { parallelism: args.parallelism.max(1), layer_barrier: !args.no_layer_barrier, fail_fast: args.fail_fast };
+    let outcome = rt.block_on(async {
+        let _signals = cancel.listen_for_signals();
+        strata_engine::apply::apply(ApplyContext { provider, plan, replanner, backend, state, options, progress: &progress, cancel: cancel.clone() }).await
+    });
+    print_diags(ui, &outcome.diagnostics, &run.config.sources)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out)?;
+    if !outcome.failed.is_empty() {
+        writeln!(out, "Failed:")?;
+        for f in &outcome.failed {
+            writeln!(out, "  ✗ {} ({}): {}", f.addr, f.op.as_str(), f.error)?;
+        }
+    }
+    if !outcome.not_run.is_empty() {
+        writeln!(out, "Not run:")?;
+        for n in &outcome.not_run {
+            writeln!(out, "  - {} ({}): {}", n.addr, n.op.as_str(), n.reason)?;
+        }
+    }
+    let count = |k: OpKind| outcome.succeeded.iter().filter(|s| s.op == k).count();
+    writeln!(
+        out,
+        "{}: {} created, {} updated, {} destroyed; {} failed, {} not run.",
+        if outcome.interrupted { "Interrupted" } else if outcome.is_success() { "Apply complete" } else { "Apply failed" },
+        count(OpKind::Create),
+        count(OpKind::Update),
+        count(OpKind::Delete) + count(OpKind::DeleteDeposed),
+        outcome.failed.len(),
+        outcome.not_run.len(),
+    )?;
+    Ok(if outcome.interrupted {
+        130
+    } else if outcome.is_success() && !outcome.diagnostics.has_errors() {
+        exit::OK
+    } else {
+        exit::ERROR
+    })
+}
+
+pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
+    let rt = runtime()?;
+    let saved = args.target.is_file();
+    let dir = if saved { Path::new(".").to_path_buf() } else { args.target.clone() };
+    let (targets, replace) = match crate::parse_targets(ui, &args.targets, &args.replace)? {
+        Some(x) => x,
+        None => return Ok(exit::ERROR),
+    };
+    let vars = strata_config::VarSources { var_files: args.var_files.clone(), vars: args.vars.clone(), env: std::env::vars().collect() };
+    let req = PlanRequest { vars, targets, replace };
+    // A saved plan is applied as it is: no refresh, only a freshness check.
+    let refresh = args.refresh && !saved;
+    let (mut run, _guard, backend, provider) = match locked_plan(ui, &dir, &req, &args.run.lock, "apply", &rt, refresh, false)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let plan = if saved {
+        let saved_plan = match strata_plan::Plan::load(&args.target)
+            .and_then(|p| strata_plan::check_fresh(&p, run.state.as_ref(), &run.config_digest).map(|()| p))
+        {
+            Ok(p) => p,
+            Err(d) => {
+                print_diags(ui, &Diagnostics(vec![d]), &run.config.sources)?;
+                return Ok(exit::ERROR);
+            }
+        };
+        saved_plan
+    } else {
+        match run.plan.clone() {
+            Some(p) => p,
+            None => return Ok(exit::ERROR),
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(render_plan::render_plan_text(&plan, ui.color && std::io::stdout().is_terminal()).as_bytes())?;
+    run.plan = Some(plan.clone());
+    match strata_engine::cost::cost(&mut run, &strata_engine::cost::CostRequest { prices: args.pricing.prices.clone(), usage_file: args.pricing.usage_file.clone() }) {
+        Ok(c) => {
+            writeln!(out)?;
+            out.write_all(render_cost::render_summary(&c.report).as_bytes())?;
+            if !c.violations.is_empty() {
+                drop(out);
+                let d = Diagnostics(c.violations.iter().map(|v| v.to_diagnostic(c.budget_span.clone())).collect());
+                print_diags(ui, &d, &run.config.sources)?;
+                return Ok(exit::POLICY);
+            }
+        }
+        Err(d) => print_diags(ui, &d, &run.config.sources)?,
+    }
+    drop(out);
+    if !plan.has_changes() && run.state.as_ref().is_none_or(|s| s.deposed.is_empty()) {
+        return Ok(exit::OK);
+    }
+    if !approve(&args.run, "apply these changes")? {
+        eprintln!("Apply cancelled.");
+        return Ok(exit::ERROR);
+    }
+    let replanner = ConfigReplanner { config: &run.config, inputs: &run.inputs, schema: strata_provider::aws::schema() };
+    execute(ui, &rt, provider, &plan, &run, &replanner, &backend, &args.run)
+}
+
+pub fn destroy(ui: &Ui, args: &DestroyArgs) -> std::io::Result<u8> {
+    let rt = runtime()?;
+    let (targets, _) = match crate::parse_targets(ui, &args.targets, &[])? {
+        Some(x) => x,
+        None => return Ok(exit::ERROR),
+    };
+    let req = PlanRequest { vars: crate::var_sources(&args.config), targets, replace: Vec::new() };
+    let (run, _guard, backend, provider) = match locked_plan(ui, &args.config.dir, &req, &args.run.lock, "destroy", &rt, true, true)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let Some(plan) = run.plan.clone() else { return Ok(exit::ERROR) };
+    std::io::stdout().lock().write_all(render_plan::render_plan_text(&plan, ui.color && std::io::stdout().is_terminal()).as_bytes())?;
+    if !plan.has_changes() {
+        return Ok(exit::OK);
+    }
+    if !approve(&args.run, "destroy these objects")? {
+        eprintln!("Destroy cancelled.");
+        return Ok(exit::ERROR);
+    }
+    execute(ui, &rt, provider, &plan, &run, &DestroyReplanner, &backend, &args.run)
+}
+
+pub fn refresh(ui: &Ui, args: &RefreshArgs) -> std::io::Result<u8> {
+    let rt = runtime()?;
+    let req = PlanRequest { vars: crate::var_sources(&args.config), ..Default::default() };
+    let (run, _guard, backend, _) = match locked_plan(ui, &args.config.dir, &req, &args.lock, "refresh", &rt, true, false)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let Some(mut state) = run.state else {
+        println!("No state: nothing to refresh.");
+        return Ok(exit::OK);
+    };
+    match backend.persist(&mut state) {
+        Ok(changed) => {
+            println!("Refreshed {} objects{}.", state.resources.len(), if changed { "; the state was updated" } else { "; nothing changed" });
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            print_diags(ui, &Diagnostics(vec![e.into()]), &SourceMap::new())?;
+            Ok(exit::ERROR)
+        }
+    }
+}
+
+pub fn import(ui: &Ui, args: &ImportArgs) -> std::io::Result<u8> {
+    let addr: Address = match args.address.parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: invalid address {:?}: {e}", args.address);
+            return Ok(exit::ERROR);
+        }
+    };
+    let rt = runtime()?;
+    let req = PlanRequest { vars: crate::var_sources(&args.config), ..Default::default() };
+    let (run, _guard, backend, provider) = match locked_plan(ui, &args.config.dir, &req, &args.lock, "import", &rt, false, false)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let mut diags = Diagnostics::new();
+    let mut state = run.state.clone().unwrap_or_else(State::new);
+    let configured = run.evaluated.as_ref().is_some_and(|ev| ev.resources.iter().any(|r| r.addr == addr));
+    if !configured {
+        let mut d = Diagnostic::error("strata::import::not_configured", format!("`{addr}` is not in the configuration"))
+            .with_help("write the resource block first, then import the object into it");
+        if let Some(s) = run.evaluated.as_ref().and_then(|ev| strata_core::did_you_mean(&addr.to_string(), ev.resources.iter().map(|r| r.addr.to_string()))) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        }
+        diags.push(d);
+    } else if state.resource_at(&addr).is_some() {
+        diags.push(
+            Diagnostic::error("strata::import::exists", format!("`{addr}` is already in the state"))
+                .with_help("an address holds one object; remove it from the configuration or pick another address"),
+        );
+    }
+    if !diags.is_empty() {
+        print_diags(ui, &diags, &run.config.sources)?;
+        return Ok(exit::ERROR);
+    }
+    let layer = run.graph.as_ref().and_then(|g| g.find(&addr).map(|id| g.node(id).layer)).unwrap_or(strata_core::Layer::Infrastructure);
+    match rt.block_on(strata_engine::refresh::import(&provider, &addr, &args.id, layer)) {
+        Ok(r) => {
+            state.upsert_resource(r);
+            if let Err(e) = backend.persist(&mut state) {
+                print_diags(ui, &Diagnostics(vec![e.into()]), &SourceMap::new())?;
+                return Ok(exit::ERROR);
+            }
+            println!("Imported {} as `{addr}`. Run `strata plan` to see how it differs from the configuration.", args.id);
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            let d = Diagnostic::error("strata::import::failed", format!("cannot import {} as `{addr}`: {e}", args.id));
+            print_diags(ui, &Diagnostics(vec![d]), &SourceMap::new())?;
+            Ok(exit::ERROR)
+        }
+    }
+}
