@@ -110,11 +110,11 @@ pub(super) fn empty_planned(ty: &str) -> Value {
     }
 }
 
-fn prior_of(req: &ApplyRequest) -> Result<&Value, ProviderError> {
+pub(super) fn prior_of(req: &ApplyRequest) -> Result<&Value, ProviderError> {
     req.prior.as_ref().ok_or_else(|| invalid(format!("{}: no recorded state to change", req.addr)))
 }
 
-fn id_of(v: &Value, addr: &impl std::fmt::Display) -> Result<String, ProviderError> {
+pub(super) fn id_of(v: &Value, addr: &impl std::fmt::Display) -> Result<String, ProviderError> {
     v.string("id").ok_or_else(|| invalid(format!("{addr}: the recorded state has no id")))
 }
 
