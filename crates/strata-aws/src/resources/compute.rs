@@ -582,6 +582,49 @@ impl ResourceType for Ec2Instance {
             Some(false) => drop(c.ec2.unmonitor_instances().instance_ids(&id).send().await.map_err(aws_err)?),
             None => {}
         }
+        if let (Some(old), Some(new)) = (prior.blocks("metadata_options").first(), p.blocks("metadata_options").first()) {
+            let fields = ["http_endpoint", "http_protocol_ipv6", "http_put_response_hop_limit", "http_tokens", "instance_metadata_tags"];
+            if fields.iter().any(|f| changed(old, new, f)) {
+                let o = metadata_options(new);
+                c.ec2
+                    .modify_instance_metadata_options()
+                    .instance_id(&id)
+                    .set_http_endpoint(o.http_endpoint().cloned())
+                    .set_http_protocol_ipv6(o.http_protocol_ipv6().cloned())
+                    .set_http_put_response_hop_limit(o.http_put_response_hop_limit())
+                    .set_http_tokens(o.http_tokens().cloned())
+                    .set_instance_metadata_tags(o.instance_metadata_tags().cloned())
+                    .send()
+                    .await
+                    .map_err(aws_err)?;
+            }
+        }
+        if let Some(profile) = p.str_attr("iam_instance_profile").filter(|_| changed(prior, p, "iam_instance_profile")) {
+            let spec = IamInstanceProfileSpecification::builder();
+            let spec = if profile.starts_with("arn:") { spec.arn(profile) } else { spec.name(profile) }.build();
+            let current = c
+                .ec2
+                .describe_iam_instance_profile_associations()
+                .filters(filter("instance-id", [id.as_str()]))
+                .filters(filter("state", ["associating", "associated"]))
+                .send()
+                .await
+                .map_err(aws_err)?;
+            match current.iam_instance_profile_associations().first().and_then(|a| a.association_id()) {
+                Some(association) => {
+                    c.ec2
+                        .replace_iam_instance_profile_association()
+                        .association_id(association)
+                        .iam_instance_profile(spec)
+                        .send()
+                        .await
+                        .map_err(aws_err)?;
+                }
+                None => {
+                    c.ec2.associate_iam_instance_profile().instance_id(&id).iam_instance_profile(spec).send().await.map_err(aws_err)?;
+                }
+            }
+        }
         // The root volume is resized, retyped and retuned in place.
         if let (Some(old), Some(new)) = (prior.blocks("root_block_device").first(), p.blocks("root_block_device").first()) {
             let retuned = ["volume_size", "volume_type", "iops", "throughput"].iter().any(|a| changed(old, new, a));

@@ -208,11 +208,15 @@ async fn instance_in_a_subnet_changes_security_groups_in_place() {
             c.ec2.create_security_group().group_name(format!("sg-{name}-{run}")).description("test").vpc_id(&vpc_id).send().await.unwrap();
         groups.push(g.group_id().unwrap().to_string());
     }
-    let config = |group: &str| {
+    let config = |group: &str, tokens: &str| {
         planned(
             "aws_instance",
             &[
                 ("ami", s(&ami)),
+                (
+                    "metadata_options",
+                    Value::List(vec![Value::map([("http_tokens", s(tokens)), ("http_put_response_hop_limit", Value::Number(2.0))])]),
+                ),
                 ("instance_type", s("t3.micro")),
                 ("subnet_id", s(&subnet_id)),
                 ("private_ip", s("10.42.1.10")),
@@ -221,17 +225,20 @@ async fn instance_in_a_subnet_changes_security_groups_in_place() {
             ],
         )
     };
-    let created = create(&p, "aws_instance.private", "aws_instance", config(&groups[0])).await;
+    let created = create(&p, "aws_instance.private", "aws_instance", config(&groups[0], "optional")).await;
     assert_eq!(str_of(&created, "subnet_id"), subnet_id);
     assert_eq!(str_of(&created, "private_ip"), "10.42.1.10");
     assert_eq!(get(&created, "vpc_security_group_ids"), &Value::set(vec![s(&groups[0])]));
+    assert_eq!(str_of(&created, "metadata_options.0.http_tokens"), "optional");
     assert_eq!(str_of(&created, "ebs_block_device.0.device_name"), "/dev/sdf");
     assert_eq!(get(&created, "ebs_block_device.0.volume_size"), &Value::Number(5.0));
     assert!(str_of(&created, "ebs_block_device.0.volume_id").starts_with("vol-"));
 
-    let updated = update(&p, "aws_instance.private", "aws_instance", created.clone(), config(&groups[1])).await;
+    let updated = update(&p, "aws_instance.private", "aws_instance", created.clone(), config(&groups[1], "required")).await;
     assert_eq!(id_of(&updated), id_of(&created));
     assert_eq!(get(&updated, "vpc_security_group_ids"), &Value::set(vec![s(&groups[1])]));
+    assert_eq!(str_of(&updated, "metadata_options.0.http_tokens"), "required");
+    assert_eq!(get(&updated, "metadata_options.0.http_put_response_hop_limit"), &Value::Number(2.0));
     delete(&p, "aws_instance.private", "aws_instance", updated).await;
 }
 
