@@ -405,6 +405,10 @@ fn instance_state(
     }
 
     let root_name = i.root_device_name();
+    // Volumes attached later (aws_volume_attachment) are not this
+    // instance's ebs_block_device blocks: a known object reports only the
+    // devices its configuration lists; a new or imported one reports all.
+    let all_devices = base.str_attr("id").is_none();
     let (mut root, mut ebs) = (Vec::new(), Vec::new());
     for m in i.block_device_mappings() {
         let Some(e) = m.ebs() else { continue };
@@ -415,6 +419,9 @@ fn instance_state(
             root.push(device_block(base_item, device, e.volume_id(), e.delete_on_termination(), vol, true));
         } else {
             let base_item = base.blocks("ebs_block_device").into_iter().find(|b| b.str_attr("device_name") == device);
+            if base_item.is_none() && !all_devices {
+                continue;
+            }
             ebs.push((
                 device.unwrap_or_default().to_string(),
                 device_block(base_item, device, e.volume_id(), e.delete_on_termination(), vol, false),

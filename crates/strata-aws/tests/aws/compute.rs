@@ -270,6 +270,10 @@ async fn volume_attachment_lifecycle() {
     assert_eq!(calls, 1, "one DescribeVolumes for three attachments");
     assert!(read_back.iter().zip(&attachments).all(|(got, (_, _, want))| got.as_ref() == Some(want)));
 
+    // Attached volumes do not show up as the instance's own ebs_block_device blocks.
+    let (host, _) = read(&p, "aws_instance", &[("aws_instance.host", &instance)]).await;
+    assert_eq!(get(host[0].as_ref().unwrap(), "ebs_block_device"), &Value::List(vec![]));
+
     let (address, plan, state) = &attachments[0];
     let found = p
         .find_by_intent(FindByIntentRequest {
