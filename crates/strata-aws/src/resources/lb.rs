@@ -64,7 +64,7 @@ pub(super) fn no_unknowns(v: Value) -> Value {
 }
 
 /// A set of strings, as set-typed attributes are recorded.
-pub(super) fn str_set<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
+fn str_set<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
     Value::set(items.into_iter().map(Value::string).collect())
 }
 
@@ -1333,5 +1333,70 @@ impl ResourceType for TargetGroupAttachment {
             }
         }
         Ok((out, calls))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(items: &[(&str, Value)]) -> Value {
+        Value::map(items.iter().map(|(k, v)| (k.to_string(), v.clone())))
+    }
+
+    #[test]
+    fn attachment_ids_parse_in_both_forms() {
+        let group = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-1/0123456789abcdef";
+        let r = Registration { group: group.into(), target: "i-0abc".into(), port: None };
+        assert_eq!(Registration::parse(&r.id()), Some(r));
+        let r = Registration { group: group.into(), target: "10.0.0.1".into(), port: Some(8080) };
+        assert_eq!(Registration::parse(&format!("{group},10.0.0.1,8080")), Some(r));
+        assert_eq!(Registration::parse(&format!("{group},i-0abc,http")), None);
+        assert_eq!(Registration::parse("no-slash"), None);
+    }
+
+    #[test]
+    fn tag_changes_leave_strata_tags_alone() {
+        let tags = |items: &[(&str, &str)]| items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Tags>();
+        let prior =
+            obj(&[("tags_all", Value::map([("Name", Value::string("a")), ("Old", Value::string("x")), ("Team", Value::string("t"))]))]);
+        let wanted = tags(&[("Name", "b"), ("Team", "t"), ("strata:address", "aws_lb.a")]);
+        let (set, removed) = tag_changes(&prior, &wanted);
+        assert_eq!(set, tags(&[("Name", "b")]));
+        assert_eq!(removed, vec!["Old".to_string()]);
+    }
+
+    #[test]
+    fn attributes_follow_the_load_balancer_type() {
+        let alb = obj(&[
+            ("load_balancer_type", Value::string("application")),
+            ("idle_timeout", Value::Number(60.0)),
+            ("enable_cross_zone_load_balancing", Value::Bool(true)),
+        ]);
+        let attrs = lb_attributes(&alb);
+        assert_eq!(attrs.get("idle_timeout.timeout_seconds").map(String::as_str), Some("60"));
+        assert!(!attrs.contains_key("load_balancing.cross_zone.enabled"));
+        let nlb = obj(&[
+            ("load_balancer_type", Value::string("network")),
+            ("idle_timeout", Value::Number(60.0)),
+            ("enable_cross_zone_load_balancing", Value::Bool(true)),
+        ]);
+        let attrs = lb_attributes(&nlb);
+        assert!(!attrs.contains_key("idle_timeout.timeout_seconds"));
+        assert_eq!(attrs.get("load_balancing.cross_zone.enabled").map(String::as_str), Some("true"));
+        assert_eq!(attr_value("true"), Value::Bool(true));
+        assert_eq!(attr_value("60"), Value::Number(60.0));
+        assert_eq!(attr_value("defensive"), Value::string("defensive"));
+    }
+
+    #[test]
+    fn generated_names_fit_in_32_characters() {
+        let name = resource_name(&obj(&[("name_prefix", Value::string("web-"))]), "tf-lb-");
+        assert!(name.starts_with("web-") && name.len() == 32, "{name}");
+        assert_eq!(resource_name(&obj(&[("name", Value::string("fixed"))]), "tf-"), "fixed");
+        assert_eq!(
+            lb_of_listener("arn:aws:elasticloadbalancing:r:1:listener/app/web/abc/def"),
+            "arn:aws:elasticloadbalancing:r:1:loadbalancer/app/web/abc"
+        );
     }
 }

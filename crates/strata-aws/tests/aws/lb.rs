@@ -37,7 +37,18 @@ pub async fn network(prefix: &str) -> Net {
 
 /// A running instance in the first subnet.
 pub async fn instance(net: &Net) -> String {
-    let r = net.clients.ec2.run_instances().image_id("ami-12c6146b").instance_type("t2.micro".into()).min_count(1).max_count(1).subnet_id(&net.subnets[0]).send().await.unwrap();
+    let r = net
+        .clients
+        .ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .instance_type("t2.micro".into())
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(&net.subnets[0])
+        .send()
+        .await
+        .unwrap();
     r.instances()[0].instance_id().unwrap().to_string()
 }
 
@@ -87,7 +98,19 @@ pub fn token(address: &str) -> String {
     format!("tok-{address}-{}", std::process::id())
 }
 
-fn lb_config(net: &Net, lb_name: &str, extra: &[(&str, Value)]) -> Value {
+/// Plan `config` against `state` as the next run would: nothing may differ.
+pub fn assert_no_diff(ty: &str, state: &Value, config: &[(&'static str, Value)]) {
+    let schema = strata_provider::aws::schema().resource(ty).unwrap();
+    let config = Value::map(config.iter().cloned());
+    let change = strata_provider::plan_change(schema, Some(state), &config, &[], false);
+    assert!(change.requires_replace.is_empty(), "{ty} would be replaced: {:?}", change.requires_replace);
+    let (old, new) = (state.as_map().unwrap(), change.planned.as_map().unwrap());
+    for (k, v) in new {
+        assert!(!strata_provider::differs(old.get(k), Some(v)), "{ty}.{k} would change from {:?} to {v:?}", old.get(k));
+    }
+}
+
+fn lb_config(net: &Net, lb_name: &str, extra: &[(&'static str, Value)]) -> Vec<(&'static str, Value)> {
     let mut config = vec![
         ("name", s(lb_name)),
         ("internal", Value::Bool(true)),
@@ -96,7 +119,7 @@ fn lb_config(net: &Net, lb_name: &str, extra: &[(&str, Value)]) -> Value {
         ("tags", tags(&[("Name", lb_name)])),
     ];
     config.extend(extra.iter().cloned());
-    planned("aws_lb", &config)
+    config
 }
 
 #[tokio::test]
@@ -106,7 +129,7 @@ async fn load_balancers_are_created_read_in_one_batch_updated_in_place_and_delet
     let mut states = Vec::new();
     for i in 0..3 {
         let address = format!("aws_lb.web[{i}]");
-        let config = lb_config(&net, &name("web", &i.to_string()), &[("idle_timeout", num(30.0))]);
+        let config = planned("aws_lb", &lb_config(&net, &name("web", &i.to_string()), &[("idle_timeout", num(30.0))]));
         states.push((address.clone(), create(&p, &address, "aws_lb", config).await));
     }
     let (address, lb) = &states[0];
@@ -134,9 +157,15 @@ async fn load_balancers_are_created_read_in_one_batch_updated_in_place_and_delet
     let changed = lb_config(
         &net,
         &name("web", "0"),
-        &[("idle_timeout", num(120.0)), ("security_groups", strs(&[&net.security_groups[1]])), ("tags", tags(&[("Name", "renamed"), ("Tier", "web")]))],
+        &[
+            ("idle_timeout", num(120.0)),
+            ("security_groups", strs(&[&net.security_groups[1]])),
+            ("tags", tags(&[("Name", "renamed"), ("Tier", "web")])),
+        ],
     );
-    let lb = update(&p, address, "aws_lb", lb.clone(), changed).await;
+    assert_no_diff("aws_lb", &states[1].1, &lb_config(&net, &name("web", "1"), &[("idle_timeout", num(30.0))]));
+    let lb = update(&p, address, "aws_lb", lb.clone(), planned("aws_lb", &changed)).await;
+    assert_no_diff("aws_lb", &lb, &changed);
     assert_eq!(get(&lb, "id"), get(&states[0].1, "id"), "updated in place");
     assert_eq!(get(&lb, "security_groups"), &strs(&[&net.security_groups[1]]));
     assert_eq!(get(&lb, "tags"), &tags(&[("Name", "renamed"), ("Tier", "web")]));
@@ -148,13 +177,15 @@ async fn load_balancers_are_created_read_in_one_batch_updated_in_place_and_delet
     assert_eq!(get(&imported, "name"), &s(&name("web", "0")));
 
     // Crash recovery finds the object by its intent tag, with or without the name.
-    let found = find(&p, address, "aws_lb", &token(address), lb_config(&net, &name("web", "0"), &[])).await.expect("found by intent");
+    let found = find(&p, address, "aws_lb", &token(address), planned("aws_lb", &lb_config(&net, &name("web", "0"), &[])))
+        .await
+        .expect("found by intent");
     assert_eq!(id_of(&found), id_of(&lb));
     assert_eq!(get(&found, "idle_timeout"), &num(120.0));
     let unnamed = planned("aws_lb", &[("subnets", strs(&[&net.subnets[0]]))]);
     let found = find(&p, "aws_lb.web[1]", "aws_lb", &token("aws_lb.web[1]"), unnamed).await.expect("found by intent without a name");
     assert_eq!(id_of(&found), id_of(&states[1].1));
-    assert!(find(&p, address, "aws_lb", "tok-unknown", lb_config(&net, &name("web", "0"), &[])).await.is_none());
+    assert!(find(&p, address, "aws_lb", "tok-unknown", planned("aws_lb", &lb_config(&net, &name("web", "0"), &[]))).await.is_none());
 
     let listed = list_ids(&p, "aws_lb").await;
     let entry = listed.iter().find(|(id, _)| *id == id_of(&lb)).expect("listed");
@@ -192,7 +223,7 @@ async fn load_balancer_names_come_from_the_prefix_when_unset() {
     assert!(read(&p, "aws_lb", &[("aws_lb.net", &lb)]).await.0[0].is_none());
 }
 
-fn tg_config(net: &Net, tg_name: &str, extra: &[(&str, Value)]) -> Value {
+fn tg_config(net: &Net, tg_name: &str, extra: &[(&'static str, Value)]) -> Vec<(&'static str, Value)> {
     let mut config = vec![
         ("name", s(tg_name)),
         ("port", num(80.0)),
@@ -201,7 +232,7 @@ fn tg_config(net: &Net, tg_name: &str, extra: &[(&str, Value)]) -> Value {
         ("tags", tags(&[("Name", tg_name)])),
     ];
     config.extend(extra.iter().cloned());
-    planned("aws_lb_target_group", &config)
+    config
 }
 
 fn health_check(path: &str, interval: f64) -> Value {
@@ -222,7 +253,10 @@ async fn target_groups_are_created_read_in_one_batch_updated_in_place_and_delete
     let mut states = Vec::new();
     for i in 0..3 {
         let address = format!("aws_lb_target_group.app[{i}]");
-        let config = tg_config(&net, &name("app", &i.to_string()), &[("health_check", health_check("/health", 15.0))]);
+        let config = planned(
+            "aws_lb_target_group",
+            &tg_config(&net, &name("app", &i.to_string()), &[("health_check", health_check("/health", 15.0))]),
+        );
         states.push((address.clone(), create(&p, &address, "aws_lb_target_group", config).await));
     }
     let (address, tg) = &states[0];
@@ -245,7 +279,8 @@ async fn target_groups_are_created_read_in_one_batch_updated_in_place_and_delete
     }
 
     // In place: the health check, an attribute, stickiness, tags.
-    let stickiness = Value::List(vec![Value::map([("type", s("lb_cookie")), ("cookie_duration", num(600.0)), ("enabled", Value::Bool(true))])]);
+    let stickiness =
+        Value::List(vec![Value::map([("type", s("lb_cookie")), ("cookie_duration", num(600.0)), ("enabled", Value::Bool(true))])]);
     let changed = tg_config(
         &net,
         &name("app", "0"),
@@ -256,7 +291,13 @@ async fn target_groups_are_created_read_in_one_batch_updated_in_place_and_delete
             ("tags", tags(&[("Tier", "app")])),
         ],
     );
-    let tg = update(&p, address, "aws_lb_target_group", tg.clone(), changed).await;
+    assert_no_diff(
+        "aws_lb_target_group",
+        &states[1].1,
+        &tg_config(&net, &name("app", "1"), &[("health_check", health_check("/health", 15.0))]),
+    );
+    let tg = update(&p, address, "aws_lb_target_group", tg.clone(), planned("aws_lb_target_group", &changed)).await;
+    assert_no_diff("aws_lb_target_group", &tg, &changed);
     assert_eq!(get(&tg, "health_check.0.path"), &s("/ready"));
     assert_eq!(get(&tg, "health_check.0.interval"), &num(20.0));
     assert_eq!(get(&tg, "tags"), &tags(&[("Tier", "app")]));
@@ -270,11 +311,28 @@ async fn target_groups_are_created_read_in_one_batch_updated_in_place_and_delete
     assert_eq!(get(&imported, "tags_all"), get(&tg, "tags_all"));
 
     // The configured name finds the object in one call; a foreign token does not adopt it.
-    let found = find(&p, address, "aws_lb_target_group", &token(address), tg_config(&net, &name("app", "0"), &[])).await.expect("found");
+    let found =
+        find(&p, address, "aws_lb_target_group", &token(address), planned("aws_lb_target_group", &tg_config(&net, &name("app", "0"), &[])))
+            .await
+            .expect("found");
     assert_eq!(id_of(&found), id_of(&tg));
     assert_eq!(get(&found, "deregistration_delay"), &s("30"));
-    assert!(find(&p, address, "aws_lb_target_group", "tok-other", tg_config(&net, &name("app", "0"), &[])).await.is_none());
-    assert!(find(&p, address, "aws_lb_target_group", &token(address), tg_config(&net, &name("app", "nope"), &[])).await.is_none());
+    assert!(
+        find(&p, address, "aws_lb_target_group", "tok-other", planned("aws_lb_target_group", &tg_config(&net, &name("app", "0"), &[])))
+            .await
+            .is_none()
+    );
+    assert!(
+        find(
+            &p,
+            address,
+            "aws_lb_target_group",
+            &token(address),
+            planned("aws_lb_target_group", &tg_config(&net, &name("app", "nope"), &[]))
+        )
+        .await
+        .is_none()
+    );
 
     assert!(list_ids(&p, "aws_lb_target_group").await.iter().any(|(id, _)| *id == id_of(&tg)));
 
@@ -286,4 +344,211 @@ async fn target_groups_are_created_read_in_one_batch_updated_in_place_and_delete
     for (address, state) in &states[1..] {
         delete(&p, address, "aws_lb_target_group", state.clone()).await;
     }
+}
+
+/// A load balancer and two target groups to hang listeners on.
+async fn gateway(p: &AwsProvider, net: &Net, what: &str) -> (Value, Value, Value) {
+    let lb = create(p, &format!("aws_lb.{what}"), "aws_lb", planned("aws_lb", &lb_config(net, &name(what, "lb"), &[]))).await;
+    let tg1 = create(
+        p,
+        &format!("aws_lb_target_group.{what}1"),
+        "aws_lb_target_group",
+        planned("aws_lb_target_group", &tg_config(net, &name(what, "tg1"), &[])),
+    )
+    .await;
+    let tg2 = create(
+        p,
+        &format!("aws_lb_target_group.{what}2"),
+        "aws_lb_target_group",
+        planned("aws_lb_target_group", &tg_config(net, &name(what, "tg2"), &[])),
+    )
+    .await;
+    (lb, tg1, tg2)
+}
+
+fn block(items: &[(&str, Value)]) -> Value {
+    Value::List(vec![Value::map(items.iter().map(|(k, v)| (k.to_string(), v.clone())))])
+}
+
+fn listener_config(lb: &Value, port: f64, action: Value, extra: &[(&'static str, Value)]) -> Vec<(&'static str, Value)> {
+    let mut config = vec![("load_balancer_arn", s(&id_of(lb))), ("port", num(port)), ("protocol", s("HTTP")), ("default_action", action)];
+    config.extend(extra.iter().cloned());
+    config
+}
+
+#[tokio::test]
+async fn listeners_are_created_read_in_one_batch_modified_in_place_and_deleted() {
+    let Some(p) = support::provider().await else { return };
+    let net = network("10.44").await;
+    let (lb, tg1, tg2) = gateway(&p, &net, "lsn").await;
+    let forward = block(&[("type", s("forward")), ("target_group_arn", s(&id_of(&tg1)))]);
+    let redirect = block(&[
+        ("type", s("redirect")),
+        ("redirect", block(&[("status_code", s("HTTP_301")), ("protocol", s("HTTPS")), ("port", s("443"))])),
+    ]);
+    let fixed = block(&[
+        ("type", s("fixed-response")),
+        ("fixed_response", block(&[("content_type", s("text/plain")), ("message_body", s("not here")), ("status_code", s("404"))])),
+    ]);
+    let configs = [
+        listener_config(&lb, 80.0, forward, &[("tags", tags(&[("Name", "http")]))]),
+        listener_config(&lb, 81.0, redirect, &[]),
+        listener_config(&lb, 82.0, fixed, &[]),
+    ];
+    let mut states = Vec::new();
+    for (i, config) in configs.iter().enumerate() {
+        let address = format!("aws_lb_listener.l[{i}]");
+        states.push((address.clone(), create(&p, &address, "aws_lb_listener", planned("aws_lb_listener", config)).await));
+    }
+    let (address, l) = &states[0];
+    assert!(id_of(l).contains(":listener/app/"), "{l:?}");
+    assert_eq!(get(l, "port"), &num(80.0));
+    assert_eq!(get(l, "protocol"), &s("HTTP"));
+    assert_eq!(get(l, "default_action.0.type"), &s("forward"));
+    assert_eq!(get(l, "default_action.0.target_group_arn"), &s(&id_of(&tg1)));
+    assert_eq!(get(l, "default_action.0.forward"), &Value::List(Vec::new()));
+    assert_eq!(get(l, "tags"), &tags(&[("Name", "http")]));
+    assert_eq!(get(&states[1].1, "default_action.0.redirect.0.status_code"), &s("HTTP_301"));
+    assert_eq!(get(&states[1].1, "default_action.0.redirect.0.host"), &s("#{host}"));
+    assert_eq!(get(&states[2].1, "default_action.0.fixed_response.0.message_body"), &s("not here"));
+    for ((_, state), config) in states.iter().zip(&configs) {
+        assert_no_diff("aws_lb_listener", state, config);
+    }
+
+    let objects: Vec<(&str, &Value)> = states.iter().map(|(a, v)| (a.as_str(), v)).collect();
+    let (read_back, calls) = read(&p, "aws_lb_listener", &objects).await;
+    assert_eq!(calls, 2);
+    for ((_, created), got) in states.iter().zip(&read_back) {
+        assert_eq!(got.as_ref(), Some(created));
+    }
+
+    // In place: a weighted forward over both groups, and tags.
+    let weighted = block(&[
+        ("type", s("forward")),
+        (
+            "forward",
+            block(&[(
+                "target_group",
+                Value::List(vec![
+                    Value::map([("arn", s(&id_of(&tg1))), ("weight", num(1.0))]),
+                    Value::map([("arn", s(&id_of(&tg2))), ("weight", num(3.0))]),
+                ]),
+            )]),
+        ),
+    ]);
+    let changed = listener_config(&lb, 80.0, weighted, &[("tags", tags(&[("Name", "weighted")]))]);
+    let l = update(&p, address, "aws_lb_listener", l.clone(), planned("aws_lb_listener", &changed)).await;
+    assert_eq!(id_of(&l), id_of(&states[0].1));
+    assert_eq!(get(&l, "default_action.0.target_group_arn"), &Value::Null);
+    assert_eq!(get(&l, "default_action.0.forward.0.target_group.1.arn"), &s(&id_of(&tg2)));
+    assert_eq!(get(&l, "default_action.0.forward.0.target_group.1.weight"), &num(3.0));
+    assert_eq!(get(&l, "tags"), &tags(&[("Name", "weighted")]));
+    assert_no_diff("aws_lb_listener", &l, &changed);
+
+    // Crash recovery: the listener on the planned port of the load balancer.
+    let found = find(&p, address, "aws_lb_listener", &token(address), planned("aws_lb_listener", &changed)).await.expect("found");
+    assert_eq!(id_of(&found), id_of(&l));
+    assert!(
+        find(&p, address, "aws_lb_listener", "tok-other", planned("aws_lb_listener", &changed)).await.is_none(),
+        "another create's listener"
+    );
+    let free_port = listener_config(&lb, 8080.0, block(&[("type", s("forward")), ("target_group_arn", s(&id_of(&tg1)))]), &[]);
+    assert!(find(&p, "aws_lb_listener.new", "aws_lb_listener", "tok-new", planned("aws_lb_listener", &free_port)).await.is_none());
+
+    let imported = import(&p, "aws_lb_listener.imported", "aws_lb_listener", &id_of(&l)).await.expect("imported");
+    assert_eq!(get(&imported, "load_balancer_arn"), &s(&id_of(&lb)));
+    assert_eq!(get(&imported, "default_action.0.forward.0.target_group.0.arn"), &s(&id_of(&tg1)));
+    assert_eq!(get(&imported, "tags_all"), &tags(&[("Name", "weighted"), ("Team", "platform")]));
+    assert!(list_ids(&p, "aws_lb_listener").await.iter().any(|(id, _)| *id == id_of(&l)));
+
+    delete(&p, address, "aws_lb_listener", l.clone()).await;
+    delete(&p, address, "aws_lb_listener", l.clone()).await;
+    let (read_back, _) = read(&p, "aws_lb_listener", &objects).await;
+    assert!(read_back[0].is_none(), "deleted");
+    assert!(read_back[1].is_some() && read_back[2].is_some());
+    // Deleting the load balancer takes its listeners with it.
+    delete(&p, "aws_lb.lsn", "aws_lb", lb).await;
+    let (read_back, _) = read(&p, "aws_lb_listener", &objects[1..]).await;
+    assert!(read_back.iter().all(Option::is_none));
+    delete(&p, "aws_lb_target_group.lsn1", "aws_lb_target_group", tg1).await;
+    delete(&p, "aws_lb_target_group.lsn2", "aws_lb_target_group", tg2).await;
+}
+
+#[tokio::test]
+async fn target_group_attachments_are_registered_read_per_group_and_deregistered() {
+    let Some(p) = support::provider().await else { return };
+    let net = network("10.45").await;
+    let tg = create(
+        &p,
+        "aws_lb_target_group.att",
+        "aws_lb_target_group",
+        planned("aws_lb_target_group", &tg_config(&net, &name("att", "tg"), &[])),
+    )
+    .await;
+    let mut instances = Vec::new();
+    for _ in 0..3 {
+        instances.push(instance(&net).await);
+    }
+    let configs: Vec<Vec<(&'static str, Value)>> = instances
+        .iter()
+        .enumerate()
+        .map(|(i, target)| {
+            let mut c = vec![("target_group_arn", s(&id_of(&tg))), ("target_id", s(target))];
+            if i == 1 {
+                c.push(("port", num(8080.0)));
+            }
+            c
+        })
+        .collect();
+    let mut states = Vec::new();
+    for (i, config) in configs.iter().enumerate() {
+        let address = format!("aws_lb_target_group_attachment.a[{i}]");
+        states.push((
+            address.clone(),
+            create(&p, &address, "aws_lb_target_group_attachment", planned("aws_lb_target_group_attachment", config)).await,
+        ));
+    }
+    let (address, a) = &states[0];
+    assert_eq!(id_of(a), format!("{}-{}", id_of(&tg), instances[0]));
+    assert_eq!(get(a, "port"), &Value::Null);
+    assert_eq!(get(&states[1].1, "port"), &num(8080.0));
+    for ((_, state), config) in states.iter().zip(&configs) {
+        assert_no_diff("aws_lb_target_group_attachment", state, config);
+    }
+
+    // One DescribeTargetHealth for the group.
+    let objects: Vec<(&str, &Value)> = states.iter().map(|(a, v)| (a.as_str(), v)).collect();
+    let (read_back, calls) = read(&p, "aws_lb_target_group_attachment", &objects).await;
+    assert_eq!(calls, 1);
+    for ((_, created), got) in states.iter().zip(&read_back) {
+        assert_eq!(got.as_ref(), Some(created));
+    }
+
+    let found = find(&p, address, "aws_lb_target_group_attachment", "tok", planned("aws_lb_target_group_attachment", &configs[0]))
+        .await
+        .expect("found");
+    assert_eq!(id_of(&found), id_of(a));
+    let imported = import(&p, "aws_lb_target_group_attachment.i", "aws_lb_target_group_attachment", &id_of(a)).await.expect("imported");
+    assert_eq!(get(&imported, "target_id"), &s(&instances[0]));
+    assert_eq!(get(&imported, "target_group_arn"), &s(&id_of(&tg)));
+    let with_port = format!("{},{},8080", id_of(&tg), instances[1]);
+    let imported =
+        import(&p, "aws_lb_target_group_attachment.j", "aws_lb_target_group_attachment", &with_port).await.expect("imported with a port");
+    assert_eq!(get(&imported, "port"), &num(8080.0));
+    assert!(list_ids(&p, "aws_lb_target_group_attachment").await.iter().any(|(id, _)| *id == id_of(a)));
+
+    delete(&p, address, "aws_lb_target_group_attachment", a.clone()).await;
+    delete(&p, address, "aws_lb_target_group_attachment", a.clone()).await;
+    let (read_back, _) = read(&p, "aws_lb_target_group_attachment", &objects).await;
+    assert!(read_back[0].is_none(), "deregistered");
+    assert!(read_back[1].is_some() && read_back[2].is_some());
+    assert!(
+        find(&p, address, "aws_lb_target_group_attachment", "tok", planned("aws_lb_target_group_attachment", &configs[0])).await.is_none()
+    );
+
+    // A deleted group takes its registrations with it.
+    delete(&p, "aws_lb_target_group.att", "aws_lb_target_group", tg).await;
+    let (read_back, calls) = read(&p, "aws_lb_target_group_attachment", &objects[1..]).await;
+    assert!(read_back.iter().all(Option::is_none));
+    assert_eq!(calls, 1);
 }
