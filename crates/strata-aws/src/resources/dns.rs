@@ -242,6 +242,9 @@ impl ResourceType for Zone {
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
         let mut calls = 0;
         let wanted: BTreeSet<&str> = objects.iter().map(|o| bare_zone_id(&o.id)).filter(|id| !id.is_empty()).collect();
+        if wanted.is_empty() {
+            return Ok((objects.iter().map(|o| ReadResult { addr: o.addr.clone(), state: None }).collect(), 0));
+        }
         let zones: HashMap<String, HostedZone> = list_zones(c, Some(&wanted), &mut calls)
             .await?
             .into_iter()
