@@ -7,13 +7,15 @@
 //! tag, listing and tag updates. Routes, route table associations and
 //! security group rules take no tags; their modules say how they are found.
 
+mod igw;
+mod subnet;
 mod vpc;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use aws_sdk_ec2::types::{Filter, ResourceType as Ec2ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2ResourceType, Tag, TagSpecification};
 use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
@@ -24,6 +26,8 @@ use crate::util::{Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, is_
 pub fn types() -> Vec<Box<dyn ResourceType>> {
     vec![
         Box::new(vpc::Vpc),
+        Box::new(subnet::Subnet),
+        Box::new(igw::InternetGateway),
     ]
 }
 
@@ -272,4 +276,8 @@ async fn wait_ready<K: Ec2Kind>(
         }
     })
     .await
+}
+
+fn flag(b: bool) -> AttributeBooleanValue {
+    AttributeBooleanValue::builder().value(b).build()
 }

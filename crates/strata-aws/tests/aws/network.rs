@@ -133,3 +133,106 @@ async fn vpc_lifecycle() {
     delete(&p, "aws_vpc.a", "aws_vpc", a2.clone()).await;
     assert_eq!(import(&p, "aws_vpc.a", "aws_vpc", &id).await, None);
 }
+
+#[tokio::test]
+async fn subnet_lifecycle() {
+    let Some(p) = support::provider().await else { return };
+    let v = vpc(&p, "aws_vpc.subnets", "10.10.0.0/16").await;
+    let vpc_id = s(&id_of(&v));
+    let name = unique("net-subnet");
+    let cfg_a = [
+        ("vpc_id", vpc_id.clone()),
+        ("cidr_block", s("10.10.1.0/24")),
+        ("availability_zone", s("us-east-1a")),
+        ("map_public_ip_on_launch", Value::Bool(true)),
+        ("tags", tags(&[("Name", &name)])),
+    ];
+    let a = create(&p, "aws_subnet.a", "aws_subnet", planned("aws_subnet", &cfg_a)).await;
+    let b = create(&p, "aws_subnet.b", "aws_subnet", planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s("10.10.2.0/24"))])).await;
+    let c = create(&p, "aws_subnet.c", "aws_subnet", planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s("10.10.3.0/24"))])).await;
+
+    let id = id_of(&a);
+    assert!(id.starts_with("subnet-"), "{a}");
+    assert_eq!(get(&a, "vpc_id"), &vpc_id);
+    assert_eq!(get(&a, "availability_zone"), &s("us-east-1a"));
+    assert!(str_of(&a, "availability_zone_id").starts_with("use1-"), "{a}");
+    assert!(str_of(&a, "arn").ends_with(&format!(":subnet/{id}")), "{a}");
+    assert_eq!(get(&a, "map_public_ip_on_launch"), &Value::Bool(true));
+    assert_eq!(get(&b, "map_public_ip_on_launch"), &Value::Bool(false));
+    assert!(!str_of(&b, "availability_zone").is_empty(), "AWS picks a zone: {b}");
+    assert_eq!(get(&a, "tags_all"), &tags(&[("Name", &name), ("Team", "platform")]));
+
+    let (states, calls) = read(&p, "aws_subnet", &[("aws_subnet.a", &a), ("aws_subnet.b", &b), ("aws_subnet.c", &c)]).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
+
+    let mut cfg_a2 = cfg_a.clone();
+    cfg_a2[3].1 = Value::Bool(false);
+    cfg_a2[4].1 = tags(&[("Name", &name), ("Tier", "private")]);
+    let a2 = update(&p, "aws_subnet.a", "aws_subnet", a.clone(), replan("aws_subnet", &a, &cfg_a2)).await;
+    assert_eq!(get(&a2, "map_public_ip_on_launch"), &Value::Bool(false));
+    assert_eq!(get(&a2, "tags"), &tags(&[("Name", &name), ("Tier", "private")]));
+    assert_eq!(read_one(&p, "aws_subnet.a", "aws_subnet", &a2).await, Some(a2.clone()));
+
+    let imported = import(&p, "aws_subnet.a", "aws_subnet", &id).await.expect("import finds the subnet");
+    assert_eq!(get(&imported, "cidr_block"), &s("10.10.1.0/24"));
+    assert_eq!(get(&imported, "map_public_ip_on_launch"), &Value::Bool(false));
+    assert_eq!(get(&imported, "tags_all"), get(&a2, "tags_all"));
+    assert_eq!(find(&p, "aws_subnet.c", "aws_subnet", &c).await, Some(c.clone()));
+    assert_eq!(find(&p, "aws_subnet.nope", "aws_subnet", &c).await, None);
+    let listed = list(&p, "aws_subnet").await;
+    assert_eq!(listed.get(&id).and_then(|t| t.get("strata:address")).map(String::as_str), Some("aws_subnet.a"));
+
+    for (address, state) in [("aws_subnet.a", &a2), ("aws_subnet.b", &b), ("aws_subnet.c", &c)] {
+        delete(&p, address, "aws_subnet", state.clone()).await;
+    }
+    let (states, _) = read(&p, "aws_subnet", &[("aws_subnet.a", &a2), ("aws_subnet.b", &b), ("aws_subnet.c", &c)]).await;
+    assert_eq!(states, [None, None, None]);
+    delete(&p, "aws_subnet.a", "aws_subnet", a2).await;
+    // The VPC has no subnets left, so it can go.
+    delete(&p, "aws_vpc.subnets", "aws_vpc", v).await;
+}
+
+#[tokio::test]
+async fn internet_gateway_lifecycle() {
+    let Some(p) = support::provider().await else { return };
+    let v1 = vpc(&p, "aws_vpc.igw1", "10.20.0.0/16").await;
+    let v2 = vpc(&p, "aws_vpc.igw2", "10.21.0.0/16").await;
+    let ty = "aws_internet_gateway";
+    let cfg_a = [("vpc_id", s(&id_of(&v1))), ("tags", tags(&[("Name", "gw")]))];
+    let a = create(&p, "aws_internet_gateway.a", ty, planned(ty, &cfg_a)).await;
+    let b = create(&p, "aws_internet_gateway.b", ty, planned(ty, &[])).await;
+    let c = create(&p, "aws_internet_gateway.c", ty, planned(ty, &[])).await;
+    let id = id_of(&a);
+    assert!(id.starts_with("igw-"), "{a}");
+    assert_eq!(get(&a, "vpc_id"), &s(&id_of(&v1)));
+    assert_eq!(get(&b, "vpc_id"), &Value::Null);
+    assert!(str_of(&a, "arn").ends_with(&format!(":internet-gateway/{id}")), "{a}");
+    assert_eq!(get(&a, "tags_all"), &tags(&[("Name", "gw"), ("Team", "platform")]));
+
+    let objects = [("aws_internet_gateway.a", &a), ("aws_internet_gateway.b", &b), ("aws_internet_gateway.c", &c)];
+    let (states, calls) = read(&p, ty, &objects).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
+
+    // Moving the gateway to another VPC detaches and attaches in place.
+    let cfg_a2 = [("vpc_id", s(&id_of(&v2))), ("tags", tags(&[("Name", "gw2")]))];
+    let a2 = update(&p, "aws_internet_gateway.a", ty, a.clone(), replan(ty, &a, &cfg_a2)).await;
+    assert_eq!(id_of(&a2), id);
+    assert_eq!(get(&a2, "vpc_id"), &s(&id_of(&v2)));
+    assert_eq!(get(&a2, "tags"), &tags(&[("Name", "gw2")]));
+    let imported = import(&p, "aws_internet_gateway.a", ty, &id).await.expect("import finds the gateway");
+    assert_eq!(get(&imported, "vpc_id"), &s(&id_of(&v2)));
+    assert_eq!(find(&p, "aws_internet_gateway.a", ty, &a2).await, Some(a2.clone()));
+    assert!(list(&p, ty).await.contains_key(&id_of(&b)));
+
+    // Deleting an attached gateway detaches it first.
+    for (address, state) in [("aws_internet_gateway.a", &a2), ("aws_internet_gateway.b", &b), ("aws_internet_gateway.c", &c)] {
+        delete(&p, address, ty, state.clone()).await;
+    }
+    let (states, _) = read(&p, ty, &objects).await;
+    assert_eq!(states, [None, None, None]);
+    delete(&p, "aws_internet_gateway.a", ty, a2).await;
+    delete(&p, "aws_vpc.igw1", "aws_vpc", v1).await;
+    delete(&p, "aws_vpc.igw2", "aws_vpc", v2).await;
+}

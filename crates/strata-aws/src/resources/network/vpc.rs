@@ -10,12 +10,12 @@
 //! update, import and crash recovery look them up.
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{self as ec2, AttributeBooleanValue, Filter, Tag, Tenancy, VpcAttributeName, VpcCidrBlockStateCode, VpcState};
+use aws_sdk_ec2::types::{self as ec2, Filter, Tag, Tenancy, VpcAttributeName, VpcCidrBlockStateCode, VpcState};
 use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, arn, blank, describe_one, enum_str, filter, find_intent, list_all, paginate, prior, prior_id, read_each, retry_dependency, set_tags,
+    Ec2Kind, arn, blank, describe_one, enum_str, filter, find_intent, flag, list_all, paginate, prior, prior_id, read_each, retry_dependency, set_tags,
     tag_spec, timeout, update_tags, wait_ready,
 };
 use crate::clients::Clients;
@@ -127,10 +127,6 @@ async fn full_state(c: &Clients, base: &Value, v: &ec2::Vpc) -> Result<Value, Pr
         .str("default_security_group_id", default_sg)
         .str("default_network_acl_id", default_acl);
     Ok(b.build())
-}
-
-fn flag(b: bool) -> AttributeBooleanValue {
-    AttributeBooleanValue::builder().value(b).build()
 }
 
 /// Set the attributes ModifyVpcAttribute changes (one per call), where the
