@@ -7,7 +7,10 @@
 //! tag, listing and tag updates. Routes, route table associations and
 //! security group rules take no tags; their modules say how they are found.
 
+mod association;
 mod igw;
+mod route;
+mod route_table;
 mod subnet;
 mod vpc;
 
@@ -28,6 +31,9 @@ pub fn types() -> Vec<Box<dyn ResourceType>> {
         Box::new(vpc::Vpc),
         Box::new(subnet::Subnet),
         Box::new(igw::InternetGateway),
+        Box::new(route_table::RouteTable),
+        Box::new(route::Route),
+        Box::new(association::Association),
     ]
 }
 

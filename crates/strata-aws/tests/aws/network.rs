@@ -236,3 +236,160 @@ async fn internet_gateway_lifecycle() {
     delete(&p, "aws_vpc.igw1", "aws_vpc", v1).await;
     delete(&p, "aws_vpc.igw2", "aws_vpc", v2).await;
 }
+
+/// An inline `route` block as planning fills it.
+fn route_block(cidr: &str, gateway: &str) -> Value {
+    let schema = strata_provider::aws::schema().resource("aws_route_table").unwrap();
+    let nested = &schema.block.nested_block("route").unwrap().block;
+    Value::map(nested.attributes.keys().map(|k| {
+        let v = match k.as_str() {
+            "cidr_block" => s(cidr),
+            "gateway_id" => s(gateway),
+            _ => Value::Null,
+        };
+        (k.clone(), v)
+    }))
+}
+
+/// A VPC with an attached internet gateway and two subnets.
+async fn network(p: &AwsProvider, name: &str, octet: u8) -> (Value, Value, Value, Value) {
+    let v = vpc(p, &format!("aws_vpc.{name}"), &format!("10.{octet}.0.0/16")).await;
+    let vpc_id = s(&id_of(&v));
+    let gw = create(p, &format!("aws_internet_gateway.{name}"), "aws_internet_gateway", planned("aws_internet_gateway", &[("vpc_id", vpc_id.clone())])).await;
+    let subnet = |n: u8| planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s(&format!("10.{octet}.{n}.0/24")))]);
+    let s1 = create(p, &format!("aws_subnet.{name}1"), "aws_subnet", subnet(1)).await;
+    let s2 = create(p, &format!("aws_subnet.{name}2"), "aws_subnet", subnet(2)).await;
+    (v, gw, s1, s2)
+}
+
+async fn destroy_network(p: &AwsProvider, name: &str, (v, gw, s1, s2): (Value, Value, Value, Value)) {
+    delete(p, &format!("aws_subnet.{name}1"), "aws_subnet", s1).await;
+    delete(p, &format!("aws_subnet.{name}2"), "aws_subnet", s2).await;
+    delete(p, &format!("aws_internet_gateway.{name}"), "aws_internet_gateway", gw).await;
+    delete(p, &format!("aws_vpc.{name}"), "aws_vpc", v).await;
+}
+
+#[tokio::test]
+async fn route_table_lifecycle() {
+    let Some(p) = support::provider().await else { return };
+    let net = network(&p, "rt", 30).await;
+    let (vpc_id, igw) = (s(&id_of(&net.0)), id_of(&net.1));
+    let ty = "aws_route_table";
+    let cfg_a = [("vpc_id", vpc_id.clone()), ("route", Value::List(vec![route_block("0.0.0.0/0", &igw)])), ("tags", tags(&[("Name", "public")]))];
+    let a = create(&p, "aws_route_table.a", ty, planned(ty, &cfg_a)).await;
+    let b = create(&p, "aws_route_table.b", ty, planned(ty, &[("vpc_id", vpc_id.clone())])).await;
+    let c = create(&p, "aws_route_table.c", ty, planned(ty, &[("vpc_id", vpc_id.clone())])).await;
+    let id = id_of(&a);
+    assert!(id.starts_with("rtb-"), "{a}");
+    assert_eq!(get(&a, "route"), &Value::List(vec![route_block("0.0.0.0/0", &igw)]));
+    assert_eq!(get(&b, "route"), &Value::List(vec![]), "the local route is not a route block");
+    assert_eq!(get(&a, "vpc_id"), &vpc_id);
+    assert!(str_of(&a, "arn").ends_with(&format!(":route-table/{id}")), "{a}");
+    assert_eq!(get(&a, "tags_all"), &tags(&[("Name", "public"), ("Team", "platform")]));
+
+    let objects = [("aws_route_table.a", &a), ("aws_route_table.b", &b), ("aws_route_table.c", &c)];
+    let (states, calls) = read(&p, ty, &objects).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
+
+    // Updating the routes deletes the dropped one and creates the new ones.
+    let routes = Value::List(vec![route_block("10.99.0.0/16", &igw), route_block("192.168.0.0/16", &igw)]);
+    let cfg_a2 = [("vpc_id", vpc_id.clone()), ("route", routes.clone()), ("tags", tags(&[("Name", "public2")]))];
+    let a2 = update(&p, "aws_route_table.a", ty, a.clone(), replan(ty, &a, &cfg_a2)).await;
+    assert_eq!(get(&a2, "route"), &routes);
+    assert_eq!(get(&a2, "tags"), &tags(&[("Name", "public2")]));
+    assert_eq!(read_one(&p, "aws_route_table.a", ty, &a2).await, Some(a2.clone()));
+    let imported = import(&p, "aws_route_table.a", ty, &id).await.expect("import finds the table");
+    let mut dests: Vec<&str> = imported.as_map().unwrap()["route"].as_seq().unwrap().iter().map(|r| str_of(r, "cidr_block")).collect();
+    dests.sort();
+    assert_eq!(dests, ["10.99.0.0/16", "192.168.0.0/16"]);
+    assert_eq!(find(&p, "aws_route_table.a", ty, &replan(ty, &a, &cfg_a2)).await, Some(a2.clone()));
+    assert!(list(&p, ty).await.contains_key(&id_of(&c)));
+
+    // Associations: one call reads three; moving one to another table gives it a new id.
+    let aty = "aws_route_table_association";
+    let assoc = |subnet: &Value, table: &Value| planned(aty, &[("subnet_id", s(&id_of(subnet))), ("route_table_id", s(&id_of(table)))]);
+    let subnet3 = create(&p, "aws_subnet.rt3", "aws_subnet", planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s("10.30.3.0/24"))])).await;
+    let x = create(&p, "aws_route_table_association.x", aty, assoc(&net.2, &a2)).await;
+    let y = create(&p, "aws_route_table_association.y", aty, assoc(&net.3, &b)).await;
+    let z = create(&p, "aws_route_table_association.z", aty, assoc(&subnet3, &a2)).await;
+    assert!(id_of(&x).starts_with("rtbassoc-"), "{x}");
+    assert_eq!(get(&x, "subnet_id"), &s(&id_of(&net.2)));
+    assert_eq!(get(&x, "route_table_id"), &s(&id));
+    let assocs = [("aws_route_table_association.x", &x), ("aws_route_table_association.y", &y), ("aws_route_table_association.z", &z)];
+    let (states, calls) = read(&p, aty, &assocs).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(x.clone()), Some(y.clone()), Some(z.clone())]);
+
+    let cfg_x2 = [("subnet_id", s(&id_of(&net.2))), ("route_table_id", s(&id_of(&c)))];
+    let x2 = update(&p, "aws_route_table_association.x", aty, x.clone(), replan(aty, &x, &cfg_x2)).await;
+    assert_ne!(id_of(&x2), id_of(&x));
+    assert_eq!(get(&x2, "route_table_id"), &s(&id_of(&c)));
+    assert_eq!(read_one(&p, "aws_route_table_association.x", aty, &x).await, None, "the old association is gone");
+    assert_eq!(read_one(&p, "aws_route_table_association.x", aty, &x2).await, Some(x2.clone()));
+    let planned_x2 = replan(aty, &x, &cfg_x2);
+    assert_eq!(find(&p, "aws_route_table_association.x", aty, &planned_x2).await.map(|v| id_of(&v)), Some(id_of(&x2)));
+    assert_eq!(find(&p, "aws_route_table_association.y", aty, &assoc(&net.2, &b)).await, None, "no such pair");
+    let by_pair = import(&p, "aws_route_table_association.x", aty, &format!("{}/{}", id_of(&net.2), id_of(&c))).await;
+    assert_eq!(by_pair.map(|v| id_of(&v)), Some(id_of(&x2)));
+    let by_id = import(&p, "aws_route_table_association.y", aty, &id_of(&y)).await.expect("import by association id");
+    assert_eq!(get(&by_id, "subnet_id"), &s(&id_of(&net.3)));
+    assert!(list(&p, aty).await.contains_key(&id_of(&z)));
+    for (address, state) in [("aws_route_table_association.x", &x2), ("aws_route_table_association.y", &y), ("aws_route_table_association.z", &z)] {
+        delete(&p, address, aty, state.clone()).await;
+    }
+    let (states, _) = read(&p, aty, &[("aws_route_table_association.x", &x2), ("aws_route_table_association.y", &y), ("aws_route_table_association.z", &z)]).await;
+    assert_eq!(states, [None, None, None]);
+    delete(&p, "aws_route_table_association.y", aty, y).await;
+
+    for (address, state) in [("aws_route_table.a", &a2), ("aws_route_table.b", &b), ("aws_route_table.c", &c)] {
+        delete(&p, address, ty, state.clone()).await;
+    }
+    let (states, _) = read(&p, ty, &objects).await;
+    assert_eq!(states, [None, None, None]);
+    delete(&p, "aws_subnet.rt3", "aws_subnet", subnet3).await;
+    destroy_network(&p, "rt", net).await;
+}
+
+#[tokio::test]
+async fn route_lifecycle() {
+    let Some(p) = support::provider().await else { return };
+    let net = network(&p, "routes", 31).await;
+    let igw = id_of(&net.1);
+    let table = create(&p, "aws_route_table.routes", "aws_route_table", planned("aws_route_table", &[("vpc_id", s(&id_of(&net.0)))])).await;
+    let rtb = id_of(&table);
+    let ty = "aws_route";
+    let route = |cidr: &str| planned(ty, &[("route_table_id", s(&rtb)), ("destination_cidr_block", s(cidr)), ("gateway_id", s(&igw))]);
+    let a = create(&p, "aws_route.a", ty, route("0.0.0.0/0")).await;
+    let b = create(&p, "aws_route.b", ty, route("10.50.0.0/16")).await;
+    let c = create(&p, "aws_route.c", ty, route("10.51.0.0/16")).await;
+    assert_eq!(id_of(&a), format!("r-{rtb}1080289494"));
+    assert_eq!(get(&a, "gateway_id"), &s(&igw));
+    assert_eq!(get(&a, "origin"), &s("CreateRoute"));
+    assert_eq!(get(&a, "state"), &s("active"));
+
+    let objects = [("aws_route.a", &a), ("aws_route.b", &b), ("aws_route.c", &c)];
+    let (states, calls) = read(&p, ty, &objects).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
+
+    assert_eq!(find(&p, "aws_route.b", ty, &route("10.50.0.0/16")).await, Some(b.clone()));
+    assert_eq!(find(&p, "aws_route.x", ty, &route("10.52.0.0/16")).await, None);
+    let imported = import(&p, "aws_route.a", ty, &format!("{rtb}_0.0.0.0/0")).await.expect("import finds the route");
+    assert_eq!(id_of(&imported), id_of(&a));
+    assert_eq!(get(&imported, "gateway_id"), &s(&igw));
+    assert_eq!(get(&imported, "route_table_id"), &s(&rtb));
+    let r = p.import(ImportRequest { addr: addr("aws_route.a"), ty: ty.into(), id: "nonsense".into() }).await;
+    assert!(r.error.is_some_and(|e| e.message.contains("<route table id>_<destination>")));
+    let listed = list(&p, ty).await;
+    assert!(listed.contains_key(&id_of(&b)) && listed.contains_key(&id_of(&c)));
+
+    for (address, state) in objects {
+        delete(&p, address, ty, state.clone()).await;
+    }
+    let (states, _) = read(&p, ty, &objects).await;
+    assert_eq!(states, [None, None, None]);
+    delete(&p, "aws_route.a", ty, a).await;
+    delete(&p, "aws_route_table.routes", "aws_route_table", table).await;
+    destroy_network(&p, "routes", net).await;
+}
