@@ -11,6 +11,8 @@ mod association;
 mod igw;
 mod route;
 mod route_table;
+mod sg;
+mod sg_rule;
 mod subnet;
 mod vpc;
 
@@ -34,6 +36,8 @@ pub fn types() -> Vec<Box<dyn ResourceType>> {
         Box::new(route_table::RouteTable),
         Box::new(route::Route),
         Box::new(association::Association),
+        Box::new(sg::SecurityGroup),
+        Box::new(sg_rule::SecurityGroupRule),
     ]
 }
 

@@ -393,3 +393,211 @@ async fn route_lifecycle() {
     delete(&p, "aws_route_table.routes", "aws_route_table", table).await;
     destroy_network(&p, "routes", net).await;
 }
+
+/// An inline rule block (planning fills in the rest).
+fn rule(protocol: &str, from: i32, to: i32, extra: &[(&str, Value)]) -> Value {
+    let mut m = vec![("protocol", s(protocol)), ("from_port", Value::Number(f64::from(from))), ("to_port", Value::Number(f64::from(to)))];
+    m.extend(extra.iter().cloned());
+    Value::map(m)
+}
+
+fn cidrs(list: &[&str]) -> Value {
+    Value::List(list.iter().map(|c| s(c)).collect())
+}
+
+#[tokio::test]
+async fn security_group_lifecycle() {
+    let Some(p) = support::provider().await else { return };
+    let v = vpc(&p, "aws_vpc.sg", "10.40.0.0/16").await;
+    let vpc_id = s(&id_of(&v));
+    let ty = "aws_security_group";
+    let name = unique("net-sg-web");
+    let ingress_a = Value::List(vec![
+        rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["10.0.0.0/8"])), ("description", s("https"))]),
+        rule("tcp", 22, 22, &[("cidr_blocks", cidrs(&["1.2.3.4/32", "5.6.7.8/32"]))]),
+    ]);
+    let cfg_a = [("name", s(&name)), ("description", s("web")), ("vpc_id", vpc_id.clone()), ("ingress", ingress_a), ("tags", tags(&[("Name", "web")]))];
+    let plan_a = planned(ty, &cfg_a);
+    let a = create(&p, "aws_security_group.a", ty, plan_a.clone()).await;
+    let egress_b = Value::List(vec![rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["0.0.0.0/0"]))])]);
+    let plan_b = planned(ty, &[("name", s(&unique("net-sg-b"))), ("vpc_id", vpc_id.clone()), ("egress", egress_b)]);
+    let b = create(&p, "aws_security_group.b", ty, plan_b.clone()).await;
+    let plan_c = planned(ty, &[("name_prefix", s("net-sg-c-")), ("vpc_id", vpc_id.clone()), ("ingress", Value::List(vec![rule("tcp", 0, 65535, &[("self", Value::Bool(true))])]))]);
+    let c = create(&p, "aws_security_group.c", ty, plan_c.clone()).await;
+
+    let id = id_of(&a);
+    assert!(id.starts_with("sg-"), "{a}");
+    assert_eq!(get(&a, "name"), &s(&name));
+    assert_eq!(get(&a, "description"), &s("web"));
+    assert_eq!(get(&a, "vpc_id"), &vpc_id);
+    assert!(str_of(&a, "arn").ends_with(&format!(":security-group/{id}")), "{a}");
+    assert_eq!(get(&a, "ingress"), get(&plan_a, "ingress"));
+    assert_eq!(get(&a, "egress"), &Value::List(vec![]), "the default egress is left alone and not reported");
+    assert_eq!(get(&b, "egress"), get(&plan_b, "egress"), "configured egress replaces the default");
+    assert_eq!(get(&b, "description"), &s("Managed by Terraform"));
+    assert!(str_of(&c, "name").starts_with("net-sg-c-"), "{c}");
+    assert_eq!(get(&c, "ingress"), get(&plan_c, "ingress"));
+
+    let objects = [("aws_security_group.a", &a), ("aws_security_group.b", &b), ("aws_security_group.c", &c)];
+    let (states, calls) = read(&p, ty, &objects).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
+
+    // Rules are diffed: a new description, one rule dropped, one added; egress now configured.
+    let ingress_a2 = Value::List(vec![
+        rule("udp", 53, 53, &[("cidr_blocks", cidrs(&["10.0.0.0/8"]))]),
+        rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["10.0.0.0/8"])), ("description", s("tls"))]),
+    ]);
+    let egress_a2 = Value::List(vec![rule("tcp", 80, 80, &[("cidr_blocks", cidrs(&["0.0.0.0/0"]))])]);
+    let mut cfg_a2 = cfg_a.to_vec();
+    cfg_a2[3].1 = ingress_a2;
+    cfg_a2[4].1 = tags(&[("Name", "web2")]);
+    cfg_a2.push(("egress", egress_a2));
+    let plan_a2 = replan(ty, &a, &cfg_a2);
+    let a2 = update(&p, "aws_security_group.a", ty, a.clone(), plan_a2.clone()).await;
+    assert_eq!(get(&a2, "ingress"), get(&plan_a2, "ingress"));
+    assert_eq!(get(&a2, "egress"), get(&plan_a2, "egress"));
+    assert_eq!(get(&a2, "tags"), &tags(&[("Name", "web2")]));
+    assert_eq!(read_one(&p, "aws_security_group.a", ty, &a2).await, Some(a2.clone()));
+
+    // A rule added outside the configuration shows up as drift, grouped.
+    let extra = create(
+        &p,
+        "aws_security_group_rule.extra",
+        "aws_security_group_rule",
+        planned("aws_security_group_rule", &[
+            ("type", s("ingress")),
+            ("security_group_id", s(&id)),
+            ("protocol", s("tcp")),
+            ("from_port", Value::Number(8080.0)),
+            ("to_port", Value::Number(8080.0)),
+            ("cidr_blocks", cidrs(&["10.1.0.0/16", "10.2.0.0/16"])),
+        ]),
+    )
+    .await;
+    let drifted = read_one(&p, "aws_security_group.a", ty, &a2).await.expect("still there");
+    let ingress = get(&drifted, "ingress").as_seq().unwrap();
+    assert_eq!(ingress.len(), 3, "{drifted}");
+    assert_eq!(&ingress[..2], get(&plan_a2, "ingress").as_seq().unwrap());
+    assert_eq!(get(&ingress[2], "cidr_blocks"), &cidrs(&["10.1.0.0/16", "10.2.0.0/16"]));
+    assert_eq!(get(&ingress[2], "from_port"), &Value::Number(8080.0));
+    // The next update revokes it.
+    let a3 = update(&p, "aws_security_group.a", ty, drifted, plan_a2.clone()).await;
+    assert_eq!(get(&a3, "ingress"), get(&plan_a2, "ingress"));
+    assert_eq!(read_one(&p, "aws_security_group_rule.extra", "aws_security_group_rule", &extra).await, None);
+
+    // Without egress blocks the default comes back.
+    let cfg_a4: Vec<_> = cfg_a2.iter().filter(|(k, _)| *k != "egress").cloned().collect();
+    let a4 = update(&p, "aws_security_group.a", ty, a3.clone(), replan(ty, &a3, &cfg_a4)).await;
+    assert_eq!(get(&a4, "egress"), &Value::List(vec![]));
+    let default_egress = planned("aws_security_group_rule", &[
+        ("type", s("egress")),
+        ("security_group_id", s(&id)),
+        ("protocol", s("-1")),
+        ("from_port", Value::Number(0.0)),
+        ("to_port", Value::Number(0.0)),
+        ("cidr_blocks", cidrs(&["0.0.0.0/0"])),
+    ]);
+    assert!(find(&p, "aws_security_group_rule.default", "aws_security_group_rule", &default_egress).await.is_some(), "allow-all egress restored");
+
+    let imported = import(&p, "aws_security_group.b", ty, &id_of(&b)).await.expect("import finds the group");
+    let egress = get(&imported, "egress").as_seq().unwrap();
+    assert_eq!(egress.len(), 1, "{imported}");
+    assert_eq!(get(&egress[0], "cidr_blocks"), &cidrs(&["0.0.0.0/0"]));
+    assert_eq!(get(&egress[0], "protocol"), &s("tcp"));
+    assert_eq!(get(&egress[0], "self"), &Value::Bool(false));
+    assert_eq!(find(&p, "aws_security_group.c", ty, &plan_c).await, Some(c.clone()));
+    assert!(list(&p, ty).await.contains_key(&id));
+
+    for (address, state) in [("aws_security_group.a", &a4), ("aws_security_group.b", &b), ("aws_security_group.c", &c)] {
+        delete(&p, address, ty, state.clone()).await;
+    }
+    let (states, _) = read(&p, ty, &objects).await;
+    assert_eq!(states, [None, None, None]);
+    delete(&p, "aws_security_group.c", ty, c).await;
+    delete(&p, "aws_vpc.sg", "aws_vpc", v).await;
+}
+
+#[tokio::test]
+async fn security_group_rule_lifecycle() {
+    let Some(p) = support::provider().await else { return };
+    let v = vpc(&p, "aws_vpc.sgr", "10.41.0.0/16").await;
+    let group = |name: &str| planned("aws_security_group", &[("name", s(&unique(name))), ("vpc_id", s(&id_of(&v)))]);
+    let sg = create(&p, "aws_security_group.target", "aws_security_group", group("net-sgr-target")).await;
+    let src = create(&p, "aws_security_group.source", "aws_security_group", group("net-sgr-source")).await;
+    let (sg_id, src_id) = (id_of(&sg), id_of(&src));
+    let ty = "aws_security_group_rule";
+    fn rule_cfg<'a>(sg_id: &str, kind: &str, proto: &str, port: i32, extra: &[(&'a str, Value)]) -> Vec<(&'a str, Value)> {
+        let mut cfg = vec![
+            ("type", s(kind)),
+            ("security_group_id", s(&sg_id)),
+            ("protocol", s(proto)),
+            ("from_port", Value::Number(f64::from(port))),
+            ("to_port", Value::Number(f64::from(port))),
+        ];
+        cfg.extend(extra.iter().cloned());
+        cfg
+    }
+    let cfg_a = rule_cfg(&sg_id, "ingress", "tcp", 80, &[("cidr_blocks", cidrs(&["10.0.0.0/8", "192.168.0.0/16"])), ("description", s("web"))]);
+    let a = create(&p, "aws_security_group_rule.a", ty, planned(ty, &cfg_a)).await;
+    let plan_b = planned(ty, &rule_cfg(&sg_id, "ingress", "tcp", 5432, &[("source_security_group_id", s(&src_id))]));
+    let b = create(&p, "aws_security_group_rule.b", ty, plan_b.clone()).await;
+    let c = create(&p, "aws_security_group_rule.c", ty, planned(ty, &rule_cfg(&sg_id, "egress", "tcp", 443, &[("self", Value::Bool(true))]))).await;
+    assert!(id_of(&a).starts_with("sgrule-"), "{a}");
+    assert_ne!(id_of(&a), id_of(&b));
+    assert_eq!(get(&a, "description"), &s("web"));
+    assert_eq!(get(&a, "security_group_rule_id"), &Value::Null, "two sources make two AWS rules");
+    assert!(str_of(&b, "security_group_rule_id").starts_with("sgr-"), "{b}");
+    assert_eq!(get(&b, "source_security_group_id"), &s(&src_id));
+    assert_eq!(get(&c, "self"), &Value::Bool(true));
+
+    // The default egress rule exists already: a duplicate is AWS's error, explained.
+    let dup = planned(ty, &rule_cfg(&sg_id, "egress", "-1", 0, &[("cidr_blocks", cidrs(&["0.0.0.0/0"]))]));
+    let req = strata_provider::ApplyRequest {
+        addr: addr("aws_security_group_rule.dup"),
+        ty: ty.into(),
+        action: strata_provider::ApplyAction::Create,
+        prior: None,
+        planned: dup,
+        token: Some(token("aws_security_group_rule.dup")),
+        timeouts: Default::default(),
+    };
+    let err = p.apply(req).await.error.expect("a duplicate rule fails");
+    assert_eq!(err.code.as_deref(), Some("InvalidPermission.Duplicate"));
+    assert!(err.message.contains("already has it"), "{}", err.message);
+
+    let objects = [("aws_security_group_rule.a", &a), ("aws_security_group_rule.b", &b), ("aws_security_group_rule.c", &c)];
+    let (states, calls) = read(&p, ty, &objects).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
+
+    // The description changes in place.
+    let mut cfg_a2 = cfg_a.clone();
+    cfg_a2[6].1 = s("web2");
+    let a2 = update(&p, "aws_security_group_rule.a", ty, a.clone(), replan(ty, &a, &cfg_a2)).await;
+    assert_eq!(get(&a2, "description"), &s("web2"));
+    assert_eq!(read_one(&p, "aws_security_group_rule.a", ty, &a2).await, Some(a2.clone()));
+
+    // Half of `a` revoked outside strata: the read reports the half left.
+    let half = planned(ty, &rule_cfg(&sg_id, "ingress", "tcp", 80, &[("cidr_blocks", cidrs(&["192.168.0.0/16"]))]));
+    delete(&p, "aws_security_group_rule.half", ty, half).await;
+    let partial = read_one(&p, "aws_security_group_rule.a", ty, &a2).await.expect("half is left");
+    assert_eq!(get(&partial, "cidr_blocks"), &cidrs(&["10.0.0.0/8"]));
+
+    assert_eq!(find(&p, "aws_security_group_rule.b", ty, &plan_b).await, Some(b.clone()));
+    let imported = import(&p, "aws_security_group_rule.b", ty, &format!("{sg_id}_ingress_tcp_5432_5432_{src_id}")).await.expect("import finds the rule");
+    assert_eq!(get(&imported, "source_security_group_id"), &s(&src_id));
+    assert_eq!(get(&imported, "type"), &s("ingress"));
+    assert_eq!(import(&p, "aws_security_group_rule.x", ty, &format!("{sg_id}_ingress_tcp_5433_5433_{src_id}")).await, None);
+    assert!(list(&p, ty).await.contains_key(&id_of(&b)));
+
+    for (address, state) in [("aws_security_group_rule.a", &partial), ("aws_security_group_rule.b", &b), ("aws_security_group_rule.c", &c)] {
+        delete(&p, address, ty, state.clone()).await;
+    }
+    let (states, _) = read(&p, ty, &objects).await;
+    assert_eq!(states, [None, None, None]);
+    delete(&p, "aws_security_group_rule.b", ty, b).await;
+    delete(&p, "aws_security_group.target", "aws_security_group", sg).await;
+    delete(&p, "aws_security_group.source", "aws_security_group", src).await;
+    delete(&p, "aws_vpc.sgr", "aws_vpc", v).await;
+}

@@ -24,7 +24,7 @@ use crate::util::{Attrs, StateBuilder, invalid, wait_for};
 pub struct Route;
 
 /// CRC-32 (IEEE), Terraform's string hash code.
-fn crc32(s: &str) -> u32 {
+pub(super) fn crc32(s: &str) -> u32 {
     let mut crc = !0u32;
     for b in s.bytes() {
         crc ^= u32::from(b);
