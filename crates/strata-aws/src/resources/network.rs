@@ -8,7 +8,9 @@
 //! security group rules take no tags; their modules say how they are found.
 
 mod association;
+mod eip;
 mod igw;
+mod nat;
 mod route;
 mod route_table;
 mod sg;
@@ -38,6 +40,8 @@ pub fn types() -> Vec<Box<dyn ResourceType>> {
         Box::new(association::Association),
         Box::new(sg::SecurityGroup),
         Box::new(sg_rule::SecurityGroupRule),
+        Box::new(eip::Eip),
+        Box::new(nat::NatGateway),
     ]
 }
 
@@ -122,7 +126,10 @@ async fn read_each<K: Ec2Kind>(c: &Clients, objects: &[ReadObject], state: impl 
 /// The object a create with this token tagged, if any.
 async fn find_intent<K: Ec2Kind>(c: &Clients, token: &str) -> Result<Option<K::Obj>, ProviderError> {
     let (objs, _) = K::describe(c, vec![filter(&format!("tag:{TAG_INTENT}"), [token])]).await?;
-    Ok(objs.into_iter().find(|o| !K::gone(o)))
+    // The tag is checked here too: moto ignores tag filters on some types
+    // (NAT gateways) and would answer with every object.
+    let tagged = |o: &K::Obj| K::tags(o).iter().any(|t| t.key() == Some(TAG_INTENT) && t.value() == Some(token));
+    Ok(objs.into_iter().find(|o| !K::gone(o) && tagged(o)))
 }
 
 /// Every object of the type, with its id and tags.
@@ -290,4 +297,9 @@ async fn wait_ready<K: Ec2Kind>(
 
 fn flag(b: bool) -> AttributeBooleanValue {
     AttributeBooleanValue::builder().value(b).build()
+}
+
+/// An API string that may come back empty for "none" (moto does that).
+fn nonempty(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.is_empty())
 }

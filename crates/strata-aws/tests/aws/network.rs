@@ -601,3 +601,141 @@ async fn security_group_rule_lifecycle() {
     delete(&p, "aws_security_group.source", "aws_security_group", src).await;
     delete(&p, "aws_vpc.sgr", "aws_vpc", v).await;
 }
+
+/// SDK clients on moto, for what the tests need outside this module's types.
+async fn clients() -> strata_aws::Clients {
+    let url = support::moto_url().unwrap();
+    strata_aws::Clients::from_config(&support::provider_config(&url), "test-lineage").await.unwrap()
+}
+
+/// A running instance in the subnet (made with the SDK: aws_instance is not this module's).
+async fn run_instance(subnet: &str) -> String {
+    let c = clients().await;
+    let out = c.ec2.run_instances().image_id("ami-12c6146b").instance_type("t3.micro".into()).min_count(1).max_count(1).subnet_id(subnet).send().await.unwrap();
+    out.instances()[0].instance_id().unwrap().to_string()
+}
+
+async fn terminate(instance: &str) {
+    clients().await.ec2.terminate_instances().instance_ids(instance).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn eip_lifecycle() {
+    let Some(p) = support::provider().await else { return };
+    let ty = "aws_eip";
+    let a = create(&p, "aws_eip.a", ty, planned(ty, &[("domain", s("vpc")), ("tags", tags(&[("Name", "ip")]))])).await;
+    let b = create(&p, "aws_eip.b", ty, planned(ty, &[("domain", s("vpc"))])).await;
+    let c = create(&p, "aws_eip.c", ty, planned(ty, &[])).await;
+    let id = id_of(&a);
+    assert!(id.starts_with("eipalloc-"), "{a}");
+    assert_eq!(get(&a, "allocation_id"), &s(&id));
+    assert_eq!(get(&a, "domain"), &s("vpc"));
+    assert_eq!(get(&c, "domain"), &s("vpc"), "VPC addresses by default");
+    assert_eq!(get(&a, "vpc"), &Value::Bool(true));
+    let ip = str_of(&a, "public_ip").to_string();
+    assert_eq!(ip.split('.').count(), 4, "{a}");
+    assert_eq!(get(&a, "public_dns"), &s(&format!("ec2-{}.compute-1.amazonaws.com", ip.replace('.', "-"))));
+    assert!(str_of(&a, "arn").starts_with("arn:aws:ec2:us-east-1:") && str_of(&a, "arn").ends_with(&format!(":elastic-ip/{id}")), "{a}");
+    assert_eq!(get(&a, "association_id"), &Value::Null);
+    assert_eq!(get(&a, "tags_all"), &tags(&[("Name", "ip"), ("Team", "platform")]));
+
+    let objects = [("aws_eip.a", &a), ("aws_eip.b", &b), ("aws_eip.c", &c)];
+    let (states, calls) = read(&p, ty, &objects).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
+
+    // Associating with an instance happens in place.
+    let v = vpc(&p, "aws_vpc.eip", "10.50.0.0/16").await;
+    let subnet = create(&p, "aws_subnet.eip", "aws_subnet", planned("aws_subnet", &[("vpc_id", s(&id_of(&v))), ("cidr_block", s("10.50.1.0/24"))])).await;
+    let instance = run_instance(&id_of(&subnet)).await;
+    let cfg_a2 = [("domain", s("vpc")), ("instance", s(&instance)), ("tags", tags(&[("Name", "ip2")]))];
+    let a2 = update(&p, "aws_eip.a", ty, a.clone(), replan(ty, &a, &cfg_a2)).await;
+    assert_eq!(get(&a2, "instance"), &s(&instance));
+    assert!(str_of(&a2, "association_id").starts_with("eipassoc-"), "{a2}");
+    assert!(str_of(&a2, "private_ip").starts_with("10.50.1."), "{a2}");
+    assert_eq!(get(&a2, "public_ip"), &s(&ip), "the address stays");
+    assert_eq!(get(&a2, "tags"), &tags(&[("Name", "ip2")]));
+    assert_eq!(read_one(&p, "aws_eip.a", ty, &a2).await, Some(a2.clone()));
+    let imported = import(&p, "aws_eip.a", ty, &id).await.expect("import finds the address");
+    assert_eq!(get(&imported, "instance"), &s(&instance));
+    assert_eq!(get(&imported, "arn"), get(&a, "arn"));
+    assert_eq!(find(&p, "aws_eip.b", ty, &b).await, Some(b.clone()));
+    assert!(list(&p, ty).await.contains_key(&id_of(&c)));
+
+    // Deleting an associated address disassociates it first.
+    for (address, state) in [("aws_eip.a", &a2), ("aws_eip.b", &b), ("aws_eip.c", &c)] {
+        delete(&p, address, ty, state.clone()).await;
+    }
+    let (states, _) = read(&p, ty, &objects).await;
+    assert_eq!(states, [None, None, None]);
+    delete(&p, "aws_eip.a", ty, a2).await;
+    terminate(&instance).await;
+    delete(&p, "aws_subnet.eip", "aws_subnet", subnet).await;
+    delete(&p, "aws_vpc.eip", "aws_vpc", v).await;
+}
+
+#[tokio::test]
+async fn nat_gateway_lifecycle() {
+    let Some(p) = support::provider().await else { return };
+    let net = network(&p, "nat", 51).await;
+    let subnet = s(&id_of(&net.2));
+    let eip = create(&p, "aws_eip.nat", "aws_eip", planned("aws_eip", &[("domain", s("vpc"))])).await;
+    let ty = "aws_nat_gateway";
+    let cfg_a = [("subnet_id", subnet.clone()), ("allocation_id", s(&id_of(&eip))), ("tags", tags(&[("Name", "nat")]))];
+    let a = create(&p, "aws_nat_gateway.a", ty, planned(ty, &cfg_a)).await;
+    let private = planned(ty, &[("subnet_id", subnet.clone()), ("connectivity_type", s("private"))]);
+    let b = create(&p, "aws_nat_gateway.b", ty, private.clone()).await;
+    let c = create(&p, "aws_nat_gateway.c", ty, private.clone()).await;
+    let id = id_of(&a);
+    assert!(id.starts_with("nat-"), "{a}");
+    assert_eq!(get(&a, "public_ip"), get(&eip, "public_ip"));
+    assert_eq!(get(&a, "allocation_id"), &s(&id_of(&eip)));
+    assert_eq!(get(&a, "connectivity_type"), &s("public"));
+    assert!(str_of(&a, "network_interface_id").starts_with("eni-"), "{a}");
+    assert!(str_of(&a, "private_ip").contains('.'), "{a}");
+    assert_eq!(get(&b, "connectivity_type"), &s("private"));
+    assert_eq!(get(&a, "tags_all"), &tags(&[("Name", "nat"), ("Team", "platform")]));
+
+    let objects = [("aws_nat_gateway.a", &a), ("aws_nat_gateway.b", &b), ("aws_nat_gateway.c", &c)];
+    let (states, calls) = read(&p, ty, &objects).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
+
+    let mut cfg_a2 = cfg_a.clone();
+    cfg_a2[2].1 = tags(&[("Name", "nat2")]);
+    let a2 = update(&p, "aws_nat_gateway.a", ty, a.clone(), replan(ty, &a, &cfg_a2)).await;
+    assert_eq!(get(&a2, "tags"), &tags(&[("Name", "nat2")]));
+    assert_eq!(read_one(&p, "aws_nat_gateway.a", ty, &a2).await, Some(a2.clone()));
+
+    // Found by its own intent tag, not just any gateway.
+    assert_eq!(find(&p, "aws_nat_gateway.c", ty, &private).await, Some(c.clone()));
+    assert_eq!(find(&p, "aws_nat_gateway.nope", ty, &private).await, None);
+    let imported = import(&p, "aws_nat_gateway.a", ty, &id).await.expect("import finds the gateway");
+    assert_eq!(get(&imported, "subnet_id"), &subnet);
+    assert_eq!(get(&imported, "public_ip"), get(&eip, "public_ip"));
+    assert!(list(&p, ty).await.contains_key(&id_of(&b)));
+
+    // A route through the NAT gateway, then switched to the internet gateway in place.
+    let table = create(&p, "aws_route_table.nat", "aws_route_table", planned("aws_route_table", &[("vpc_id", s(&id_of(&net.0)))])).await;
+    let rty = "aws_route";
+    let via_nat = [("route_table_id", s(&id_of(&table))), ("destination_cidr_block", s("0.0.0.0/0")), ("nat_gateway_id", s(&id))];
+    let route = create(&p, "aws_route.nat", rty, planned(rty, &via_nat)).await;
+    assert_eq!(get(&route, "nat_gateway_id"), &s(&id));
+    let via_igw = [("route_table_id", s(&id_of(&table))), ("destination_cidr_block", s("0.0.0.0/0")), ("gateway_id", s(&id_of(&net.1)))];
+    let route2 = update(&p, "aws_route.nat", rty, route.clone(), replan(rty, &route, &via_igw)).await;
+    assert_eq!(id_of(&route2), id_of(&route));
+    assert_eq!(get(&route2, "gateway_id"), &s(&id_of(&net.1)));
+    assert_eq!(get(&route2, "nat_gateway_id"), &Value::Null);
+    assert_eq!(read_one(&p, "aws_route.nat", rty, &route2).await, Some(route2.clone()));
+    delete(&p, "aws_route.nat", rty, route2).await;
+    delete(&p, "aws_route_table.nat", "aws_route_table", table).await;
+
+    for (address, state) in [("aws_nat_gateway.a", &a2), ("aws_nat_gateway.b", &b), ("aws_nat_gateway.c", &c)] {
+        delete(&p, address, ty, state.clone()).await;
+    }
+    let (states, _) = read(&p, ty, &objects).await;
+    assert_eq!(states, [None, None, None], "deleted gateways read as gone");
+    delete(&p, "aws_nat_gateway.a", ty, a2).await;
+    delete(&p, "aws_eip.nat", "aws_eip", eip).await;
+    destroy_network(&p, "nat", net).await;
+}
