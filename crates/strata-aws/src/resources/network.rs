@@ -8,8 +8,10 @@
 //! security group rules take no tags; their modules say how they are found.
 
 mod association;
+mod ebs;
 mod eip;
 mod igw;
+mod key_pair;
 mod nat;
 mod route;
 mod route_table;
@@ -42,6 +44,8 @@ pub fn types() -> Vec<Box<dyn ResourceType>> {
         Box::new(sg_rule::SecurityGroupRule),
         Box::new(eip::Eip),
         Box::new(nat::NatGateway),
+        Box::new(key_pair::KeyPair),
+        Box::new(ebs::Volume),
     ]
 }
 
@@ -235,7 +239,17 @@ fn gone_ok(r: Result<(), ProviderError>) -> Result<(), ProviderError> {
 /// Run a delete that AWS refuses with `DependencyViolation` while
 /// dependents are still going away (network interfaces of a deleted load
 /// balancer or NAT gateway): retry until `timeout`, then report AWS's error.
-async fn retry_dependency<F, Fut>(timeout: Duration, mut op: F) -> Result<(), ProviderError>
+async fn retry_dependency<F, Fut>(timeout: Duration, op: F) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), ProviderError>>,
+{
+    retry_on(&["DependencyViolation"], timeout, op).await
+}
+
+/// Run `op` (not found counts as done), retrying while AWS answers with one
+/// of `codes`, until `timeout`; then report AWS's error.
+async fn retry_on<F, Fut>(codes: &[&str], timeout: Duration, mut op: F) -> Result<(), ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(), ProviderError>>,
@@ -244,7 +258,7 @@ where
     let mut delay = Duration::from_millis(500);
     loop {
         match gone_ok(op().await) {
-            Err(e) if e.code.as_deref() == Some("DependencyViolation") && started.elapsed() + delay < timeout => {
+            Err(e) if e.code.as_deref().is_some_and(|c| codes.contains(&c)) && started.elapsed() + delay < timeout => {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(10));
             }

@@ -739,3 +739,119 @@ async fn nat_gateway_lifecycle() {
     delete(&p, "aws_eip.nat", "aws_eip", eip).await;
     destroy_network(&p, "nat", net).await;
 }
+
+const PUBLIC_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPctwxveHsqXJxLDbsw+zZixT9SA3p+Gx8SDjh3gvGHB strata-test";
+
+#[tokio::test]
+async fn key_pair_lifecycle() {
+    let Some(p) = support::provider().await else { return };
+    let ty = "aws_key_pair";
+    let name = unique("net-kp-a");
+    let cfg_a = [("key_name", s(&name)), ("public_key", s(PUBLIC_KEY)), ("tags", tags(&[("Name", "deploy")]))];
+    let a = create(&p, "aws_key_pair.a", ty, planned(ty, &cfg_a)).await;
+    let b = create(&p, "aws_key_pair.b", ty, planned(ty, &[("key_name_prefix", s("net-kp-b-")), ("public_key", s(PUBLIC_KEY))])).await;
+    let c = create(&p, "aws_key_pair.c", ty, planned(ty, &[("key_name", s(&unique("net-kp-c"))), ("public_key", s(PUBLIC_KEY))])).await;
+    assert_eq!(id_of(&a), name);
+    assert_eq!(get(&a, "key_name"), &s(&name));
+    assert!(str_of(&a, "key_pair_id").starts_with("key-"), "{a}");
+    assert!(!str_of(&a, "fingerprint").is_empty(), "{a}");
+    assert_eq!(get(&a, "key_type"), &s("ed25519"));
+    assert_eq!(get(&a, "public_key"), &s(PUBLIC_KEY));
+    assert!(str_of(&a, "arn").ends_with(&format!(":key-pair/{name}")), "{a}");
+    assert!(str_of(&b, "key_name").starts_with("net-kp-b-"), "{b}");
+    assert_eq!(get(&a, "tags_all"), &tags(&[("Name", "deploy"), ("Team", "platform")]));
+
+    let objects = [("aws_key_pair.a", &a), ("aws_key_pair.b", &b), ("aws_key_pair.c", &c)];
+    let (states, calls) = read(&p, ty, &objects).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
+
+    let mut cfg_a2 = cfg_a.clone();
+    cfg_a2[2].1 = tags(&[("Name", "deploy2"), ("Env", "dev")]);
+    let a2 = update(&p, "aws_key_pair.a", ty, a.clone(), replan(ty, &a, &cfg_a2)).await;
+    assert_eq!(get(&a2, "tags"), &tags(&[("Env", "dev"), ("Name", "deploy2")]));
+    assert_eq!(read_one(&p, "aws_key_pair.a", ty, &a2).await, Some(a2.clone()));
+
+    let imported = import(&p, "aws_key_pair.a", ty, &name).await.expect("import finds the key pair");
+    assert!(str_of(&imported, "public_key").starts_with("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPctwxveHsqXJxLDbsw"), "{imported}");
+    assert_eq!(get(&imported, "key_pair_id"), get(&a, "key_pair_id"));
+    assert_eq!(get(&imported, "tags_all"), get(&a2, "tags_all"));
+    assert_eq!(find(&p, "aws_key_pair.c", ty, &c).await, Some(c.clone()));
+    assert_eq!(find(&p, "aws_key_pair.x", ty, &c).await, None);
+    assert!(list(&p, ty).await.contains_key(&name));
+
+    for (address, state) in [("aws_key_pair.a", &a2), ("aws_key_pair.b", &b), ("aws_key_pair.c", &c)] {
+        delete(&p, address, ty, state.clone()).await;
+    }
+    let (states, _) = read(&p, ty, &objects).await;
+    assert_eq!(states, [None, None, None]);
+    delete(&p, "aws_key_pair.a", ty, a2).await;
+}
+
+#[tokio::test]
+async fn ebs_volume_lifecycle() {
+    let Some(p) = support::provider().await else { return };
+    let ty = "aws_ebs_volume";
+    let num = |n: f64| Value::Number(n);
+    let cfg_a = [
+        ("availability_zone", s("us-east-1a")),
+        ("size", num(10.0)),
+        ("type", s("gp3")),
+        ("iops", num(3000.0)),
+        ("throughput", num(125.0)),
+        ("tags", tags(&[("Name", "data")])),
+    ];
+    let a = create(&p, "aws_ebs_volume.a", ty, planned(ty, &cfg_a)).await;
+    let plan_b = planned(ty, &[("availability_zone", s("us-east-1b")), ("size", num(5.0)), ("final_snapshot", Value::Bool(true))]);
+    let b = create(&p, "aws_ebs_volume.b", ty, plan_b).await;
+    let c = create(&p, "aws_ebs_volume.c", ty, planned(ty, &[("availability_zone", s("us-east-1a")), ("size", num(1.0)), ("encrypted", Value::Bool(true))])).await;
+    let id = id_of(&a);
+    assert!(id.starts_with("vol-"), "{a}");
+    assert_eq!(get(&a, "size"), &num(10.0));
+    assert_eq!(get(&a, "type"), &s("gp3"));
+    assert_eq!(get(&a, "iops"), &num(3000.0));
+    assert_eq!(get(&a, "availability_zone"), &s("us-east-1a"));
+    assert_eq!(get(&a, "encrypted"), &Value::Bool(false));
+    assert_eq!(get(&c, "encrypted"), &Value::Bool(true));
+    assert!(str_of(&a, "arn").ends_with(&format!(":volume/{id}")), "{a}");
+    assert!(str_of(&a, "create_time").contains('T'), "{a}");
+    assert_eq!(get(&a, "multi_attach_enabled"), &Value::Null);
+    assert_eq!(get(&a, "tags_all"), &tags(&[("Name", "data"), ("Team", "platform")]));
+
+    let objects = [("aws_ebs_volume.a", &a), ("aws_ebs_volume.b", &b), ("aws_ebs_volume.c", &c)];
+    let (states, calls) = read(&p, ty, &objects).await;
+    assert_eq!(calls, 1);
+    assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
+
+    // Size and IOPS grow in place.
+    let mut cfg_a2 = cfg_a.clone();
+    cfg_a2[1].1 = num(20.0);
+    cfg_a2[3].1 = num(4000.0);
+    cfg_a2[5].1 = tags(&[("Name", "data2")]);
+    let a2 = update(&p, "aws_ebs_volume.a", ty, a.clone(), replan(ty, &a, &cfg_a2)).await;
+    assert_eq!(id_of(&a2), id);
+    assert_eq!(get(&a2, "size"), &num(20.0));
+    assert_eq!(get(&a2, "iops"), &num(4000.0));
+    assert_eq!(get(&a2, "tags"), &tags(&[("Name", "data2")]));
+    assert_eq!(read_one(&p, "aws_ebs_volume.a", ty, &a2).await, Some(a2.clone()));
+
+    let imported = import(&p, "aws_ebs_volume.a", ty, &id).await.expect("import finds the volume");
+    assert_eq!(get(&imported, "size"), &num(20.0));
+    assert_eq!(get(&imported, "tags_all"), get(&a2, "tags_all"));
+    assert_eq!(find(&p, "aws_ebs_volume.b", ty, &b).await, Some(b.clone()));
+    assert!(list(&p, ty).await.contains_key(&id_of(&c)));
+
+    for (address, state) in [("aws_ebs_volume.a", &a2), ("aws_ebs_volume.b", &b), ("aws_ebs_volume.c", &c)] {
+        delete(&p, address, ty, state.clone()).await;
+    }
+    let (states, _) = read(&p, ty, &objects).await;
+    assert_eq!(states, [None, None, None]);
+    delete(&p, "aws_ebs_volume.a", ty, a2).await;
+
+    // `final_snapshot` left a snapshot of b behind.
+    let ec2 = clients().await.ec2;
+    let snaps = ec2.describe_snapshots().filters(aws_sdk_ec2::types::Filter::builder().name("volume-id").values(id_of(&b)).build()).send().await.unwrap();
+    assert_eq!(snaps.snapshots().len(), 1, "{snaps:?}");
+    let snap = snaps.snapshots()[0].snapshot_id().unwrap().to_string();
+    ec2.delete_snapshot().snapshot_id(snap).send().await.unwrap();
+}
