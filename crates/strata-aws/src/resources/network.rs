@@ -120,10 +120,15 @@ async fn describe_one<K: Ec2Kind>(c: &Clients, id: &str) -> Result<Option<K::Obj
 
 /// The batched `read` of a tagged type: `state(prior, object)` builds each
 /// state; an object missing from the answer is gone.
-async fn read_each<K: Ec2Kind>(c: &Clients, objects: &[ReadObject], state: impl Fn(&Value, &K::Obj) -> Value) -> Result<(Vec<ReadResult>, usize), ProviderError> {
+async fn read_each<K: Ec2Kind>(
+    c: &Clients,
+    objects: &[ReadObject],
+    state: impl Fn(&Value, &K::Obj) -> Value,
+) -> Result<(Vec<ReadResult>, usize), ProviderError> {
     let ids: Vec<&str> = objects.iter().map(|o| o.id.as_str()).collect();
     let (found, calls) = describe_ids::<K>(c, &ids).await?;
-    let results = objects.iter().map(|o| ReadResult { addr: o.addr.clone(), state: found.get(&o.id).map(|obj| state(&o.prior, obj)) }).collect();
+    let results =
+        objects.iter().map(|o| ReadResult { addr: o.addr.clone(), state: found.get(&o.id).map(|obj| state(&o.prior, obj)) }).collect();
     Ok((results, calls))
 }
 
@@ -223,7 +228,10 @@ async fn account_id(c: &Clients) -> Result<String, ProviderError> {
 /// planning an empty configuration gives (defaults; computed ones null).
 fn blank(ty: &str) -> Value {
     match strata_provider::aws::schema().resource(ty) {
-        Some(schema) => StateBuilder::from_planned(&strata_provider::plan_change(schema, None, &Value::Map(BTreeMap::new()), &[], false).planned).build(),
+        Some(schema) => {
+            StateBuilder::from_planned(&strata_provider::plan_change(schema, None, &Value::Map(BTreeMap::new()), &[], false).planned)
+                .build()
+        }
         None => Value::Map(BTreeMap::new()),
     }
 }

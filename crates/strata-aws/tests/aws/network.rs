@@ -42,7 +42,8 @@ fn replan(ty: &str, prior: &Value, config: &[(&str, Value)]) -> Value {
 }
 
 async fn find(p: &AwsProvider, address: &str, ty: &str, planned: &Value) -> Option<Value> {
-    let r = p.find_by_intent(FindByIntentRequest { addr: addr(address), ty: ty.into(), token: token(address), planned: planned.clone() }).await;
+    let r =
+        p.find_by_intent(FindByIntentRequest { addr: addr(address), ty: ty.into(), token: token(address), planned: planned.clone() }).await;
     assert!(r.error.is_none(), "find_by_intent {address}: {:?}", r.error);
     r.found
 }
@@ -148,8 +149,12 @@ async fn subnet_lifecycle() {
         ("tags", tags(&[("Name", &name)])),
     ];
     let a = create(&p, "aws_subnet.a", "aws_subnet", planned("aws_subnet", &cfg_a)).await;
-    let b = create(&p, "aws_subnet.b", "aws_subnet", planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s("10.10.2.0/24"))])).await;
-    let c = create(&p, "aws_subnet.c", "aws_subnet", planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s("10.10.3.0/24"))])).await;
+    let b =
+        create(&p, "aws_subnet.b", "aws_subnet", planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s("10.10.2.0/24"))]))
+            .await;
+    let c =
+        create(&p, "aws_subnet.c", "aws_subnet", planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s("10.10.3.0/24"))]))
+            .await;
 
     let id = id_of(&a);
     assert!(id.starts_with("subnet-"), "{a}");
@@ -255,7 +260,13 @@ fn route_block(cidr: &str, gateway: &str) -> Value {
 async fn network(p: &AwsProvider, name: &str, octet: u8) -> (Value, Value, Value, Value) {
     let v = vpc(p, &format!("aws_vpc.{name}"), &format!("10.{octet}.0.0/16")).await;
     let vpc_id = s(&id_of(&v));
-    let gw = create(p, &format!("aws_internet_gateway.{name}"), "aws_internet_gateway", planned("aws_internet_gateway", &[("vpc_id", vpc_id.clone())])).await;
+    let gw = create(
+        p,
+        &format!("aws_internet_gateway.{name}"),
+        "aws_internet_gateway",
+        planned("aws_internet_gateway", &[("vpc_id", vpc_id.clone())]),
+    )
+    .await;
     let subnet = |n: u8| planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s(&format!("10.{octet}.{n}.0/24")))]);
     let s1 = create(p, &format!("aws_subnet.{name}1"), "aws_subnet", subnet(1)).await;
     let s2 = create(p, &format!("aws_subnet.{name}2"), "aws_subnet", subnet(2)).await;
@@ -275,7 +286,8 @@ async fn route_table_lifecycle() {
     let net = network(&p, "rt", 30).await;
     let (vpc_id, igw) = (s(&id_of(&net.0)), id_of(&net.1));
     let ty = "aws_route_table";
-    let cfg_a = [("vpc_id", vpc_id.clone()), ("route", Value::List(vec![route_block("0.0.0.0/0", &igw)])), ("tags", tags(&[("Name", "public")]))];
+    let cfg_a =
+        [("vpc_id", vpc_id.clone()), ("route", Value::List(vec![route_block("0.0.0.0/0", &igw)])), ("tags", tags(&[("Name", "public")]))];
     let a = create(&p, "aws_route_table.a", ty, planned(ty, &cfg_a)).await;
     let b = create(&p, "aws_route_table.b", ty, planned(ty, &[("vpc_id", vpc_id.clone())])).await;
     let c = create(&p, "aws_route_table.c", ty, planned(ty, &[("vpc_id", vpc_id.clone())])).await;
@@ -309,7 +321,9 @@ async fn route_table_lifecycle() {
     // Associations: one call reads three; moving one to another table gives it a new id.
     let aty = "aws_route_table_association";
     let assoc = |subnet: &Value, table: &Value| planned(aty, &[("subnet_id", s(&id_of(subnet))), ("route_table_id", s(&id_of(table)))]);
-    let subnet3 = create(&p, "aws_subnet.rt3", "aws_subnet", planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s("10.30.3.0/24"))])).await;
+    let subnet3 =
+        create(&p, "aws_subnet.rt3", "aws_subnet", planned("aws_subnet", &[("vpc_id", vpc_id.clone()), ("cidr_block", s("10.30.3.0/24"))]))
+            .await;
     let x = create(&p, "aws_route_table_association.x", aty, assoc(&net.2, &a2)).await;
     let y = create(&p, "aws_route_table_association.y", aty, assoc(&net.3, &b)).await;
     let z = create(&p, "aws_route_table_association.z", aty, assoc(&subnet3, &a2)).await;
@@ -335,10 +349,17 @@ async fn route_table_lifecycle() {
     let by_id = import(&p, "aws_route_table_association.y", aty, &id_of(&y)).await.expect("import by association id");
     assert_eq!(get(&by_id, "subnet_id"), &s(&id_of(&net.3)));
     assert!(list(&p, aty).await.contains_key(&id_of(&z)));
-    for (address, state) in [("aws_route_table_association.x", &x2), ("aws_route_table_association.y", &y), ("aws_route_table_association.z", &z)] {
+    for (address, state) in
+        [("aws_route_table_association.x", &x2), ("aws_route_table_association.y", &y), ("aws_route_table_association.z", &z)]
+    {
         delete(&p, address, aty, state.clone()).await;
     }
-    let (states, _) = read(&p, aty, &[("aws_route_table_association.x", &x2), ("aws_route_table_association.y", &y), ("aws_route_table_association.z", &z)]).await;
+    let (states, _) = read(
+        &p,
+        aty,
+        &[("aws_route_table_association.x", &x2), ("aws_route_table_association.y", &y), ("aws_route_table_association.z", &z)],
+    )
+    .await;
     assert_eq!(states, [None, None, None]);
     delete(&p, "aws_route_table_association.y", aty, y).await;
 
@@ -416,13 +437,26 @@ async fn security_group_lifecycle() {
         rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["10.0.0.0/8"])), ("description", s("https"))]),
         rule("tcp", 22, 22, &[("cidr_blocks", cidrs(&["1.2.3.4/32", "5.6.7.8/32"]))]),
     ]);
-    let cfg_a = [("name", s(&name)), ("description", s("web")), ("vpc_id", vpc_id.clone()), ("ingress", ingress_a), ("tags", tags(&[("Name", "web")]))];
+    let cfg_a = [
+        ("name", s(&name)),
+        ("description", s("web")),
+        ("vpc_id", vpc_id.clone()),
+        ("ingress", ingress_a),
+        ("tags", tags(&[("Name", "web")])),
+    ];
     let plan_a = planned(ty, &cfg_a);
     let a = create(&p, "aws_security_group.a", ty, plan_a.clone()).await;
     let egress_b = Value::List(vec![rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["0.0.0.0/0"]))])]);
     let plan_b = planned(ty, &[("name", s(&unique("net-sg-b"))), ("vpc_id", vpc_id.clone()), ("egress", egress_b)]);
     let b = create(&p, "aws_security_group.b", ty, plan_b.clone()).await;
-    let plan_c = planned(ty, &[("name_prefix", s("net-sg-c-")), ("vpc_id", vpc_id.clone()), ("ingress", Value::List(vec![rule("tcp", 0, 65535, &[("self", Value::Bool(true))])]))]);
+    let plan_c = planned(
+        ty,
+        &[
+            ("name_prefix", s("net-sg-c-")),
+            ("vpc_id", vpc_id.clone()),
+            ("ingress", Value::List(vec![rule("tcp", 0, 65535, &[("self", Value::Bool(true))])])),
+        ],
+    );
     let c = create(&p, "aws_security_group.c", ty, plan_c.clone()).await;
 
     let id = id_of(&a);
@@ -465,14 +499,17 @@ async fn security_group_lifecycle() {
         &p,
         "aws_security_group_rule.extra",
         "aws_security_group_rule",
-        planned("aws_security_group_rule", &[
-            ("type", s("ingress")),
-            ("security_group_id", s(&id)),
-            ("protocol", s("tcp")),
-            ("from_port", Value::Number(8080.0)),
-            ("to_port", Value::Number(8080.0)),
-            ("cidr_blocks", cidrs(&["10.1.0.0/16", "10.2.0.0/16"])),
-        ]),
+        planned(
+            "aws_security_group_rule",
+            &[
+                ("type", s("ingress")),
+                ("security_group_id", s(&id)),
+                ("protocol", s("tcp")),
+                ("from_port", Value::Number(8080.0)),
+                ("to_port", Value::Number(8080.0)),
+                ("cidr_blocks", cidrs(&["10.1.0.0/16", "10.2.0.0/16"])),
+            ],
+        ),
     )
     .await;
     let drifted = read_one(&p, "aws_security_group.a", ty, &a2).await.expect("still there");
@@ -490,15 +527,21 @@ async fn security_group_lifecycle() {
     let cfg_a4: Vec<_> = cfg_a2.iter().filter(|(k, _)| *k != "egress").cloned().collect();
     let a4 = update(&p, "aws_security_group.a", ty, a3.clone(), replan(ty, &a3, &cfg_a4)).await;
     assert_eq!(get(&a4, "egress"), &Value::List(vec![]));
-    let default_egress = planned("aws_security_group_rule", &[
-        ("type", s("egress")),
-        ("security_group_id", s(&id)),
-        ("protocol", s("-1")),
-        ("from_port", Value::Number(0.0)),
-        ("to_port", Value::Number(0.0)),
-        ("cidr_blocks", cidrs(&["0.0.0.0/0"])),
-    ]);
-    assert!(find(&p, "aws_security_group_rule.default", "aws_security_group_rule", &default_egress).await.is_some(), "allow-all egress restored");
+    let default_egress = planned(
+        "aws_security_group_rule",
+        &[
+            ("type", s("egress")),
+            ("security_group_id", s(&id)),
+            ("protocol", s("-1")),
+            ("from_port", Value::Number(0.0)),
+            ("to_port", Value::Number(0.0)),
+            ("cidr_blocks", cidrs(&["0.0.0.0/0"])),
+        ],
+    );
+    assert!(
+        find(&p, "aws_security_group_rule.default", "aws_security_group_rule", &default_egress).await.is_some(),
+        "allow-all egress restored"
+    );
 
     let imported = import(&p, "aws_security_group.b", ty, &id_of(&b)).await.expect("import finds the group");
     let egress = get(&imported, "egress").as_seq().unwrap();
@@ -530,7 +573,7 @@ async fn security_group_rule_lifecycle() {
     fn rule_cfg<'a>(sg_id: &str, kind: &str, proto: &str, port: i32, extra: &[(&'a str, Value)]) -> Vec<(&'a str, Value)> {
         let mut cfg = vec![
             ("type", s(kind)),
-            ("security_group_id", s(&sg_id)),
+            ("security_group_id", s(sg_id)),
             ("protocol", s(proto)),
             ("from_port", Value::Number(f64::from(port))),
             ("to_port", Value::Number(f64::from(port))),
@@ -538,11 +581,14 @@ async fn security_group_rule_lifecycle() {
         cfg.extend(extra.iter().cloned());
         cfg
     }
-    let cfg_a = rule_cfg(&sg_id, "ingress", "tcp", 80, &[("cidr_blocks", cidrs(&["10.0.0.0/8", "192.168.0.0/16"])), ("description", s("web"))]);
+    let cfg_a =
+        rule_cfg(&sg_id, "ingress", "tcp", 80, &[("cidr_blocks", cidrs(&["10.0.0.0/8", "192.168.0.0/16"])), ("description", s("web"))]);
     let a = create(&p, "aws_security_group_rule.a", ty, planned(ty, &cfg_a)).await;
     let plan_b = planned(ty, &rule_cfg(&sg_id, "ingress", "tcp", 5432, &[("source_security_group_id", s(&src_id))]));
     let b = create(&p, "aws_security_group_rule.b", ty, plan_b.clone()).await;
-    let c = create(&p, "aws_security_group_rule.c", ty, planned(ty, &rule_cfg(&sg_id, "egress", "tcp", 443, &[("self", Value::Bool(true))]))).await;
+    let c =
+        create(&p, "aws_security_group_rule.c", ty, planned(ty, &rule_cfg(&sg_id, "egress", "tcp", 443, &[("self", Value::Bool(true))])))
+            .await;
     assert!(id_of(&a).starts_with("sgrule-"), "{a}");
     assert_ne!(id_of(&a), id_of(&b));
     assert_eq!(get(&a, "description"), &s("web"));
@@ -585,13 +631,16 @@ async fn security_group_rule_lifecycle() {
     assert_eq!(get(&partial, "cidr_blocks"), &cidrs(&["10.0.0.0/8"]));
 
     assert_eq!(find(&p, "aws_security_group_rule.b", ty, &plan_b).await, Some(b.clone()));
-    let imported = import(&p, "aws_security_group_rule.b", ty, &format!("{sg_id}_ingress_tcp_5432_5432_{src_id}")).await.expect("import finds the rule");
+    let imported = import(&p, "aws_security_group_rule.b", ty, &format!("{sg_id}_ingress_tcp_5432_5432_{src_id}"))
+        .await
+        .expect("import finds the rule");
     assert_eq!(get(&imported, "source_security_group_id"), &s(&src_id));
     assert_eq!(get(&imported, "type"), &s("ingress"));
     assert_eq!(import(&p, "aws_security_group_rule.x", ty, &format!("{sg_id}_ingress_tcp_5433_5433_{src_id}")).await, None);
     assert!(list(&p, ty).await.contains_key(&id_of(&b)));
 
-    for (address, state) in [("aws_security_group_rule.a", &partial), ("aws_security_group_rule.b", &b), ("aws_security_group_rule.c", &c)] {
+    for (address, state) in [("aws_security_group_rule.a", &partial), ("aws_security_group_rule.b", &b), ("aws_security_group_rule.c", &c)]
+    {
         delete(&p, address, ty, state.clone()).await;
     }
     let (states, _) = read(&p, ty, &objects).await;
@@ -611,7 +660,17 @@ async fn clients() -> strata_aws::Clients {
 /// A running instance in the subnet (made with the SDK: aws_instance is not this module's).
 async fn run_instance(subnet: &str) -> String {
     let c = clients().await;
-    let out = c.ec2.run_instances().image_id("ami-12c6146b").instance_type("t3.micro".into()).min_count(1).max_count(1).subnet_id(subnet).send().await.unwrap();
+    let out = c
+        .ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .instance_type("t3.micro".into())
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(subnet)
+        .send()
+        .await
+        .unwrap();
     out.instances()[0].instance_id().unwrap().to_string()
 }
 
@@ -646,7 +705,9 @@ async fn eip_lifecycle() {
 
     // Associating with an instance happens in place.
     let v = vpc(&p, "aws_vpc.eip", "10.50.0.0/16").await;
-    let subnet = create(&p, "aws_subnet.eip", "aws_subnet", planned("aws_subnet", &[("vpc_id", s(&id_of(&v))), ("cidr_block", s("10.50.1.0/24"))])).await;
+    let subnet =
+        create(&p, "aws_subnet.eip", "aws_subnet", planned("aws_subnet", &[("vpc_id", s(&id_of(&v))), ("cidr_block", s("10.50.1.0/24"))]))
+            .await;
     let instance = run_instance(&id_of(&subnet)).await;
     let cfg_a2 = [("domain", s("vpc")), ("instance", s(&instance)), ("tags", tags(&[("Name", "ip2")]))];
     let a2 = update(&p, "aws_eip.a", ty, a.clone(), replan(ty, &a, &cfg_a2)).await;
@@ -804,7 +865,13 @@ async fn ebs_volume_lifecycle() {
     let a = create(&p, "aws_ebs_volume.a", ty, planned(ty, &cfg_a)).await;
     let plan_b = planned(ty, &[("availability_zone", s("us-east-1b")), ("size", num(5.0)), ("final_snapshot", Value::Bool(true))]);
     let b = create(&p, "aws_ebs_volume.b", ty, plan_b).await;
-    let c = create(&p, "aws_ebs_volume.c", ty, planned(ty, &[("availability_zone", s("us-east-1a")), ("size", num(1.0)), ("encrypted", Value::Bool(true))])).await;
+    let c = create(
+        &p,
+        "aws_ebs_volume.c",
+        ty,
+        planned(ty, &[("availability_zone", s("us-east-1a")), ("size", num(1.0)), ("encrypted", Value::Bool(true))]),
+    )
+    .await;
     let id = id_of(&a);
     assert!(id.starts_with("vol-"), "{a}");
     assert_eq!(get(&a, "size"), &num(10.0));
@@ -850,7 +917,12 @@ async fn ebs_volume_lifecycle() {
 
     // `final_snapshot` left a snapshot of b behind.
     let ec2 = clients().await.ec2;
-    let snaps = ec2.describe_snapshots().filters(aws_sdk_ec2::types::Filter::builder().name("volume-id").values(id_of(&b)).build()).send().await.unwrap();
+    let snaps = ec2
+        .describe_snapshots()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("volume-id").values(id_of(&b)).build())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(snaps.snapshots().len(), 1, "{snaps:?}");
     let snap = snaps.snapshots()[0].snapshot_id().unwrap().to_string();
     ec2.delete_snapshot().snapshot_id(snap).send().await.unwrap();

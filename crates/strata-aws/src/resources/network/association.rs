@@ -34,7 +34,10 @@ fn state(base: &Value, a: &ec2::RouteTableAssociation) -> Value {
 /// An association that exists (not the main one, not disassociated).
 fn live(a: &ec2::RouteTableAssociation) -> bool {
     a.main() != Some(true)
-        && !a.association_state().and_then(|s| s.state()).is_some_and(|s| matches!(s, RouteTableAssociationStateCode::Disassociated | RouteTableAssociationStateCode::Disassociating))
+        && !a
+            .association_state()
+            .and_then(|s| s.state())
+            .is_some_and(|s| matches!(s, RouteTableAssociationStateCode::Disassociated | RouteTableAssociationStateCode::Disassociating))
 }
 
 /// Every live association of the tables matching `filters`, and the calls made.
@@ -99,7 +102,15 @@ impl ResourceType for Association {
         if subnet.is_some() == gateway.is_some() {
             return Err(invalid("a route table association needs exactly one of subnet_id and gateway_id"));
         }
-        let out = c.ec2.associate_route_table().route_table_id(&table).set_subnet_id(subnet).set_gateway_id(gateway).send().await.map_err(aws_err)?;
+        let out = c
+            .ec2
+            .associate_route_table()
+            .route_table_id(&table)
+            .set_subnet_id(subnet)
+            .set_gateway_id(gateway)
+            .send()
+            .await
+            .map_err(aws_err)?;
         let id = out.association_id.ok_or_else(|| invalid("AssociateRouteTable returned no association id"))?;
         let a = wait_associated(c, &table, &id, timeout(req.timeouts.create)).await?;
         Ok(state(p, &a))
@@ -150,7 +161,10 @@ impl ResourceType for Association {
 
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
         let (found, calls) = associations(c, Vec::new()).await?;
-        let listed = found.iter().filter_map(|a| Some(ListedObject { id: a.route_table_association_id()?.to_string(), tags: Default::default() })).collect();
+        let listed = found
+            .iter()
+            .filter_map(|a| Some(ListedObject { id: a.route_table_association_id()?.to_string(), tags: Default::default() }))
+            .collect();
         Ok((listed, calls))
     }
 }

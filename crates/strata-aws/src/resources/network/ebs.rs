@@ -14,8 +14,8 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, account_id, arn, blank, describe_one, enum_str, find_intent, list_all, nonempty, paginate, prior, prior_id, read_each, retry_on, set_tags, tag_spec, timeout,
-    update_tags,
+    Ec2Kind, account_id, arn, blank, describe_one, enum_str, find_intent, list_all, nonempty, paginate, prior, prior_id, read_each,
+    retry_on, set_tags, tag_spec, timeout, update_tags,
 };
 use crate::clients::Clients;
 use crate::resources::ResourceType;
@@ -94,7 +94,11 @@ async fn wait_available(c: &Clients, id: &str, t: std::time::Duration) -> Result
 async fn wait_modified(c: &Clients, id: &str, t: std::time::Duration) -> Result<(), ProviderError> {
     wait_for(&format!("the modification of volume {id}"), t, || async {
         let out = c.ec2.describe_volumes_modifications().volume_ids(id).send().await.map_err(aws_err)?;
-        let latest = out.volumes_modifications().iter().filter(|m| m.volume_id() == Some(id)).max_by_key(|m| m.start_time().map(|t| (t.secs(), t.subsec_nanos())));
+        let latest = out
+            .volumes_modifications()
+            .iter()
+            .filter(|m| m.volume_id() == Some(id))
+            .max_by_key(|m| m.start_time().map(|t| (t.secs(), t.subsec_nanos())));
         match latest.and_then(|m| m.modification_state()) {
             Some(VolumeModificationState::Optimizing | VolumeModificationState::Completed) | None => Ok(Some(())),
             Some(VolumeModificationState::Failed) => Err(invalid(format!(
@@ -146,7 +150,8 @@ impl ResourceType for Volume {
         let id = prior_id(req)?;
         let p = &req.planned;
         update_tags(c, &id, req).await?;
-        let (size, ty, iops, throughput) = (super::changed(req, "size"), super::changed(req, "type"), super::changed(req, "iops"), super::changed(req, "throughput"));
+        let (size, ty, iops, throughput) =
+            (super::changed(req, "size"), super::changed(req, "type"), super::changed(req, "iops"), super::changed(req, "throughput"));
         if size || ty || iops || throughput {
             // Provisioned IOPS go with the types that take them, even when only the type changes.
             let takes_iops = matches!(p.str_attr("type"), Some("io1" | "io2" | "gp3"));
@@ -175,7 +180,14 @@ impl ResourceType for Volume {
         if prior(req)?.bool_attr("final_snapshot") == Some(true) {
             let tags = super::ec2_tags(&prior(req)?.str_map("tags_all"));
             let spec = ec2::TagSpecification::builder().resource_type(ec2::ResourceType::Snapshot).set_tags(Some(tags)).build();
-            let snap = c.ec2.create_snapshot().volume_id(&id).description(format!("final snapshot of {} ({id})", req.addr)).tag_specifications(spec).send().await;
+            let snap = c
+                .ec2
+                .create_snapshot()
+                .volume_id(&id)
+                .description(format!("final snapshot of {} ({id})", req.addr))
+                .tag_specifications(spec)
+                .send()
+                .await;
             let snap = snap.map_err(aws_err)?.snapshot_id.ok_or_else(|| invalid("CreateSnapshot returned no snapshot id"))?;
             wait_for(&format!("final snapshot {snap} of volume {id}"), t, || async {
                 let out = c.ec2.describe_snapshots().snapshot_ids(&snap).send().await.map_err(aws_err)?;
@@ -189,7 +201,8 @@ impl ResourceType for Volume {
             .await?;
         }
         retry_on(&["VolumeInUse"], t, || async { c.ec2.delete_volume().volume_id(&id).send().await.map(|_| ()).map_err(aws_err) }).await?;
-        wait_for(&format!("volume {id} to be deleted"), t, || async { Ok(describe_one::<Volume>(c, &id).await?.is_none().then_some(())) }).await
+        wait_for(&format!("volume {id} to be deleted"), t, || async { Ok(describe_one::<Volume>(c, &id).await?.is_none().then_some(())) })
+            .await
     }
 
     async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {

@@ -11,7 +11,10 @@ use aws_sdk_ec2::types::{self as ec2, DomainType, Filter, Tag};
 use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
-use super::{Ec2Kind, account_id, arn, blank, describe_one, enum_str, find_intent, gone_ok, list_all, nonempty, prior, prior_id, read_each, set_tags, tag_spec, update_tags};
+use super::{
+    Ec2Kind, account_id, arn, blank, describe_one, enum_str, find_intent, gone_ok, list_all, nonempty, prior, prior_id, read_each,
+    set_tags, tag_spec, update_tags,
+};
 use crate::clients::Clients;
 use crate::resources::ResourceType;
 use crate::util::{Attrs, StateBuilder, aws_err, invalid};

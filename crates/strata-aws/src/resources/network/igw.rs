@@ -10,8 +10,8 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, arn, blank, describe_one, find_intent, list_all, paginate, prior_id, read_each, retry_dependency, set_tags, tag_spec, timeout, update_tags,
-    wait_ready,
+    Ec2Kind, arn, blank, describe_one, find_intent, list_all, paginate, prior_id, read_each, retry_dependency, set_tags, tag_spec, timeout,
+    update_tags, wait_ready,
 };
 use crate::clients::Clients;
 use crate::resources::ResourceType;
@@ -69,7 +69,10 @@ async fn attach(c: &Clients, id: &str, vpc: &str, t: std::time::Duration) -> Res
 
 /// Detach from `vpc`; a gateway already detached is fine.
 async fn detach(c: &Clients, id: &str, vpc: &str, t: std::time::Duration) -> Result<(), ProviderError> {
-    let r = retry_dependency(t, || async { c.ec2.detach_internet_gateway().internet_gateway_id(id).vpc_id(vpc).send().await.map(|_| ()).map_err(aws_err) }).await;
+    let r = retry_dependency(t, || async {
+        c.ec2.detach_internet_gateway().internet_gateway_id(id).vpc_id(vpc).send().await.map(|_| ()).map_err(aws_err)
+    })
+    .await;
     match r {
         Err(e) if e.code.as_deref() == Some("Gateway.NotAttached") => Ok(()),
         r => r,
@@ -98,7 +101,9 @@ impl ResourceType for InternetGateway {
         if let Some(vpc) = req.planned.str_attr("vpc_id") {
             attach(c, &id, vpc, timeout(req.timeouts.create)).await?;
         }
-        let g = describe_one::<InternetGateway>(c, &id).await?.ok_or_else(|| invalid(format!("internet gateway {id} disappeared after its creation")))?;
+        let g = describe_one::<InternetGateway>(c, &id)
+            .await?
+            .ok_or_else(|| invalid(format!("internet gateway {id} disappeared after its creation")))?;
         Ok(state(c, &req.planned, &g))
     }
 
@@ -114,7 +119,9 @@ impl ResourceType for InternetGateway {
                 attach(c, &id, vpc, timeout(req.timeouts.update)).await?;
             }
         }
-        let g = describe_one::<InternetGateway>(c, &id).await?.ok_or_else(|| invalid(format!("internet gateway {id} disappeared during the update")))?;
+        let g = describe_one::<InternetGateway>(c, &id)
+            .await?
+            .ok_or_else(|| invalid(format!("internet gateway {id} disappeared during the update")))?;
         Ok(state(c, &req.planned, &g))
     }
 
@@ -127,7 +134,8 @@ impl ResourceType for InternetGateway {
                 detach(c, &id, vpc, t).await?;
             }
         }
-        retry_dependency(t, || async { c.ec2.delete_internet_gateway().internet_gateway_id(&id).send().await.map(|_| ()).map_err(aws_err) }).await
+        retry_dependency(t, || async { c.ec2.delete_internet_gateway().internet_gateway_id(&id).send().await.map(|_| ()).map_err(aws_err) })
+            .await
     }
 
     async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {

@@ -12,7 +12,10 @@ use aws_sdk_ec2::types::{self as ec2, Filter, Tag};
 use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
-use super::{Ec2Kind, account_id, arn, blank, enum_str, find_intent, gone_ok, list_all, prior, prior_id, read_each, set_tags, tag_spec, unique_name, update_tags};
+use super::{
+    Ec2Kind, account_id, arn, blank, enum_str, find_intent, gone_ok, list_all, prior, prior_id, read_each, set_tags, tag_spec, unique_name,
+    update_tags,
+};
 use crate::clients::Clients;
 use crate::resources::ResourceType;
 use crate::util::{Attrs, StateBuilder, aws_err, invalid};
@@ -67,7 +70,8 @@ fn key_body(line: &str) -> String {
 
 /// Describe one key pair with its public key.
 async fn describe_full(c: &Clients, name: &str) -> Result<Option<ec2::KeyPairInfo>, ProviderError> {
-    let out = c.ec2.describe_key_pairs().filters(super::filter("key-name", [name])).include_public_key(true).send().await.map_err(aws_err)?;
+    let out =
+        c.ec2.describe_key_pairs().filters(super::filter("key-name", [name])).include_public_key(true).send().await.map_err(aws_err)?;
     Ok(out.key_pairs.unwrap_or_default().into_iter().find(|k| k.key_name() == Some(name)))
 }
 

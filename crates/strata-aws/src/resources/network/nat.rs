@@ -13,7 +13,9 @@ use aws_sdk_ec2::types::{self as ec2, ConnectivityType, Filter, NatGatewayState,
 use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
-use super::{Ec2Kind, blank, describe_one, enum_str, find_intent, list_all, paginate, prior_id, read_each, set_tags, tag_spec, timeout, update_tags};
+use super::{
+    Ec2Kind, blank, describe_one, enum_str, find_intent, list_all, paginate, prior_id, read_each, set_tags, tag_spec, timeout, update_tags,
+};
 use crate::clients::Clients;
 use crate::resources::ResourceType;
 use crate::util::{Attrs, StateBuilder, aws_err, invalid, wait_for};
@@ -123,10 +125,22 @@ async fn sync_secondaries(c: &Clients, id: &str, req: &ApplyRequest, g: &ec2::Na
         let stale: Vec<String> = have.iter().filter(|h| !want.contains(h)).cloned().collect();
         let new: Vec<String> = want.iter().filter(|w| !have.contains(w)).cloned().collect();
         if !stale.is_empty() {
-            c.ec2.unassign_private_nat_gateway_address().nat_gateway_id(id).set_private_ip_addresses(Some(stale)).send().await.map_err(aws_err)?;
+            c.ec2
+                .unassign_private_nat_gateway_address()
+                .nat_gateway_id(id)
+                .set_private_ip_addresses(Some(stale))
+                .send()
+                .await
+                .map_err(aws_err)?;
         }
         if !new.is_empty() {
-            c.ec2.assign_private_nat_gateway_address().nat_gateway_id(id).set_private_ip_addresses(Some(new)).send().await.map_err(aws_err)?;
+            c.ec2
+                .assign_private_nat_gateway_address()
+                .nat_gateway_id(id)
+                .set_private_ip_addresses(Some(new))
+                .send()
+                .await
+                .map_err(aws_err)?;
         }
     }
     Ok(())

@@ -15,7 +15,10 @@ use aws_sdk_ec2::types as ec2;
 use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
-use super::route_table::{RouteFields, RouteTable, TARGETS, api_fields, check_route, created_routes, delete_route, destination, fields_of, put_route, targets_match};
+use super::route_table::{
+    RouteFields, RouteTable, TARGETS, api_fields, check_route, created_routes, delete_route, destination, fields_of, put_route,
+    targets_match,
+};
 use super::{Ec2Kind, blank, describe_one, enum_str, prior_id, timeout};
 use crate::clients::Clients;
 use crate::resources::ResourceType;
@@ -72,7 +75,9 @@ fn table_of(req: &ApplyRequest) -> Result<String, ProviderError> {
 async fn wait_route(c: &Clients, table: &str, want: &RouteFields, base: &Value, t: std::time::Duration) -> Result<Value, ProviderError> {
     let what = format!("the route to {} in {table}", destination(want).unwrap_or_default());
     wait_for(&what, t, || async {
-        let Some(rt) = describe_one::<RouteTable>(c, table).await? else { return Err(invalid(format!("route table {table} does not exist"))) };
+        let Some(rt) = describe_one::<RouteTable>(c, table).await? else {
+            return Err(invalid(format!("route table {table} does not exist")));
+        };
         Ok(find(&rt, want).filter(|r| targets_match(want, &api_fields(r))).map(|r| state(base, table, r)))
     })
     .await
@@ -135,7 +140,9 @@ impl ResourceType for Route {
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         let Some((table, dest)) = id.split_once('_') else {
-            return Err(invalid(format!("cannot import route {id:?}: the id must be <route table id>_<destination>, e.g. rtb-0abc_0.0.0.0/0")));
+            return Err(invalid(format!(
+                "cannot import route {id:?}: the id must be <route table id>_<destination>, e.g. rtb-0abc_0.0.0.0/0"
+            )));
         };
         let Some(rt) = describe_one::<RouteTable>(c, table).await? else { return Ok(None) };
         let route = created_routes(&rt).find(|r| destination(&api_fields(r)) == Some(dest));
@@ -148,7 +155,8 @@ impl ResourceType for Route {
             .iter()
             .flat_map(|t| {
                 let table = t.route_table_id().unwrap_or_default();
-                created_routes(t).filter_map(move |r| Some(ListedObject { id: route_id(table, destination(&api_fields(r))?), tags: Default::default() }))
+                created_routes(t)
+                    .filter_map(move |r| Some(ListedObject { id: route_id(table, destination(&api_fields(r))?), tags: Default::default() }))
             })
             .collect();
         Ok((listed, calls))

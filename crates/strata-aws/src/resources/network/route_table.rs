@@ -16,8 +16,8 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, arn, blank, describe_one, find_intent, gone_ok, list_all, order_like, paginate, prior, prior_id, read_each, retry_dependency, set_tags, tag_spec,
-    timeout, update_tags, wait_ready,
+    Ec2Kind, arn, blank, describe_one, find_intent, gone_ok, list_all, order_like, paginate, prior, prior_id, read_each, retry_dependency,
+    set_tags, tag_spec, timeout, update_tags, wait_ready,
 };
 use crate::clients::Clients;
 use crate::resources::ResourceType;
@@ -54,8 +54,11 @@ impl Ec2Kind for RouteTable {
 pub(super) type RouteFields = BTreeMap<&'static str, String>;
 
 /// Destinations: the inline block's name and `aws_route`'s.
-const DESTINATIONS: [(&str, &str); 3] =
-    [("cidr_block", "destination_cidr_block"), ("ipv6_cidr_block", "destination_ipv6_cidr_block"), ("destination_prefix_list_id", "destination_prefix_list_id")];
+const DESTINATIONS: [(&str, &str); 3] = [
+    ("cidr_block", "destination_cidr_block"),
+    ("ipv6_cidr_block", "destination_ipv6_cidr_block"),
+    ("destination_prefix_list_id", "destination_prefix_list_id"),
+];
 
 /// Targets, named alike in both schemas.
 pub(super) const TARGETS: [&str; 10] = [
@@ -125,7 +128,10 @@ pub(super) fn check_route(f: &RouteFields) -> Result<(), ProviderError> {
         return Err(invalid("a route needs exactly one destination: a CIDR block, an IPv6 CIDR block or a prefix list"));
     }
     if targets != 1 {
-        return Err(invalid(format!("the route to {} needs exactly one target (gateway_id, nat_gateway_id, ...)", destination(f).unwrap_or_default())));
+        return Err(invalid(format!(
+            "the route to {} needs exactly one target (gateway_id, nat_gateway_id, ...)",
+            destination(f).unwrap_or_default()
+        )));
     }
     Ok(())
 }
@@ -294,8 +300,10 @@ impl ResourceType for RouteTable {
                 gone_ok(c.ec2.disassociate_route_table().association_id(assoc).send().await.map(|_| ()).map_err(aws_err))?;
             }
         }
-        retry_dependency(timeout(req.timeouts.delete), || async { c.ec2.delete_route_table().route_table_id(&id).send().await.map(|_| ()).map_err(aws_err) })
-            .await
+        retry_dependency(timeout(req.timeouts.delete), || async {
+            c.ec2.delete_route_table().route_table_id(&id).send().await.map(|_| ()).map_err(aws_err)
+        })
+        .await
     }
 
     async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {

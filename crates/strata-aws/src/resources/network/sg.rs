@@ -26,8 +26,8 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, blank, describe_one, find_intent, list_all, paginate, prior, prior_id, read_each, retry_dependency, set_tags, tag_spec, timeout, unique_name,
-    update_tags, wait_ready,
+    Ec2Kind, blank, describe_one, find_intent, list_all, paginate, prior, prior_id, read_each, retry_dependency, set_tags, tag_spec,
+    timeout, unique_name, update_tags, wait_ready,
 };
 use crate::clients::Clients;
 use crate::resources::ResourceType;
@@ -134,7 +134,9 @@ pub(super) fn block_rules(b: &Value, own: &str) -> Rules {
 /// The rules as IpPermissions, one per protocol and port range
 /// (descriptions only where `describe`).
 pub(super) fn permissions<'a>(rules: impl IntoIterator<Item = (&'a Atom, &'a Option<String>)>, describe: bool) -> Vec<IpPermission> {
-    let mut grouped: BTreeMap<(&str, i32, i32), Vec<(&Source, Option<String>)>> = BTreeMap::new();
+    // Sources and descriptions by protocol and port range.
+    type Grouped<'a> = BTreeMap<(&'a str, i32, i32), Vec<(&'a Source, Option<String>)>>;
+    let mut grouped = Grouped::new();
     for (a, d) in rules {
         grouped.entry((a.protocol.as_str(), a.from, a.to)).or_default().push((&a.source, d.clone().filter(|_| describe)));
     }
@@ -173,9 +175,21 @@ pub(super) async fn sync_rules(c: &Clients, group: &str, egress: bool, want: &Ru
     if !redescribe.is_empty() {
         let perms = Some(permissions(redescribe, true));
         if egress {
-            c.ec2.update_security_group_rule_descriptions_egress().group_id(group).set_ip_permissions(perms).send().await.map_err(aws_err)?;
+            c.ec2
+                .update_security_group_rule_descriptions_egress()
+                .group_id(group)
+                .set_ip_permissions(perms)
+                .send()
+                .await
+                .map_err(aws_err)?;
         } else {
-            c.ec2.update_security_group_rule_descriptions_ingress().group_id(group).set_ip_permissions(perms).send().await.map_err(aws_err)?;
+            c.ec2
+                .update_security_group_rule_descriptions_ingress()
+                .group_id(group)
+                .set_ip_permissions(perms)
+                .send()
+                .await
+                .map_err(aws_err)?;
         }
     }
     if !drop.is_empty() {
@@ -291,7 +305,10 @@ fn state(c: &Clients, base: &Value, g: &ec2::SecurityGroup) -> Value {
     } else {
         to_blocks(&configured_egress, own, have_egress)
     };
-    let arn = g.security_group_arn().map(str::to_string).unwrap_or_else(|| super::arn(c, g.owner_id().unwrap_or_default(), &format!("security-group/{own}")));
+    let arn = g
+        .security_group_arn()
+        .map(str::to_string)
+        .unwrap_or_else(|| super::arn(c, g.owner_id().unwrap_or_default(), &format!("security-group/{own}")));
     let mut b = StateBuilder::from_planned(base);
     b.str("id", Some(own))
         .str("arn", Some(arn))
@@ -341,7 +358,8 @@ impl ResourceType for SecurityGroup {
             .await
             .map_err(aws_err)?;
         let id = out.group_id.ok_or_else(|| invalid("CreateSecurityGroup returned no group id"))?;
-        let g = wait_ready::<SecurityGroup>(c, &id, &format!("security group {id} to exist"), timeout(req.timeouts.create), |_| Ok(true)).await?;
+        let g = wait_ready::<SecurityGroup>(c, &id, &format!("security group {id} to exist"), timeout(req.timeouts.create), |_| Ok(true))
+            .await?;
         sync_group(c, p, &g).await?;
         Ok(state(c, p, &current(c, &id).await?))
     }
@@ -361,8 +379,10 @@ impl ResourceType for SecurityGroup {
             sync_rules(c, &id, false, &Rules::new(), &api_rules(g.ip_permissions())).await?;
             sync_rules(c, &id, true, &Rules::new(), &api_rules(g.ip_permissions_egress())).await?;
         }
-        retry_dependency(timeout(req.timeouts.delete), || async { c.ec2.delete_security_group().group_id(&id).send().await.map(|_| ()).map_err(aws_err) })
-            .await
+        retry_dependency(timeout(req.timeouts.delete), || async {
+            c.ec2.delete_security_group().group_id(&id).send().await.map(|_| ()).map_err(aws_err)
+        })
+        .await
     }
 
     async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {

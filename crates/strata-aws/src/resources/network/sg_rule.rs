@@ -39,7 +39,9 @@ fn rule_of(v: &Value) -> Result<(String, bool, Rules), ProviderError> {
     };
     let rules = block_rules(v, &group);
     if rules.is_empty() {
-        return Err(invalid("a security group rule needs a source: cidr_blocks, ipv6_cidr_blocks, prefix_list_ids, source_security_group_id or self"));
+        return Err(invalid(
+            "a security group rule needs a source: cidr_blocks, ipv6_cidr_blocks, prefix_list_ids, source_security_group_id or self",
+        ));
     }
     Ok((group, egress, rules))
 }
@@ -63,7 +65,11 @@ fn state(base: &Value, group: &str, egress: bool, want: &Rules, have: &Rules) ->
     b.str("id", Some(base.string("id").unwrap_or_else(|| rule_id(group, egress, want))));
     if have.len() < want.len() {
         let has = |s: Source| have.keys().any(|a| a.source == s);
-        for (name, make) in [("cidr_blocks", Source::Cidr as fn(String) -> Source), ("ipv6_cidr_blocks", Source::Ipv6), ("prefix_list_ids", Source::PrefixList)] {
+        for (name, make) in [
+            ("cidr_blocks", Source::Cidr as fn(String) -> Source),
+            ("ipv6_cidr_blocks", Source::Ipv6),
+            ("prefix_list_ids", Source::PrefixList),
+        ] {
             if base.attr(name).is_some() {
                 b.strs(name, base.str_list(name).into_iter().filter(|s| has(make(s.clone()))));
             }
@@ -88,7 +94,8 @@ async fn aws_rule_id(c: &Clients, group: &str, egress: bool, want: &Rules) -> Re
             .or_else(|| r.cidr_ipv6().map(|s| Source::Ipv6(s.into())))
             .or_else(|| r.prefix_list_id().map(|s| Source::PrefixList(s.into())))
             .or_else(|| r.referenced_group_info().and_then(|g| g.group_id()).map(|s| Source::Group(s.into())));
-        r.is_egress() == Some(egress) && source.is_some_and(|s| atom(r.ip_protocol().unwrap_or("-1"), r.from_port(), r.to_port(), s) == *only)
+        r.is_egress() == Some(egress)
+            && source.is_some_and(|s| atom(r.ip_protocol().unwrap_or("-1"), r.from_port(), r.to_port(), s) == *only)
     };
     Ok(out.security_group_rules().iter().find(|r| same(r)).and_then(|r| r.security_group_rule_id().map(str::to_string)))
 }
@@ -162,7 +169,8 @@ impl ResourceType for SecurityGroupRule {
         })
         .await?;
         let mut base = StateBuilder::from_planned(&req.planned);
-        base.str("id", Some(rule_id(&group_id, egress, &want))).str("security_group_rule_id", aws_rule_id(c, &group_id, egress, &want).await?);
+        base.str("id", Some(rule_id(&group_id, egress, &want)))
+            .str("security_group_rule_id", aws_rule_id(c, &group_id, egress, &want).await?);
         Ok(state(&base.build(), &group_id, egress, &want, &have))
     }
 

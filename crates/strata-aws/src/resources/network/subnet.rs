@@ -13,8 +13,8 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, blank, describe_one, enum_str, find_intent, flag, list_all, paginate, prior, prior_id, read_each, retry_dependency, set_tags, tag_spec, timeout,
-    update_tags, wait_ready,
+    Ec2Kind, blank, describe_one, enum_str, find_intent, flag, list_all, paginate, prior, prior_id, read_each, retry_dependency, set_tags,
+    tag_spec, timeout, update_tags, wait_ready,
 };
 use crate::clients::Clients;
 use crate::resources::ResourceType;
@@ -74,7 +74,10 @@ fn state(base: &Value, s: &ec2::Subnet) -> Value {
         .str("ipv6_cidr_block_association_id", ipv6.and_then(|a| a.association_id()))
         .str("outpost_arn", s.outpost_arn().or(base.str_attr("outpost_arn")))
         .str("customer_owned_ipv4_pool", s.customer_owned_ipv4_pool().or(base.str_attr("customer_owned_ipv4_pool")))
-        .bool("map_customer_owned_ip_on_launch", s.map_customer_owned_ip_on_launch().filter(|m| *m).or_else(|| base.bool_attr("map_customer_owned_ip_on_launch")))
+        .bool(
+            "map_customer_owned_ip_on_launch",
+            s.map_customer_owned_ip_on_launch().filter(|m| *m).or_else(|| base.bool_attr("map_customer_owned_ip_on_launch")),
+        )
         .bool("map_public_ip_on_launch", or_base(s.map_public_ip_on_launch(), "map_public_ip_on_launch"))
         .bool("assign_ipv6_address_on_creation", or_base(s.assign_ipv6_address_on_creation(), "assign_ipv6_address_on_creation"))
         .bool("enable_dns64", or_base(s.enable_dns64(), "enable_dns64"))
@@ -91,7 +94,10 @@ fn state(base: &Value, s: &ec2::Subnet) -> Value {
             "private_dns_hostname_type_on_launch",
             enum_str(dns.and_then(|d| d.hostname_type())).or_else(|| base.string("private_dns_hostname_type_on_launch")),
         )
-        .num("enable_lni_at_device_index", s.enable_lni_at_device_index().filter(|n| *n > 0).or_else(|| base.i32_attr("enable_lni_at_device_index")));
+        .num(
+            "enable_lni_at_device_index",
+            s.enable_lni_at_device_index().filter(|n| *n > 0).or_else(|| base.i32_attr("enable_lni_at_device_index")),
+        );
     set_tags(&mut b, base, s.tags());
     b.build()
 }
@@ -191,7 +197,10 @@ impl ResourceType for Subnet {
 
     async fn delete(&self, c: &Clients, req: &ApplyRequest) -> Result<(), ProviderError> {
         let id = prior_id(req)?;
-        retry_dependency(timeout(req.timeouts.delete), || async { c.ec2.delete_subnet().subnet_id(&id).send().await.map(|_| ()).map_err(aws_err) }).await
+        retry_dependency(timeout(req.timeouts.delete), || async {
+            c.ec2.delete_subnet().subnet_id(&id).send().await.map(|_| ()).map_err(aws_err)
+        })
+        .await
     }
 
     async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {

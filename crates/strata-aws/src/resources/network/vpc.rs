@@ -15,8 +15,8 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, arn, blank, describe_one, enum_str, filter, find_intent, flag, list_all, paginate, prior, prior_id, read_each, retry_dependency, set_tags,
-    tag_spec, timeout, update_tags, wait_ready,
+    Ec2Kind, arn, blank, describe_one, enum_str, filter, find_intent, flag, list_all, paginate, prior, prior_id, read_each,
+    retry_dependency, set_tags, tag_spec, timeout, update_tags, wait_ready,
 };
 use crate::clients::Clients;
 use crate::resources::ResourceType;
@@ -79,7 +79,8 @@ async fn full_state(c: &Clients, base: &Value, v: &ec2::Vpc) -> Result<Value, Pr
     };
     let dns_support = attr(VpcAttributeName::EnableDnsSupport).await?.enable_dns_support.and_then(|a| a.value);
     let dns_hostnames = attr(VpcAttributeName::EnableDnsHostnames).await?.enable_dns_hostnames.and_then(|a| a.value);
-    let metrics = attr(VpcAttributeName::EnableNetworkAddressUsageMetrics).await?.enable_network_address_usage_metrics.and_then(|a| a.value);
+    let metrics =
+        attr(VpcAttributeName::EnableNetworkAddressUsageMetrics).await?.enable_network_address_usage_metrics.and_then(|a| a.value);
 
     let main_rtb = c
         .ec2
@@ -150,7 +151,10 @@ async fn modify_attributes(c: &Clients, id: &str, planned: &Value, current: &Val
 }
 
 async fn wait_available(c: &Clients, id: &str, req: &ApplyRequest) -> Result<ec2::Vpc, ProviderError> {
-    wait_ready::<Vpc>(c, id, &format!("VPC {id} to become available"), timeout(req.timeouts.create), |v| Ok(v.state() == Some(&VpcState::Available))).await
+    wait_ready::<Vpc>(c, id, &format!("VPC {id} to become available"), timeout(req.timeouts.create), |v| {
+        Ok(v.state() == Some(&VpcState::Available))
+    })
+    .await
 }
 
 #[async_trait]
@@ -216,7 +220,10 @@ impl ResourceType for Vpc {
 
     async fn delete(&self, c: &Clients, req: &ApplyRequest) -> Result<(), ProviderError> {
         let id = prior_id(req)?;
-        retry_dependency(timeout(req.timeouts.delete), || async { c.ec2.delete_vpc().vpc_id(&id).send().await.map(|_| ()).map_err(aws_err) }).await
+        retry_dependency(timeout(req.timeouts.delete), || async {
+            c.ec2.delete_vpc().vpc_id(&id).send().await.map(|_| ()).map_err(aws_err)
+        })
+        .await
     }
 
     async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
