@@ -127,7 +127,9 @@ async fn modify_attributes(c: &Clients, id: &str, planned: &Value, current: &Val
         modify().private_dns_hostname_type_on_launch(HostnameType::from(want)).send().await.map_err(aws_err)?;
     }
     let coip = |v: &Value| (v.bool_attr("map_customer_owned_ip_on_launch"), v.string("customer_owned_ipv4_pool"));
+    // Customer-owned addresses exist on Outposts only: nothing to turn off unless it is on.
     if let (Some(map), pool) = coip(planned)
+        && (map || current.bool_attr("map_customer_owned_ip_on_launch") == Some(true))
         && coip(current) != (Some(map), pool.clone())
     {
         modify().map_customer_owned_ip_on_launch(flag(map)).set_customer_owned_ipv4_pool(pool).send().await.map_err(aws_err)?;
