@@ -3,6 +3,7 @@
 
 mod support;
 
+mod e2e;
 mod examples;
 mod fixtures;
 mod graph;

@@ -16,9 +16,8 @@ strata {
     path = ".strata/community-hub.json"
   }
 
-  # `strata plan` and `strata cost` exit 3 when a change breaks one of these.
+  # `strata plan`, `cost` and `apply` exit 3 when a change breaks the budget.
   budget {
-    monthly_limit        = 400
-    max_increase_percent = 25
+    monthly_limit = 400
   }
 }

@@ -62,6 +62,10 @@ fn plan_block(
                 Some(_) => old.cloned().unwrap_or(Value::Null),
                 None => Value::Unknown(attr.ty.clone()),
             }
+        } else if prior.is_some() && old.is_none_or(Value::is_null) {
+            // The provider recorded nothing for an unset attribute: its default
+            // is what the cloud has; planning the default would be a no-op diff.
+            Value::Null
         } else {
             attr.default.clone().unwrap_or(Value::Null)
         };
@@ -89,8 +93,13 @@ fn plan_block(
                 )
             }
             // A single block the configuration leaves out (root_block_device,
-            // metadata_options) is filled in by the provider: keep what it reported.
-            _ if nested.nesting == Nesting::Single && prior.is_some() => old.cloned().unwrap_or(Value::List(Vec::new())),
+            // metadata_options) is filled in by the provider, and a computed
+            // block left out entirely (a route table's `route`) may be managed
+            // elsewhere: keep what the provider reported.
+            None if (nested.nesting == Nesting::Single || nested.computed) && prior.is_some() => old.cloned().unwrap_or(Value::List(Vec::new())),
+            Some(v) if nested.nesting == Nesting::Single && prior.is_some() && v.as_seq().is_some_and(<[Value]>::is_empty) => {
+                old.cloned().unwrap_or(Value::List(Vec::new()))
+            }
             _ => Value::List(Vec::new()),
         };
         out.insert(name.clone(), v);

@@ -256,20 +256,25 @@ pub struct NestedBlock {
     pub max_items: Option<usize>,
     /// Changing the block forces replacement.
     pub force_new: bool,
+    /// Optional and computed ("attributes as blocks" such as a route table's
+    /// `route`): when the configuration leaves the block out entirely, the
+    /// recorded blocks are kept (routes may be managed as `aws_route`
+    /// resources); `route = []` empties it.
+    pub computed: bool,
 }
 
 impl NestedBlock {
     /// At most one block (`max_items` 1).
     pub fn single(block: BlockSchema) -> NestedBlock {
-        NestedBlock { nesting: Nesting::Single, block, min_items: 0, max_items: Some(1), force_new: false }
+        NestedBlock { nesting: Nesting::Single, block, min_items: 0, max_items: Some(1), force_new: false, computed: false }
     }
 
     pub fn list(block: BlockSchema) -> NestedBlock {
-        NestedBlock { nesting: Nesting::List, block, min_items: 0, max_items: None, force_new: false }
+        NestedBlock { nesting: Nesting::List, block, min_items: 0, max_items: None, force_new: false, computed: false }
     }
 
     pub fn set(block: BlockSchema) -> NestedBlock {
-        NestedBlock { nesting: Nesting::Set, block, min_items: 0, max_items: None, force_new: false }
+        NestedBlock { nesting: Nesting::Set, block, min_items: 0, max_items: None, force_new: false, computed: false }
     }
 
     pub fn min_items(mut self, n: usize) -> NestedBlock {
@@ -284,6 +289,11 @@ impl NestedBlock {
 
     pub fn force_new(mut self) -> NestedBlock {
         self.force_new = true;
+        self
+    }
+
+    pub fn computed(mut self) -> NestedBlock {
+        self.computed = true;
         self
     }
 }

@@ -98,8 +98,8 @@ fn security_group() -> ResourceSchema {
         .attr("owner_id", computed(STRING))
         .attr("revoke_rules_on_delete", optional(BOOL).default(false))
         .attr("vpc_id", optional_computed(STRING).force_new())
-        .block("egress", security_group_rule_block())
-        .block("ingress", security_group_rule_block())
+        .block("egress", security_group_rule_block().computed())
+        .block("ingress", security_group_rule_block().computed())
         .block("timeouts", timeouts(&["create", "delete"]));
     ResourceSchema::new("aws_security_group", Layer::Infrastructure, block).tagged()
 }
@@ -153,7 +153,7 @@ fn route_table() -> ResourceSchema {
         .attr("owner_id", computed(STRING))
         .attr("propagating_vgws", optional_computed(string_set()))
         .attr("vpc_id", required(STRING).force_new())
-        .block("route", NestedBlock::set(route))
+        .block("route", NestedBlock::set(route).computed())
         .block("timeouts", timeouts(&["create", "update", "delete"]));
     ResourceSchema::new("aws_route_table", Layer::Infrastructure, block).tagged()
 }

@@ -1,0 +1,109 @@
+//! End to end against moto_server: the flagship example applies, plans clean
+//! and destroys cleanly. Each test starts its own moto_server (installed by
+//! `scripts/test.sh`); without one the tests skip, except in CI where they fail.
+
+use std::path::Path;
+
+use crate::support::{repo, strata_in};
+
+/// A moto_server of this test's own on a free loopback port (so that fixed
+/// names in the example cannot collide with other tests), stopped on drop.
+struct Moto {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto() -> Option<Moto> {
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+    let child = std::process::Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let child = match child {
+        Ok(c) => c,
+        Err(e) if in_ci => panic!("moto_server cannot start in CI: {e} (scripts/test.sh installs it)"),
+        Err(e) => {
+            eprintln!("skipping: moto_server cannot start ({e}); run scripts/test.sh");
+            return None;
+        }
+    };
+    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+    for _ in 0..150 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(moto);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("moto_server did not start listening on port {port} within 15 s");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// moto ships this Amazon Linux 2 image in every region.
+const MOTO_AMI: &str = "ami_id=ami-04681a1dbd79675a5";
+
+#[test]
+fn three_tier_applies_plans_clean_and_destroys() {
+    let Some(moto) = moto() else { return };
+    let url = moto.url.clone();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("examples/three-tier"), &tmp.path().join("examples/three-tier"));
+    copy_dir(&repo().join("modules"), &tmp.path().join("modules"));
+    let dir = tmp.path().join("examples/three-tier");
+    let env = [("AWS_ENDPOINT_URL", url.as_str()), ("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")];
+
+    let out = strata_in(&dir, &["apply", "--auto-approve", "--var", MOTO_AMI], &env);
+    assert_eq!(out.code, 0, "apply:\n{}", out.snapshot());
+    assert!(out.stdout.contains("Apply complete: 36 created"), "{}", out.stdout);
+    // Progress: one line per resource as it starts and ends, layer by layer.
+    let started = |addr: &str| out.stdout.lines().position(|l| l.contains(&format!("{addr}: creating"))).unwrap_or_else(|| panic!("{addr} started"));
+    assert!(started("module.network.aws_vpc.this") < started("module.db.aws_db_instance.primary"));
+    assert!(started("module.db.aws_db_instance.primary") < started("module.web.aws_instance.app[0]"));
+    assert!(started("module.web.aws_lb.this") < started("aws_route53_record.www"));
+
+    let listed = strata_in(&dir, &["state", "list"], &[]);
+    assert_eq!(listed.stdout.lines().count(), 36, "{}", listed.stdout);
+
+    let out = strata_in(&dir, &["plan", "--detailed-exitcode", "--var", MOTO_AMI], &env);
+    assert_eq!(out.code, 0, "an applied configuration plans clean (after a refresh against moto):\n{}", out.snapshot());
+    let out = strata_in(&dir, &["refresh", "--var", MOTO_AMI], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+
+    let out = strata_in(&dir, &["destroy", "--auto-approve", "--var", MOTO_AMI], &env);
+    assert_eq!(out.code, 0, "destroy:\n{}", out.snapshot());
+    assert!(out.stdout.contains("36 destroyed"), "{}", out.stdout);
+    let listed = strata_in(&dir, &["state", "list"], &[]);
+    assert_eq!(listed.stdout, "", "nothing left in the state");
+}
+
+#[test]
+fn apply_refuses_without_a_terminal_or_auto_approve() {
+    let Some(moto) = moto() else { return };
+    let url = moto.url.clone();
+    let dir = crate::support::scratch(&[("main.tf", "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.9.0.0/16\"\n}\n")]);
+    let env = [("AWS_ENDPOINT_URL", url.as_str()), ("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")];
+    let out = strata_in(dir.path(), &["apply"], &env);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(out.stderr.contains("--auto-approve"), "{}", out.stderr);
+    assert!(!dir.path().join(".strata/state.json").exists(), "nothing was applied");
+}
