@@ -39,6 +39,9 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Record an existing cloud object in the state under a configured address.
     Import(ImportArgs),
+    /// Compare the cloud with the state: changed attributes, objects deleted outside
+    /// strata, unmanaged objects. Exit 0 no drift, 2 drift, 1 error.
+    Drift(DriftArgs),
     /// Price the plan: monthly cost before and after, per layer and resource.
     Cost(CostArgs),
     /// Show a saved plan, or the current state when no plan file is given.
@@ -335,4 +338,29 @@ pub struct ImportArgs {
 
     #[command(flatten)]
     pub lock: LockArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Output format (`prometheus` writes textfile-collector metrics).
+    #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+    pub format: DriftFormat,
+
+    /// Write the refreshed attributes into the state (drift never writes it otherwise).
+    #[arg(long)]
+    pub refresh_state: bool,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftFormat {
+    Text,
+    Json,
+    Markdown,
+    Prometheus,
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod diagnostics;
+mod drift;
 mod graph_render;
 mod render_cost;
 mod render_plan;
@@ -88,6 +89,7 @@ fn try_main(cli: Cli) -> std::io::Result<u8> {
         Command::Destroy(args) => run::destroy(&ui, &args),
         Command::Refresh(args) => run::refresh(&ui, &args),
         Command::Import(args) => run::import(&ui, &args),
+        Command::Drift(args) => drift::run(&ui, &args),
         Command::Show(args) => show(&ui, &args),
         Command::State(StateCommand::List { filters, dir }) => state_list(&ui, &dir.dir, &filters),
         Command::State(StateCommand::Show { address, dir }) => state_show(&ui, &dir.dir, &address),

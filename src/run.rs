@@ -14,15 +14,15 @@ use strata_state::State;
 use crate::cli::{ApplyArgs, DestroyArgs, ImportArgs, LockArgs, RefreshArgs, RunArgs};
 use crate::{Ui, diagnostics, exit, render_cost, render_plan};
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build()
 }
 
-fn provider() -> Arc<dyn Provider> {
+pub(crate) fn provider() -> Arc<dyn Provider> {
     Arc::new(strata_aws::AwsProvider::new())
 }
 
-fn print_diags(ui: &Ui, d: &Diagnostics, sources: &SourceMap) -> std::io::Result<()> {
+pub(crate) fn print_diags(ui: &Ui, d: &Diagnostics, sources: &SourceMap) -> std::io::Result<()> {
     if !d.is_empty() {
         std::io::stderr().write_all(diagnostics::render(d, sources, ui.color).as_bytes())?;
     }
@@ -30,7 +30,7 @@ fn print_diags(ui: &Ui, d: &Diagnostics, sources: &SourceMap) -> std::io::Result
 }
 
 /// `30s`, `2m`, `1h30m`.
-fn lock_timeout(args: &LockArgs) -> Result<Duration, Diagnostic> {
+pub(crate) fn lock_timeout(args: &LockArgs) -> Result<Duration, Diagnostic> {
     strata_engine::apply::parse_duration(&args.lock_timeout).ok_or_else(|| {
         Diagnostic::error("strata::cli::invalid_duration", format!("--lock-timeout {:?} is not a duration", args.lock_timeout))
             .with_help("write a duration such as 30s, 2m or 1h30m")
@@ -96,7 +96,7 @@ fn approve(run: &RunArgs, what: &str) -> std::io::Result<bool> {
 }
 
 /// Plan under the state lock with a live provider (intents recovered, state refreshed).
-fn locked_plan(
+pub(crate) fn locked_plan(
     ui: &Ui,
     dir: &Path,
     req: &PlanRequest,

@@ -523,8 +523,12 @@ async fn security_group_lifecycle() {
     assert_eq!(get(&a3, "ingress"), get(&plan_a2, "ingress"));
     assert_eq!(read_one(&p, "aws_security_group_rule.extra", "aws_security_group_rule", &extra).await, None);
 
-    // Without egress blocks the default comes back.
-    let cfg_a4: Vec<_> = cfg_a2.iter().filter(|(k, _)| *k != "egress").cloned().collect();
+    // Left out, `egress` is computed: planning keeps the recorded rules.
+    let cfg_kept: Vec<_> = cfg_a2.iter().filter(|(k, _)| *k != "egress").cloned().collect();
+    assert_eq!(get(&replan(ty, &a3, &cfg_kept), "egress"), get(&a3, "egress"));
+    // `egress = []` removes every configured rule, and the default comes back.
+    let mut cfg_a4: Vec<_> = cfg_kept.clone();
+    cfg_a4.push(("egress", Value::List(vec![])));
     let a4 = update(&p, "aws_security_group.a", ty, a3.clone(), replan(ty, &a3, &cfg_a4)).await;
     assert_eq!(get(&a4, "egress"), &Value::List(vec![]));
     let default_egress = planned(
