@@ -3,6 +3,7 @@
 
 mod support;
 
+mod drift;
 mod e2e;
 mod examples;
 mod fixtures;

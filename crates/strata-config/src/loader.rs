@@ -580,7 +580,11 @@ fn expr_text(expr: &Expression) -> String {
 
 fn syntax_error(file: FileId, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
     let loc = e.location();
-    let offset = loc.offset().min(text.len());
+    // The parser's offset may fall inside a multi-byte character.
+    let mut offset = loc.offset().min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let end = text[offset..].char_indices().nth(1).map_or(text.len(), |(i, _)| offset + i);
     Diagnostic::error("strata::config::syntax", format!("syntax error: {}", e.message()))
         .with_label(Some(Span::new(file, offset..end.max(offset))), e.message().to_string())

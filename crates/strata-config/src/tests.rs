@@ -316,3 +316,11 @@ terraform {
     let (_, d) = eval_files(&[("main.tf", "strata {\n  strict_layer = true\n}\n")], &[]);
     assert_eq!(d.iter().next().and_then(|d| d.help.clone()).as_deref(), Some("did you mean `strict_layers`?"));
 }
+
+/// Regression (found by cargo fuzz): a syntax error whose offset falls inside
+/// a multi-byte character must not panic.
+#[test]
+fn syntax_error_inside_a_multibyte_character() {
+    let (_, d) = eval_files(&[("main.tf", "x \u{79e}")], &[]);
+    assert!(d.iter().any(|d| d.code == "strata::config::syntax"), "{d:#?}");
+}

@@ -8,8 +8,9 @@
 //! - `Sensitive(v)`: `v` must never be rendered. Any operation on a sensitive
 //!   value yields a sensitive value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use crate::types::{ObjectAttr, Type};
 
@@ -39,12 +40,7 @@ impl Value {
 
     /// Build a set: duplicates removed, primitives sorted.
     pub fn set(items: Vec<Value>) -> Value {
-        let mut out: Vec<Value> = Vec::with_capacity(items.len());
-        for v in items {
-            if !out.contains(&v) {
-                out.push(v);
-            }
-        }
+        let mut out = dedup(items);
         if out.iter().all(|v| matches!(v, Value::String(_))) {
             out.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
         } else if out.iter().all(|v| matches!(v, Value::Number(_))) {
@@ -109,26 +105,19 @@ impl Value {
     }
 
     /// Remove every sensitive mark inside; returns whether any was found.
+    /// A value without marks is returned as it is, not rebuilt.
     pub fn unmark_deep(self) -> (Value, bool) {
-        match self {
-            Value::Sensitive(v) => (v.unmark_deep().0, true),
-            Value::List(vs) => {
-                let mut any = false;
-                let vs = vs.into_iter().map(|v| { let (v, s) = v.unmark_deep(); any |= s; v }).collect();
-                (Value::List(vs), any)
+        fn strip(v: Value) -> Value {
+            match v {
+                Value::Sensitive(v) => strip(*v),
+                Value::List(vs) => Value::List(vs.into_iter().map(strip).collect()),
+                // Unmarked elements may now be equal or need sorting.
+                Value::Set(vs) => Value::set(vs.into_iter().map(strip).collect()),
+                Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, strip(v))).collect()),
+                v => v,
             }
-            Value::Set(vs) => {
-                let mut any = false;
-                let vs = vs.into_iter().map(|v| { let (v, s) = v.unmark_deep(); any |= s; v }).collect();
-                (Value::Set(vs), any)
-            }
-            Value::Map(m) => {
-                let mut any = false;
-                let m = m.into_iter().map(|(k, v)| { let (v, s) = v.unmark_deep(); any |= s; (k, v) }).collect();
-                (Value::Map(m), any)
-            }
-            v => (v, false),
         }
+        if self.contains_sensitive() { (strip(self), true) } else { (self, false) }
     }
 
     /// Add the sensitive mark when `sensitive` is true (idempotent).
@@ -390,6 +379,50 @@ fn unify_elements(items: Vec<Value>, et: &Type) -> Vec<Value> {
     }
 }
 
+/// `items` without repeats, first occurrences kept in order. Hashing keeps
+/// this linear: sets of a million elements (`setproduct`) are built in time.
+pub fn dedup(items: Vec<Value>) -> Vec<Value> {
+    let mut seen = HashSet::with_capacity(items.len());
+    let keep: Vec<bool> = items.iter().map(|v| seen.insert(Key(v))).collect();
+    drop(seen);
+    items.into_iter().zip(keep).filter_map(|(v, keep)| keep.then_some(v)).collect()
+}
+
+/// A value as a hash-set key, equal when the values are equal. NaN is never
+/// equal to itself, so every NaN is kept, as comparing with `==` keeps them.
+struct Key<'a>(&'a Value);
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Key<'_> {}
+
+impl Hash for Key<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+/// Agrees with `==`: equal values hash alike (`0.0` and `-0.0` included).
+/// Unknown values hash by kind only, which is coarser than `==` and so still agrees.
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Value::Null | Value::Unknown(_) => {}
+            Value::Bool(b) => b.hash(state),
+            Value::Number(n) => (if *n == 0.0 { 0.0_f64 } else { *n }).to_bits().hash(state),
+            Value::String(s) => s.hash(state),
+            Value::List(vs) | Value::Set(vs) => vs.hash(state),
+            Value::Map(m) => m.hash(state),
+            Value::Sensitive(v) => v.hash(state),
+        }
+    }
+}
+
 /// Parse a number the way Terraform's `tonumber` does (decimal, optional exponent).
 pub fn parse_number(s: &str) -> Option<f64> {
     let t = s.trim();
@@ -470,5 +503,34 @@ mod tests {
         let v = Value::map([("a", Value::string("x"))]);
         let out = v.convert(&Type::Object(attrs)).unwrap();
         assert_eq!(out, Value::map([("a", Value::string("x")), ("b", Value::Number(1.0))]));
+    }
+
+    /// Guards against quadratic set building: deduplicating by pairwise
+    /// comparison made this test (and `setproduct` of large sets) run for
+    /// many minutes; hashing takes well under a second.
+    #[test]
+    fn large_sets_build_in_linear_time() {
+        let items: Vec<Value> = (0..400_000).map(|i| Value::List(vec![Value::Number(f64::from(i % 200_000))])).collect();
+        let Value::Set(out) = Value::set(items) else { panic!("not a set") };
+        assert_eq!(out.len(), 200_000);
+        assert_eq!(out[1], Value::List(vec![Value::Number(1.0)]));
+    }
+
+    #[test]
+    fn dedup_agrees_with_equality() {
+        let items = vec![Value::Number(0.0), Value::Number(-0.0), Value::Number(f64::NAN), Value::Number(f64::NAN), Value::string("0")];
+        let out = dedup(items);
+        assert_eq!(out.len(), 4, "0 and -0 are equal; NaN never is; strings are not numbers");
+        assert_eq!(out[0], Value::Number(0.0));
+        assert_eq!(out[3], Value::string("0"));
+    }
+
+    #[test]
+    fn unmark_deep_merges_set_elements_that_differed_only_by_mark() {
+        let secret = Value::Sensitive(Box::new(Value::string("b")));
+        let set = Value::Set(vec![secret, Value::string("b"), Value::string("a")]);
+        assert_eq!(set.unmark_deep(), (Value::Set(vec![Value::string("a"), Value::string("b")]), true));
+        let plain = Value::map([("k", Value::List(vec![Value::Null]))]);
+        assert_eq!(plain.clone().unmark_deep(), (plain, false));
     }
 }

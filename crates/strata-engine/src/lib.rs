@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod cost;
+pub mod drift;
 pub mod fake;
 pub mod plan;
 pub mod recover;

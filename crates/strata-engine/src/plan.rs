@@ -125,7 +125,8 @@ fn plan_into(
     diagnostics.extend(d);
     run.inputs = inputs;
     if let Some(live) = mode.live {
-        let lineage = state.as_ref().map(|s| s.lineage.clone()).unwrap_or_default();
+        // Objects are tagged with the lineage: a first apply fixes it now.
+        let lineage = state.get_or_insert_with(State::new).lineage.clone();
         diagnostics.extend(configure(live, config, &run.inputs, &lineage, schema));
         if diagnostics.has_errors() {
             return;

@@ -130,7 +130,7 @@ fn eval_can(f: &FuncCall, ctx: &ExprCtx, depth: usize) -> Result<Value, Diagnost
 
 /// Errors that `try` and `can` must not swallow.
 fn is_fatal(d: &Diagnostics) -> bool {
-    d.iter().any(|d| d.code == codes::TOO_DEEP)
+    d.iter().any(|d| d.code == codes::TOO_DEEP || d.code == codes::TOO_EXPENSIVE)
 }
 
 /// Render a template text (a `templatefile` file) with its own scope: only

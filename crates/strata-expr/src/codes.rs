@@ -16,6 +16,8 @@ pub const FUNCTION_ARGUMENT: &str = "strata::eval::function_argument";
 pub const FUNCTION_ERROR: &str = "strata::eval::function_error";
 /// Expressions nested deeper than the evaluator's recursion limit.
 pub const TOO_DEEP: &str = "strata::eval::too_deep";
+/// An expression that needs more work or memory than one evaluation may use.
+pub const TOO_EXPENSIVE: &str = "strata::eval::too_expensive";
 /// A template string (from `eval_template_str`) that does not parse.
 pub const TEMPLATE_SYNTAX: &str = "strata::eval::template_syntax";
 /// A type constraint that is not one of the valid forms.

@@ -10,7 +10,7 @@ use hcl_edit::expr::{Array, Conditional, Expression, ForExpr, Object, ObjectKey}
 use hcl_edit::{Decorated, Ident, Span as _};
 use strata_core::{Diagnostic, Diagnostics, Span, Type, Value, did_you_mean};
 
-use crate::{ChildScope, ExprCtx, codes, template};
+use crate::{ChildScope, ExprCtx, budget, codes, template};
 
 /// Expressions nested deeper than this are rejected instead of risking the stack.
 pub(crate) const MAX_DEPTH: usize = 256;
@@ -18,15 +18,19 @@ pub(crate) const MAX_DEPTH: usize = 256;
 /// Evaluate an expression to a value. Unknown and sensitive marks propagate
 /// through every operation; errors point at spans in `ctx.file`.
 pub fn eval_expr(expr: &Expression, ctx: &ExprCtx) -> Result<Value, Diagnostics> {
-    eval(expr, ctx, 0)
+    let _budget = budget::enter();
+    eval(expr, ctx, 0).map_err(one_budget_error)
 }
 
 pub(crate) fn eval(expr: &Expression, ctx: &ExprCtx, depth: usize) -> Result<Value, Diagnostics> {
     if depth > MAX_DEPTH {
         return Err(too_deep(ctx, expr.span()));
     }
+    if let Err(e) = budget::spend(1) {
+        return Err(too_expensive(ctx, expr.span(), e));
+    }
     let depth = depth + 1;
-    match expr {
+    let v = match expr {
         Expression::Null(_) => Ok(Value::Null),
         Expression::Bool(b) => Ok(Value::Bool(*b.value())),
         Expression::Number(n) => Ok(n.value().as_f64().map_or(Value::Null, Value::Number)),
@@ -43,7 +47,14 @@ pub(crate) fn eval(expr: &Expression, ctx: &ExprCtx, depth: usize) -> Result<Val
         Expression::UnaryOp(op) => crate::ops::eval_unary(op, ctx, depth),
         Expression::BinaryOp(op) => crate::ops::eval_binary(op, ctx, depth),
         Expression::ForExpr(f) => eval_for(f, ctx, depth),
+    }?;
+    // Values these produce can be any size; the others are built from
+    // parts that were paid for already.
+    let produces = matches!(expr, Expression::Variable(_) | Expression::Traversal(_) | Expression::FuncCall(_));
+    if produces && let Err(e) = budget::spend(budget::cost(&v)) {
+        return Err(too_expensive(ctx, expr.span(), e));
     }
+    Ok(v)
 }
 
 /// An error diagnostic with its primary label in `ctx.file`.
@@ -61,6 +72,26 @@ pub(crate) fn too_deep(ctx: &ExprCtx, span: Option<Range<usize>>) -> Diagnostics
     let d = error(ctx, codes::TOO_DEEP, span, "expression is nested too deeply", format!("nested more than {MAX_DEPTH} levels"))
         .with_help("split the expression into locals");
     Diagnostics(vec![d])
+}
+
+pub(crate) fn too_expensive(ctx: &ExprCtx, span: Option<Range<usize>>, exhausted: budget::Exhausted) -> Diagnostics {
+    let (what, limit) = match exhausted {
+        budget::Exhausted::Expression => ("one expression", budget::LIMIT),
+        budget::Exhausted::Run(limit) => ("the whole evaluation", limit),
+    };
+    let help = format!(
+        "{what} may take {limit} steps, each value and every {} bytes of text counting one; iterate over fewer elements or build shorter strings",
+        budget::BYTES_PER_UNIT
+    );
+    let d = error(ctx, codes::TOO_EXPENSIVE, span, "expression takes too much work to evaluate", "evaluation stopped here").with_help(help);
+    Diagnostics(vec![d])
+}
+
+/// Once the budget is spent every later step fails alike: report it once.
+pub(crate) fn one_budget_error(mut diags: Diagnostics) -> Diagnostics {
+    let mut seen = false;
+    diags.0.retain(|d| d.code != codes::TOO_EXPENSIVE || !std::mem::replace(&mut seen, true));
+    diags
 }
 
 /// Look a root name up in the scope, borrowing the value.

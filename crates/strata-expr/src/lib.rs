@@ -7,12 +7,15 @@
 //! looking up root names (`var`, `local`, `aws_instance`, `count`, `each`,
 //! `path`, `terraform`, `module`, `data`, for-expression variables) in a
 //! [`Scope`]. Unknown and sensitive marks propagate through every operation.
+//! Work is budgeted (see [`with_budget`]): an expression that would run for
+//! minutes or take gigabytes fails with `strata::eval::too_expensive`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use strata_core::{FileId, Value};
 
+mod budget;
 mod call;
 pub mod codes;
 mod expr;
@@ -24,6 +27,7 @@ mod tests;
 mod traversal;
 mod types;
 
+pub use budget::with_budget;
 pub use expr::eval_expr;
 pub use refs::{RefStep, Reference, references};
 pub use template::eval_template_str;

@@ -7,8 +7,8 @@ use hcl_edit::Span as _;
 use hcl_edit::template::{Directive, Element, Template};
 use strata_core::{Diagnostics, Type, Value};
 
-use crate::expr::{bind, error, eval, iteration};
-use crate::{ChildScope, ExprCtx, codes};
+use crate::expr::{bind, error, eval, iteration, one_budget_error, too_expensive};
+use crate::{ChildScope, ExprCtx, budget, codes};
 
 /// Parse `text` as a template and evaluate it. Spans in diagnostics are byte
 /// offsets into `text`, reported against `ctx.file`.
@@ -18,7 +18,8 @@ pub fn eval_template_str(text: &str, ctx: &ExprCtx) -> Result<Value, Diagnostics
         let span = at..(at + 1).min(text.len()).max(at);
         Diagnostics(vec![error(ctx, codes::TEMPLATE_SYNTAX, Some(span), format!("invalid template: {}", e.message()), e.message())])
     })?;
-    eval_template(&tpl, ctx, 0)
+    let _budget = budget::enter();
+    eval_template(&tpl, ctx, 0).map_err(one_budget_error)
 }
 
 /// A template that is exactly one interpolation yields that value
@@ -37,6 +38,16 @@ struct Out {
     text: String,
     unknown: bool,
     sensitive: bool,
+}
+
+/// Append text to the result, paying for it: `%{for}` directives can repeat
+/// a literal or an interpolation without bound.
+fn push(out: &mut Out, text: &str, ctx: &ExprCtx, at: &Element) -> Result<(), Diagnostics> {
+    if let Err(e) = budget::spend(budget::text_cost(text)) {
+        return Err(too_expensive(ctx, at.span(), e));
+    }
+    out.text.push_str(text);
+    Ok(())
 }
 
 /// Whether an element's strip markers trim the literal before / after it.
@@ -71,7 +82,7 @@ fn render(t: &Template, ctx: &ExprCtx, depth: usize, edges: (bool, bool), out: &
                 if trim_end {
                     s = s.trim_end();
                 }
-                out.text.push_str(s);
+                push(out, s, ctx, el)?;
             }
             Element::Interpolation(interp) => {
                 let (v, s) = eval(&interp.expr, ctx, depth)?.unmark();
@@ -79,7 +90,7 @@ fn render(t: &Template, ctx: &ExprCtx, depth: usize, edges: (bool, bool), out: &
                 match &v {
                     Value::Unknown(_) => out.unknown = true,
                     v => match v.to_template_string() {
-                        Some(s) => out.text.push_str(&s),
+                        Some(s) => push(out, &s, ctx, el)?,
                         None => {
                             let ty = v.type_name();
                             let (msg, help) = if matches!(v, Value::Null) {

@@ -553,3 +553,60 @@ fn ten_thousand_references_evaluate() {
         assert_eq!(eval_expr(e, &ctx).unwrap(), s(&format!("i-{i}-x")));
     }
 }
+
+/// Guards against evaluation blowups found by fuzzing the evaluator: a few
+/// lines that used to run for minutes and take gigabytes now stop with one
+/// `too_expensive` error.
+#[test]
+fn runaway_expressions_stop_with_one_error() {
+    let blowups = [
+        // A million 1000-byte strings.
+        r#"[for i in range(1024) : [for j in range(1024) : format("%1000d", j)]]"#,
+        // A template repeating text a million times.
+        r#""%{for i in range(1024)}%{for j in range(1024)}${local.k}-padding-padding%{endfor}%{endfor}""#,
+        // A billion iterations that each produce almost nothing.
+        "[for i in range(1024) : [for j in range(1024) : [for k in range(1024) : k]]]",
+        // `try` and `can` must not swallow the error and carry on.
+        r#"try([for i in range(1024) : [for j in range(1024) : format("%1000d", j)]], 1)"#,
+        r#"can([for i in range(1024) : [for j in range(1024) : format("%1000d", j)]])"#,
+    ];
+    for src in blowups {
+        let Err(diags) = eval(src) else { panic!("{src}: evaluated without error") };
+        assert_eq!(diags.0.len(), 1, "{src}: {diags:#?}");
+        let d = &diags.0[0];
+        assert_eq!(d.code, codes::TOO_EXPENSIVE, "{src}: {d:#?}");
+        assert!(help(d).contains("iterate over fewer elements"), "{src}: {d:#?}");
+    }
+    // 64 MiB of text, the literal repeated a million times.
+    let tpl = format!("%{{for i in range(1024)}}%{{for j in range(1024)}}{}%{{endfor}}%{{endfor}}", "x".repeat(64));
+    let scope = scope();
+    let ctx = ExprCtx { file: FileId(0), scope: &scope, module_dir: Path::new(".") };
+    let code = eval_template_str(&tpl, &ctx).err().map(|d| d.0[0].code);
+    assert_eq!(code, Some(codes::TOO_EXPENSIVE));
+}
+
+#[test]
+fn the_work_budget_leaves_room_for_large_real_expressions() {
+    check("length([for i in range(1024) : [for j in range(1024) : j]])", n(1024.0));
+    check(r#"length(join(",", [for i in range(1024) : format("%1000d", i)]))"#, n(1024.0 * 1001.0 - 1.0));
+    // The budget belongs to one evaluation: the next starts afresh.
+    check("length([for i in range(1024) : [for j in range(1024) : j]])", n(1024.0));
+}
+
+/// Guards against many affordable expressions adding up without bound (one
+/// expression per `count` instance): a run budget stops them all.
+#[test]
+fn a_run_budget_is_shared_by_every_expression_in_it() {
+    // About 3,000 units each: four fit in 13,000.
+    let src = "length([for i in range(1024) : i])";
+    let outcomes: Vec<bool> = crate::with_budget(13_000, || (0..6).map(|_| eval(src).is_ok()).collect());
+    assert_eq!(outcomes, [true, true, true, true, false, false]);
+    let d = crate::with_budget(10, || eval(src)).unwrap_err();
+    assert_eq!(d.0.len(), 1);
+    assert_eq!(d.0[0].code, codes::TOO_EXPENSIVE);
+    assert!(help(&d.0[0]).starts_with("the whole evaluation may take 10 steps"), "{d:#?}");
+    // Nested runs share the outer budget; it closes with the outer run.
+    let inner = crate::with_budget(1_000_000, || crate::with_budget(13_000, || (0..6).filter(|_| eval(src).is_ok()).count()));
+    assert_eq!(inner, 6);
+    check(src, n(1024.0));
+}

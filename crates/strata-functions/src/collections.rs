@@ -1,6 +1,7 @@
 //! Functions over lists, sets, tuples, maps and objects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use strata_core::{Type, Value};
 use unicode_segmentation::UnicodeSegmentation;
@@ -9,6 +10,25 @@ use crate::{FnError, FnResult, arg_err, int_arg, list_arg, map_arg, present, seq
 
 /// Results larger than this are refused (`setproduct` of large sets).
 const MAX_ELEMENTS: usize = 1_000_000;
+
+/// A value as a hash-set member, so that set functions over large
+/// collections take linear rather than quadratic time. `Value`'s hash agrees
+/// with `==`; NaN, never equal to itself, is never found, as with `==`.
+struct Member<'a>(&'a Value);
+
+impl PartialEq for Member<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Member<'_> {}
+
+impl Hash for Member<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 pub(crate) fn length(args: &[Value]) -> FnResult {
     let n = match present(args, 0)? {
@@ -80,13 +100,7 @@ pub(crate) fn flatten(args: &[Value]) -> FnResult {
 }
 
 pub(crate) fn distinct(args: &[Value]) -> FnResult {
-    let mut out: Vec<Value> = Vec::new();
-    for v in seq_arg(args, 0)? {
-        if !out.contains(v) {
-            out.push(v.clone());
-        }
-    }
-    Ok(Value::List(out))
+    Ok(Value::List(strata_core::value::dedup(seq_arg(args, 0)?.to_vec())))
 }
 
 pub(crate) fn contains(args: &[Value]) -> FnResult {
@@ -297,13 +311,15 @@ pub(crate) fn setintersection(args: &[Value]) -> FnResult {
     let mut sets = unified_sets(args)?.into_iter();
     let first = sets.next().unwrap_or_default();
     let others: Vec<Vec<Value>> = sets.collect();
-    Ok(Value::set(first.into_iter().filter(|v| others.iter().all(|o| o.contains(v))).collect()))
+    let others: Vec<HashSet<Member>> = others.iter().map(|o| o.iter().map(Member).collect()).collect();
+    Ok(Value::set(first.iter().filter(|v| others.iter().all(|o| o.contains(&Member(v)))).cloned().collect()))
 }
 
 pub(crate) fn setsubtract(args: &[Value]) -> FnResult {
     let mut sets = unified_sets(args)?.into_iter();
     let (a, b) = (sets.next().unwrap_or_default(), sets.next().unwrap_or_default());
-    Ok(Value::set(a.into_iter().filter(|v| !b.contains(v)).collect()))
+    let b: HashSet<Member> = b.iter().map(Member).collect();
+    Ok(Value::set(a.iter().filter(|v| !b.contains(&Member(v))).cloned().collect()))
 }
 
 pub(crate) fn setproduct(args: &[Value]) -> FnResult {
@@ -342,8 +358,10 @@ pub(crate) fn matchkeys(args: &[Value]) -> FnResult {
     if values.len() != keys.len() {
         return Err(arg_err(1, format!("length of keys ({}) and values ({}) must be equal", keys.len(), values.len())));
     }
-    let matches =
-        |k: &Value| search.iter().any(|s| s == k || (s.to_template_string().is_some() && s.to_template_string() == k.to_template_string()));
+    // A key matches a search value that is equal, or that renders as the same string.
+    let equal: HashSet<Member> = search.iter().map(Member).collect();
+    let strings: HashSet<String> = search.iter().filter_map(Value::to_template_string).collect();
+    let matches = |k: &Value| equal.contains(&Member(k)) || k.to_template_string().is_some_and(|k| strings.contains(&k));
     Ok(Value::List(values.iter().zip(keys).filter(|(_, k)| matches(k)).map(|(v, _)| v.clone()).collect()))
 }
 
@@ -551,5 +569,34 @@ mod tests {
         let ids = strs(&["i-123", "i-abc", "i-def"]);
         let zones = strs(&["us-west", "us-east", "us-east"]);
         check("matchkeys", vec![ids, zones, strs(&["us-east"])], strs(&["i-abc", "i-def"]));
+    }
+
+    /// Guards against quadratic set functions: the product of two
+    /// 600-element sets, then subtracting and intersecting sets of that
+    /// size, compared every pair of elements and ran for many minutes.
+    #[test]
+    fn set_functions_scale_to_large_sets() {
+        let six_hundred: Vec<f64> = (0..600).map(f64::from).collect();
+        let set = |v: &[f64]| Value::set(v.iter().map(|&x| n(x)).collect());
+        let product = call("setproduct", vec![set(&six_hundred), set(&six_hundred)]).unwrap();
+        let Value::Set(pairs) = &product else { panic!("setproduct of sets is a set") };
+        assert_eq!(pairs.len(), 360_000);
+        let half = Value::set(pairs[..180_000].to_vec());
+        let Value::Set(rest) = call("setsubtract", vec![product.clone(), half.clone()]).unwrap() else { panic!("not a set") };
+        assert_eq!((rest.len(), &rest[0]), (180_000, &nums(&[300.0, 0.0])));
+        let Value::Set(common) = call("setintersection", vec![product.clone(), half]).unwrap() else { panic!("not a set") };
+        assert_eq!(common.len(), 180_000);
+        let Value::List(firsts) = call("distinct", vec![list(pairs.iter().map(|p| p.as_seq().unwrap()[0].clone()).collect())]).unwrap()
+        else {
+            panic!("not a list")
+        };
+        assert_eq!(firsts.len(), 600);
+    }
+
+    #[test]
+    fn matchkeys_compares_keys_as_strings() {
+        let keys = list(vec![n(1.0), s("2"), n(3.0)]);
+        check("matchkeys", vec![strs(&["a", "b", "c"]), keys, list(vec![s("1"), n(2.0)])], strs(&["a", "b"]));
+        check("matchkeys", vec![strs(&["a"]), list(vec![Value::Null]), list(vec![Value::Null])], strs(&["a"]));
     }
 }

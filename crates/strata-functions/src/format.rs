@@ -293,6 +293,27 @@ fn float_verb(verb: &Verb, n: f64) -> String {
     }
 }
 
+/// Past this many decimals the exact expansion of any `f64` has only zeros
+/// (the smallest subnormal, 2^-1074, has 1074), and Rust's formatter refuses
+/// precisions above `u16::MAX`: longer precisions are padded with zeros.
+const EXACT_DECIMALS: usize = 1100;
+
+/// `n` with `p` decimals, as `{n:.p$}` prints it, for any `p`.
+fn fixed(n: f64, p: usize) -> String {
+    let mut s = format!("{n:.*}", p.min(EXACT_DECIMALS));
+    s.extend(std::iter::repeat_n('0', p.saturating_sub(EXACT_DECIMALS)));
+    s
+}
+
+/// `n` with `p` mantissa decimals, as `{n:.p$e}` prints it, for any `p`.
+fn scientific(n: f64, p: usize) -> String {
+    let s = format!("{n:.*e}", p.min(EXACT_DECIMALS));
+    match (p.saturating_sub(EXACT_DECIMALS), s.split_once('e')) {
+        (0, _) | (_, None) => s,
+        (pad, Some((mantissa, exp))) => format!("{mantissa}{}e{exp}", "0".repeat(pad)),
+    }
+}
+
 /// `n` in Go's `e`, `f` or `g` format; `precision` `None` means the
 /// shortest representation (only for `g`).
 fn float(n: f64, mode: char, precision: Option<usize>) -> String {
@@ -309,13 +330,13 @@ fn float(n: f64, mode: char, precision: Option<usize>) -> String {
         };
     }
     match mode {
-        'f' => format!("{n:.*}", precision.unwrap_or(6)),
-        'e' => exponent_form(&format!("{n:.*e}", precision.unwrap_or(6))),
+        'f' => fixed(n, precision.unwrap_or(6)),
+        'e' => exponent_form(&scientific(n, precision.unwrap_or(6))),
         _ => {
             // Significant digits and the decimal exponent of the rounded value.
             let sci = match precision {
                 None => format!("{n:e}"),
-                Some(p) => format!("{n:.*e}", p.max(1) - 1),
+                Some(p) => scientific(n, p.max(1) - 1),
             };
             let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
             let exp: i64 = exp.parse().unwrap_or(0);
@@ -333,7 +354,7 @@ fn float(n: f64, mode: char, precision: Option<usize>) -> String {
                 exponent_form(&format!("{m}e{exp}"))
             } else {
                 let decimals = (digits.len() as i64 - exp - 1).max(0) as usize;
-                format!("{n:.decimals$}")
+                fixed(n, decimals)
             }
         }
     }
@@ -449,5 +470,26 @@ mod tests {
             "argument 2 has length 2, which is inconsistent with argument 1 of length 1",
         );
         check_err("formatlist", vec![s("%d"), strs(&["x"])], "error on format iteration 0");
+    }
+
+    /// Guards against a panic found by fuzzing: `%.1000000f` passed the
+    /// precision to Rust's formatter, which refuses more than 65535.
+    #[test]
+    fn float_precisions_beyond_the_formatter_limit_pad_with_zeros() {
+        let call = |spec: &str, v: f64| match crate::tests::call("format", vec![s(spec), n(v)]) {
+            Ok(Value::String(out)) => out,
+            other => panic!("{spec}: {other:?}"),
+        };
+        let out = call("%.1000000f", 1.5);
+        assert_eq!((out.len(), &out[..4], out.trim_end_matches('0')), (1_000_002, "1.50", "1.5"));
+        let out = call("%.70000e", 0.1);
+        assert!(out.starts_with("1.000000000000000055511151231257827"), "{}", &out[..40]);
+        assert!(out.ends_with("00000e-01") && out.len() == 70_006, "{}", &out[out.len() - 20..]);
+        assert_eq!(call("%.70000g", 0.25), "0.25");
+        // The exact expansion of the smallest subnormal ends in 625 at the
+        // 1074th decimal: padding past the formatter's precision stays exact.
+        let tiny = call("%.1200f", f64::from_bits(1));
+        assert_eq!((tiny.len(), tiny.trim_end_matches('0').len()), (1202, 1076));
+        assert!(tiny.trim_end_matches('0').ends_with("625"));
     }
 }

@@ -1,0 +1,680 @@
+//! `strata drift`: compare the cloud with the state. Reads every recorded
+//! object back (the batched refresh) and lists every object of the listable
+//! types in the region, at the same time, and sorts what it finds into
+//! changed attributes, objects deleted outside strata and objects strata
+//! does not manage (less those the ignore file `.strataignore` names).
+//!
+//! The result is a [`DriftReport`] for the binary to render and the
+//! refreshed state for it to persist if asked; nothing here writes.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use strata_core::{Address, Diagnostic, Diagnostics, FileId, Layer, SourceMap, Span, Value};
+use strata_provider::{ListRequest, ListResponse, Provider, ProviderError, ProviderSchema, ResourceSchema};
+use strata_state::State;
+use tokio::task::JoinSet;
+
+/// The ignore file's name; it lives beside the configuration.
+pub const IGNORE_FILE: &str = ".strataignore";
+
+/// Types whose objects are parts of another type's object that the other
+/// type also manages inline (security group rules, routes). They are not
+/// listed: a rule or route added to a managed group or table shows up as a
+/// changed attribute of it, and one of an unmanaged group or table goes with
+/// that group or table.
+pub const PART_TYPES: [&str; 2] = ["aws_security_group_rule", "aws_route"];
+
+/// Objects a recorded object brings with it and owns, by the attribute path
+/// that names them (`*`: every element of a list): a VPC's default security
+/// group and main route table, an instance's root volume. They exist as long
+/// as their owner does and are managed with it, never unmanaged.
+pub const COMPANIONS: [(&str, &[&str], &str); 4] = [
+    ("aws_vpc", &["default_security_group_id"], "aws_security_group"),
+    ("aws_vpc", &["main_route_table_id"], "aws_route_table"),
+    ("aws_vpc", &["default_route_table_id"], "aws_route_table"),
+    ("aws_instance", &["root_block_device", "*", "volume_id"], "aws_ebs_volume"),
+];
+
+/// The tag the AWS provider puts on every object it creates, naming the
+/// state (lineage) that manages it.
+pub const LINEAGE_TAG: &str = "strata:lineage";
+
+/// One `type.id` line of the ignore file; `*` matches any run of characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pattern {
+    ty: String,
+    id: String,
+}
+
+/// The rules of an ignore file: objects the state does not record whose
+/// `type.id` matches a line are left out of the report. Recorded objects are
+/// always compared: a wildcard such as `aws_security_group.*` silences the
+/// account's other groups, never a change to a managed one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IgnoreRules {
+    patterns: Vec<Pattern>,
+}
+
+impl IgnoreRules {
+    /// Parse an ignore file: one `type.id` per line (`aws_vpc.vpc-0abc`,
+    /// `aws_security_group.*`, `*.sg-123`), `#` starts a comment, blank
+    /// lines are skipped. The type part is everything before the first `.`
+    /// (ids may contain dots). A line without both parts, or whose type
+    /// (without wildcards) is not one `schema` knows, is an error labelled
+    /// in `file`.
+    pub fn parse(text: &str, file: FileId, schema: &ProviderSchema) -> (IgnoreRules, Diagnostics) {
+        let mut rules = IgnoreRules::default();
+        let mut diags = Diagnostics::new();
+        let mut offset = 0;
+        for raw in text.split_inclusive('\n') {
+            let start = offset;
+            offset += raw.len();
+            let line = raw.split('#').next().unwrap_or_default();
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let lead = line.len() - line.trim_start().len();
+            let span = Span::new(file, start + lead..start + lead + trimmed.len());
+            let Some((ty, id)) =
+                trimmed.split_once('.').filter(|(t, i)| !t.is_empty() && !i.is_empty() && !i.contains(char::is_whitespace))
+            else {
+                diags.push(
+                    Diagnostic::error("strata::drift::bad_ignore", format!("`{trimmed}` is not a `type.id` ignore line"))
+                        .with_label(Some(span), "expected `type.id`")
+                        .with_help("write one object per line, e.g. `aws_vpc.vpc-0abc`, `aws_security_group.*` or `*.sg-123`"),
+                );
+                continue;
+            };
+            if !ty.contains('*') && schema.resource(ty).is_none() {
+                let mut d = Diagnostic::error("strata::drift::unknown_type", format!("`{ty}` is not a resource type strata supports"))
+                    .with_label(Some(span), "unknown resource type");
+                if let Some(s) = strata_core::did_you_mean(ty, schema.resource_type_names()) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                diags.push(d);
+                continue;
+            }
+            rules.patterns.push(Pattern { ty: ty.to_string(), id: id.to_string() });
+        }
+        (rules, diags)
+    }
+
+    /// Load `dir/.strataignore` into `sources` and parse it; no rules when
+    /// there is no such file.
+    pub fn load(dir: &Path, sources: &mut SourceMap, schema: &ProviderSchema) -> (IgnoreRules, Diagnostics) {
+        let path = dir.join(IGNORE_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let file = sources.add(&path, path.display().to_string(), text.as_str());
+                IgnoreRules::parse(&text, file, schema)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (IgnoreRules::default(), Diagnostics::new()),
+            Err(e) => (
+                IgnoreRules::default(),
+                Diagnostics(vec![Diagnostic::error("strata::drift::bad_ignore", format!("cannot read {}: {e}", path.display()))]),
+            ),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Whether a line matches the object `ty` with `id`.
+    pub fn matches(&self, ty: &str, id: &str) -> bool {
+        self.patterns.iter().any(|p| glob(&p.ty, ty) && glob(&p.id, id))
+    }
+}
+
+/// `*` matches any run of characters (also none); everything else itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    // The position after the last `*` and the text position it was tried at.
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some((pi + 1, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((after, at)) = star {
+            pi = after;
+            ti = at + 1;
+            star = Some((after, at + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// A recorded object, as the report names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagedObject {
+    pub addr: Address,
+    pub ty: String,
+    pub id: String,
+    pub layer: Layer,
+}
+
+/// One attribute path that differs between the state and the cloud.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeChange {
+    /// `tags.Name`, `ingress[0].cidr_blocks`; map keys are joined with `.`
+    /// as they are (a key may itself contain a dot).
+    pub path: String,
+    /// The recorded and the observed value; both null when `sensitive`.
+    pub before: Value,
+    pub after: Value,
+    /// The attribute is sensitive: its values are never reported.
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedObject {
+    pub object: ManagedObject,
+    /// Sorted by path.
+    pub attributes: Vec<AttributeChange>,
+}
+
+/// An object in the region that the state does not record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnmanagedObject {
+    pub ty: String,
+    pub id: String,
+    /// The type's layer in the five-layer model.
+    pub layer: Layer,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl UnmanagedObject {
+    /// The `strata:lineage` tag, when not empty: the state of another
+    /// configuration manages it (or, with this state's lineage, an
+    /// interrupted apply left it).
+    pub fn lineage(&self) -> Option<&str> {
+        self.tags.get(LINEAGE_TAG).map(String::as_str).filter(|l| !l.is_empty())
+    }
+
+    /// The `Name` tag, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.tags.get("Name").map(String::as_str)
+    }
+
+    /// The line that ignores this object in `.strataignore`.
+    pub fn ignore_line(&self) -> String {
+        format!("{}.{}", self.ty, self.id)
+    }
+}
+
+/// What could not be read (the recorded objects of a type) or listed (a
+/// type's objects in the region): the report is incomplete for that type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftError {
+    pub ty: String,
+    pub operation: DriftOperation,
+    pub error: ProviderError,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriftOperation {
+    Read,
+    List,
+}
+
+impl DriftOperation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftOperation::Read => "read",
+            DriftOperation::List => "list",
+        }
+    }
+}
+
+/// The kinds of drift, as reports and metrics name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DriftKind {
+    Changed,
+    Deleted,
+    Unmanaged,
+}
+
+impl DriftKind {
+    pub const ALL: [DriftKind; 3] = [DriftKind::Changed, DriftKind::Deleted, DriftKind::Unmanaged];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftKind::Changed => "changed",
+            DriftKind::Deleted => "deleted",
+            DriftKind::Unmanaged => "unmanaged",
+        }
+    }
+}
+
+/// Everything `strata drift` found; lists are sorted by layer, then type and
+/// address or id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DriftReport {
+    /// The state's lineage and serial (`None` without a state).
+    pub lineage: Option<String>,
+    pub serial: u64,
+    /// Recorded objects compared.
+    pub managed: usize,
+    pub changed: Vec<ChangedObject>,
+    pub deleted: Vec<ManagedObject>,
+    pub unmanaged: Vec<UnmanagedObject>,
+    /// Objects tagged with another state's lineage: managed by another
+    /// configuration, not drift of this one.
+    pub managed_elsewhere: Vec<UnmanagedObject>,
+    /// Unrecorded objects the ignore file left out.
+    pub ignored: usize,
+    /// The types listed for unmanaged objects.
+    pub listed_types: Vec<String>,
+    pub errors: Vec<DriftError>,
+    /// API calls the provider reported.
+    pub calls: usize,
+}
+
+impl DriftReport {
+    pub fn has_drift(&self) -> bool {
+        !self.changed.is_empty() || !self.deleted.is_empty() || !self.unmanaged.is_empty()
+    }
+
+    /// Drifted objects by kind and type (every kind present, types only where
+    /// something drifted).
+    pub fn counts(&self) -> BTreeMap<DriftKind, BTreeMap<String, usize>> {
+        let mut out: BTreeMap<DriftKind, BTreeMap<String, usize>> = DriftKind::ALL.iter().map(|k| (*k, BTreeMap::new())).collect();
+        let mut add = |kind, ty: &str| *out.entry(kind).or_default().entry(ty.to_string()).or_default() += 1;
+        self.changed.iter().for_each(|c| add(DriftKind::Changed, &c.object.ty));
+        self.deleted.iter().for_each(|d| add(DriftKind::Deleted, &d.ty));
+        self.unmanaged.iter().for_each(|u| add(DriftKind::Unmanaged, &u.ty));
+        out
+    }
+}
+
+pub struct DriftOutcome {
+    pub report: DriftReport,
+    /// The state with the observed attributes and without the deleted
+    /// objects, for `--refresh-state`.
+    pub state: State,
+}
+
+/// The types listed for unmanaged objects: every type of the schema but
+/// [`PART_TYPES`].
+pub fn listed_types(schema: &ProviderSchema) -> Vec<String> {
+    schema.resource_type_names().filter(|t| !PART_TYPES.contains(t)).map(str::to_string).collect()
+}
+
+/// Refresh `state` (empty when there is none) and list every object of the
+/// [`listed_types`], all at once, and sort the differences into a report.
+pub async fn drift(provider: &Arc<dyn Provider>, state: Option<&State>, ignore: &IgnoreRules) -> DriftOutcome {
+    let empty = State::new();
+    let recorded = state.unwrap_or(&empty);
+    let schema = provider.schema();
+    let types = listed_types(schema);
+    let mut lists = JoinSet::new();
+    for ty in &types {
+        let (provider, ty) = (provider.clone(), ty.clone());
+        lists.spawn(async move {
+            let response = provider.list(ListRequest { ty: ty.clone() }).await;
+            (ty, response)
+        });
+    }
+    let refreshed = crate::refresh::refresh(provider, recorded).await;
+    let mut listed: Vec<(String, ListResponse)> = Vec::new();
+    let mut errors: Vec<DriftError> =
+        refreshed.errors.iter().map(|(ty, e)| DriftError { ty: ty.clone(), operation: DriftOperation::Read, error: e.clone() }).collect();
+    while let Some(joined) = lists.join_next().await {
+        match joined {
+            Ok(r) => listed.push(r),
+            Err(e) => errors.push(DriftError {
+                ty: String::new(),
+                operation: DriftOperation::List,
+                error: ProviderError {
+                    code: Some("strata::drift::provider_panic".into()),
+                    message: format!("a list failed unexpectedly: {e}"),
+                    retryable: false,
+                },
+            }),
+        }
+    }
+    listed.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let layer_of = |ty: &str| schema.resource(ty).map_or(Layer::Infrastructure, |s| s.layer);
+    let managed_object = |addr: &Address| {
+        let r = recorded.resource_at(addr);
+        let ty = addr.ty.clone();
+        ManagedObject {
+            addr: addr.clone(),
+            id: r.map(|r| r.id.clone()).unwrap_or_default(),
+            layer: r.and_then(|r| r.layer()).unwrap_or_else(|| layer_of(&ty)),
+            ty,
+        }
+    };
+    let mut report = DriftReport {
+        lineage: state.map(|s| s.lineage.clone()),
+        serial: recorded.serial,
+        managed: recorded.resources.len(),
+        listed_types: types,
+        calls: refreshed.calls,
+        ..DriftReport::default()
+    };
+    for c in &refreshed.changed {
+        let object = managed_object(&c.addr);
+        let attributes = object_changes(schema.resource(&object.ty), &c.before, &c.after);
+        if !attributes.is_empty() {
+            report.changed.push(ChangedObject { object, attributes });
+        }
+    }
+    report.deleted = refreshed.gone.iter().map(managed_object).collect();
+
+    // Every id the state knows, the deleted ones included (they are
+    // reported as deleted; an answer listing them is a stale one), and the
+    // companions of the recorded objects as recorded and as refreshed.
+    let mut managed: HashSet<(String, String)> =
+        recorded.resources.iter().chain(&recorded.deposed).map(|r| (r.ty.clone(), r.id.clone())).collect();
+    for r in recorded.resources.iter().chain(&refreshed.state.resources) {
+        for (owner, path, ty) in COMPANIONS {
+            if r.ty == owner {
+                let mut ids = Vec::new();
+                ids_at(&r.values(), path, &mut ids);
+                managed.extend(ids.into_iter().map(|id| (ty.to_string(), id)));
+            }
+        }
+    }
+    for (ty, response) in listed {
+        report.calls += response.calls;
+        if let Some(error) = response.error {
+            errors.push(DriftError { ty, operation: DriftOperation::List, error });
+            continue;
+        }
+        let mut seen = BTreeSet::new();
+        for o in response.objects {
+            if managed.contains(&(ty.clone(), o.id.clone())) || !seen.insert(o.id.clone()) {
+                continue;
+            }
+            if ignore.matches(&ty, &o.id) {
+                report.ignored += 1;
+                continue;
+            }
+            let object = UnmanagedObject { ty: ty.clone(), id: o.id, layer: layer_of(&ty), tags: o.tags };
+            match object.lineage() {
+                Some(l) if state.is_none_or(|s| s.lineage != l) => report.managed_elsewhere.push(object),
+                _ => report.unmanaged.push(object),
+            }
+        }
+    }
+    errors.sort_by(|a, b| (&a.ty, a.operation.as_str()).cmp(&(&b.ty, b.operation.as_str())));
+    report.errors = errors;
+    report.changed.sort_by(|a, b| {
+        (a.object.layer, &a.object.ty, a.object.addr.to_string()).cmp(&(b.object.layer, &b.object.ty, b.object.addr.to_string()))
+    });
+    report.deleted.sort_by(|a, b| (a.layer, &a.ty, a.addr.to_string()).cmp(&(b.layer, &b.ty, b.addr.to_string())));
+    for list in [&mut report.unmanaged, &mut report.managed_elsewhere] {
+        list.sort_by(|a, b| (a.layer, &a.ty, &a.id).cmp(&(b.layer, &b.ty, &b.id)));
+    }
+    DriftOutcome { report, state: refreshed.state }
+}
+
+/// The strings at `path` in recorded attributes (`*` steps into every element of a list).
+fn ids_at(v: &Value, path: &[&str], out: &mut Vec<String>) {
+    match path.split_first() {
+        None => out.extend(v.peel().as_str().filter(|s| !s.is_empty()).map(str::to_string)),
+        Some((&"*", rest)) => v.peel().as_seq().into_iter().flatten().for_each(|item| ids_at(item, rest, out)),
+        Some((key, rest)) => v.peel().as_map().and_then(|m| m.get(*key)).into_iter().for_each(|child| ids_at(child, rest, out)),
+    }
+}
+
+/// The attribute changes of an object that are drift: those of every
+/// top-level attribute [`followed`] says counts.
+fn object_changes(schema: Option<&ResourceSchema>, before: &Value, after: &Value) -> Vec<AttributeChange> {
+    let mut out = Vec::new();
+    let (Value::Map(a), Value::Map(b)) = (before.peel(), after.peel()) else {
+        attribute_changes(before, after, false, &mut String::new(), &mut out);
+        return out;
+    };
+    let sensitive = before.is_sensitive() || after.is_sensitive();
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for k in keys {
+        let recorded = a.get(k).unwrap_or(&Value::Null);
+        if followed(schema, k, recorded) {
+            attribute_changes(recorded, b.get(k).unwrap_or(&Value::Null), sensitive, &mut k.clone(), &mut out);
+        }
+    }
+    out
+}
+
+/// Whether a change of the top-level attribute `name` is drift. Attributes
+/// only the cloud sets (ids, ARNs, timestamps, `tags_all`, associations
+/// other objects make) follow from other changes and are not; attributes
+/// the cloud fills in when the configuration leaves them out (a route
+/// table's `route` when routes are `aws_route` resources) are once they
+/// were recorded with a value; every other attribute is.
+fn followed(schema: Option<&ResourceSchema>, name: &str, recorded: &Value) -> bool {
+    let Some(s) = schema else { return true };
+    let recorded_set = match recorded.peel() {
+        Value::Null => false,
+        Value::List(v) | Value::Set(v) => !v.is_empty(),
+        Value::Map(m) => !m.is_empty(),
+        _ => true,
+    };
+    if let Some(a) = s.block.attribute(name) {
+        return !a.computed || ((a.optional || a.required) && recorded_set);
+    }
+    s.block.nested_block(name).is_none_or(|b| !b.computed || recorded_set)
+}
+
+/// The leaves at which two objects differ, walked as the refresh compares
+/// them (null and an empty collection are the same; lists of different
+/// lengths differ as a whole). A leaf under a sensitive mark, or holding
+/// one, is reported without its values.
+fn attribute_changes(before: &Value, after: &Value, sensitive: bool, path: &mut String, out: &mut Vec<AttributeChange>) {
+    let sensitive = sensitive || before.is_sensitive() || after.is_sensitive();
+    match (before.peel(), after.peel()) {
+        (Value::Map(a), Value::Map(b)) => {
+            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                attribute_changes(a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null), sensitive, path, out);
+                path.truncate(len);
+            }
+        }
+        (Value::List(a), Value::List(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                attribute_changes(x, y, sensitive, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {
+            if strata_provider::differs(Some(before), Some(after)) {
+                let hidden = sensitive || before.contains_sensitive() || after.contains_sensitive();
+                let (before, after) = if hidden { (Value::Null, Value::Null) } else { (before.clone(), after.clone()) };
+                out.push(AttributeChange { path: path.clone(), before, after, sensitive: hidden });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::FakeProvider;
+    use strata_state::ResourceState;
+
+    fn rules(text: &str) -> (IgnoreRules, Diagnostics) {
+        IgnoreRules::parse(text, FileId(0), strata_provider::aws::schema())
+    }
+
+    #[test]
+    fn ignore_lines_match_type_and_id_with_wildcards() {
+        let (r, d) = rules(
+            "# defaults\naws_vpc.vpc-0abc\n  aws_security_group.*   # every group\n*.sg-123\naws_route53_record.Z1_www.example.com_A\naws_subnet.subnet-*-a\n\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert!(r.matches("aws_vpc", "vpc-0abc"));
+        assert!(!r.matches("aws_vpc", "vpc-0abcd"));
+        assert!(r.matches("aws_security_group", "sg-anything"));
+        assert!(r.matches("aws_security_group_rule", "sg-123"));
+        assert!(!r.matches("aws_security_group_rule", "sg-1234"));
+        assert!(r.matches("aws_route53_record", "Z1_www.example.com_A"), "ids may contain dots");
+        assert!(r.matches("aws_subnet", "subnet-1-2-a"));
+        assert!(!r.matches("aws_subnet", "subnet-1-b"));
+        assert!(!r.matches("aws_instance", "i-1"));
+    }
+
+    #[test]
+    fn glob_backtracks_over_stars() {
+        assert!(glob("*", ""));
+        assert!(glob("a*b*c", "aXbYbZc"));
+        assert!(glob("*bc", "abcbc"));
+        assert!(!glob("a*b", "aXc"));
+        assert!(!glob("abc", "ab"));
+        assert!(glob("**", "x"));
+    }
+
+    #[test]
+    fn bad_ignore_lines_are_errors_with_the_line_labelled() {
+        let text = "aws_vpc.vpc-1\nvpc-0abc\naws_vpcc.vpc-2\n";
+        let (r, d) = rules(text);
+        assert_eq!(d.error_count(), 2, "{d:?}");
+        assert_eq!(d.0[0].code, "strata::drift::bad_ignore");
+        let span = d.0[0].primary_span().unwrap();
+        assert_eq!(&text[span.range.clone()], "vpc-0abc");
+        assert_eq!(d.0[1].code, "strata::drift::unknown_type");
+        assert!(d.0[1].help.iter().any(|h| h.contains("`aws_vpc`")), "{:?}", d.0[1]);
+        assert!(r.matches("aws_vpc", "vpc-1"), "the good lines still count");
+    }
+
+    fn vpc(cidr: &str, tags: &[(&str, &str)]) -> Value {
+        Value::map([("cidr_block", Value::string(cidr)), ("tags", Value::map(tags.iter().map(|(k, v)| (*k, Value::string(*v)))))])
+    }
+
+    /// A state recording the fake's objects of `ty` under `ty.NAME`.
+    fn record(state: &mut State, fake: &FakeProvider, ty: &str, name: &str, id: &str) {
+        let value = fake.object(ty, id).unwrap();
+        state.upsert_resource(ResourceState::from_value(&Address::managed(ty, name), Layer::Infrastructure, id, &value));
+    }
+
+    #[tokio::test]
+    async fn reports_changed_deleted_unmanaged_and_elsewhere_objects() {
+        let fake = Arc::new(FakeProvider::new());
+        let mut state = State::new();
+        let default_sg = fake.insert("aws_security_group", Value::map([("name", Value::string("default"))]), None, None);
+        let mut main_vpc = vpc("10.0.0.0/16", &[("Env", "dev")]);
+        if let Value::Map(m) = &mut main_vpc {
+            m.insert("default_security_group_id".into(), Value::string(default_sg.clone()));
+        }
+        let main = fake.insert("aws_vpc", main_vpc, None, None);
+        let other = fake.insert("aws_vpc", vpc("10.1.0.0/16", &[]), None, None);
+        record(&mut state, &fake, "aws_vpc", "main", &main);
+        record(&mut state, &fake, "aws_vpc", "other", &other);
+        fake.set_attribute("aws_vpc", &main, "tags", Value::map([("Env", Value::string("prod"))]));
+        // Attributes only the cloud sets follow from other changes: not drift.
+        fake.set_attribute("aws_vpc", &main, "tags_all", Value::map([("Env", Value::string("prod"))]));
+        fake.set_attribute("aws_vpc", &main, "owner_id", Value::string("210987654321"));
+        // An attribute the cloud fills in that was recorded empty: not drift
+        // either; one recorded with a value is.
+        fake.set_attribute("aws_vpc", &main, "ipv6_cidr_block", Value::string("2600:1f18::/56"));
+        fake.set_attribute("aws_vpc", &main, "cidr_block", Value::string("10.9.0.0/16"));
+        fake.remove("aws_vpc", &other);
+        let stray = fake.insert("aws_vpc", vpc("10.2.0.0/16", &[("Name", "stray")]), None, None);
+        let foreign = fake.insert("aws_vpc", vpc("10.3.0.0/16", &[(LINEAGE_TAG, "another-lineage")]), None, None);
+        let orphan = fake.insert("aws_vpc", vpc("10.4.0.0/16", &[(LINEAGE_TAG, state.lineage.as_str())]), None, None);
+        let untagged = fake.insert("aws_vpc", vpc("10.5.0.0/16", &[(LINEAGE_TAG, "")]), None, None);
+        let root = fake.insert("aws_ebs_volume", Value::map([("size", Value::Number(8.0))]), None, None);
+        let block = Value::map([("volume_id", Value::string(root.clone()))]);
+        let instance = fake.insert("aws_instance", Value::map([("root_block_device", Value::List(vec![block]))]), None, None);
+        record(&mut state, &fake, "aws_instance", "app", &instance);
+        let provider: Arc<dyn Provider> = fake.clone();
+
+        let outcome = drift(&provider, Some(&state), &IgnoreRules::default()).await;
+        let r = &outcome.report;
+        assert!(r.has_drift());
+        assert_eq!(r.managed, 3);
+        assert_eq!(r.changed.len(), 1, "{r:#?}");
+        assert_eq!(r.changed[0].object.addr.to_string(), "aws_vpc.main");
+        let change = |path: &str, before: &str, after: &str| AttributeChange {
+            path: path.into(),
+            before: Value::string(before),
+            after: Value::string(after),
+            sensitive: false,
+        };
+        assert_eq!(r.changed[0].attributes, vec![change("cidr_block", "10.0.0.0/16", "10.9.0.0/16"), change("tags.Env", "dev", "prod")]);
+        assert_eq!(r.deleted.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), [other.as_str()]);
+        let mut unmanaged: Vec<&str> = r.unmanaged.iter().map(|u| u.id.as_str()).collect();
+        unmanaged.sort();
+        let mut expected = [stray.as_str(), orphan.as_str(), untagged.as_str()];
+        expected.sort();
+        assert_eq!(unmanaged, expected, "objects of this lineage or an empty one missing from the state are unmanaged");
+        assert!(!r.unmanaged.iter().any(|u| u.id == root), "an instance's root volume is managed with it");
+        assert!(!r.unmanaged.iter().any(|u| u.id == default_sg), "a managed VPC's default security group is managed with it");
+        assert_eq!(r.managed_elsewhere.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), [foreign.as_str()]);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert!(!r.listed_types.iter().any(|t| PART_TYPES.contains(&t.as_str())));
+        assert_eq!(r.counts()[&DriftKind::Unmanaged]["aws_vpc"], 3);
+        assert_eq!(r.counts()[&DriftKind::Deleted]["aws_vpc"], 1);
+        // The refreshed state drops the deleted object and records the new tag.
+        assert!(outcome.state.resource("aws_vpc.other").is_none());
+        assert_eq!(outcome.state.resource("aws_vpc.main").unwrap().attributes["tags"]["Env"], "prod");
+        assert_eq!(state.resource("aws_vpc.main").unwrap().attributes["tags"]["Env"], "dev", "the given state is untouched");
+
+        let (ignore, d) = rules(&format!("aws_vpc.{stray}\n*.{orphan}\naws_vpc.{foreign}\naws_vpc.{untagged}\n"));
+        assert!(d.is_empty());
+        let r = drift(&provider, Some(&state), &ignore).await.report;
+        assert!(r.unmanaged.is_empty() && r.managed_elsewhere.is_empty(), "{r:#?}");
+        assert_eq!(r.ignored, 4);
+        let (everything, _) = rules("*.*\n");
+        let r = drift(&provider, Some(&state), &everything).await.report;
+        assert_eq!((r.changed.len(), r.deleted.len()), (1, 1), "recorded objects are compared whatever the ignore file says");
+    }
+
+    #[tokio::test]
+    async fn sensitive_attribute_values_are_never_reported() {
+        let fake = Arc::new(FakeProvider::new());
+        let id = fake.insert(
+            "aws_db_instance",
+            Value::map([("password", Value::string("old-secret")), ("engine", Value::string("mysql"))]),
+            None,
+            None,
+        );
+        let mut state = State::new();
+        let marked =
+            crate::apply::mark(strata_provider::aws::schema(), "aws_db_instance", fake.object("aws_db_instance", &id).unwrap(), &[]);
+        state.upsert_resource(ResourceState::from_value(&Address::managed("aws_db_instance", "db"), Layer::Data, &id, &marked));
+        fake.set_attribute("aws_db_instance", &id, "password", Value::string("new-secret"));
+        fake.set_attribute("aws_db_instance", &id, "engine", Value::string("postgres"));
+        let provider: Arc<dyn Provider> = fake.clone();
+        let r = drift(&provider, Some(&state), &IgnoreRules::default()).await.report;
+        assert_eq!(r.changed.len(), 1, "{r:#?}");
+        let attrs = &r.changed[0].attributes;
+        let password = attrs.iter().find(|a| a.path == "password").unwrap();
+        assert!(password.sensitive && password.before.is_null() && password.after.is_null(), "{password:?}");
+        let engine = attrs.iter().find(|a| a.path == "engine").unwrap();
+        assert_eq!((engine.before.as_str(), engine.after.as_str(), engine.sensitive), (Some("mysql"), Some("postgres"), false));
+        assert!(!format!("{r:?}").contains("secret"), "no secret anywhere in the report");
+    }
+
+    #[tokio::test]
+    async fn failed_reads_and_lists_are_reported_as_errors() {
+        let fake = Arc::new(FakeProvider::new());
+        let id = fake.insert("aws_subnet", Value::map([("cidr_block", Value::string("10.0.1.0/24"))]), None, None);
+        let mut state = State::new();
+        record(&mut state, &fake, "aws_subnet", "a", &id);
+        fake.fail_reads("aws_subnet", "access denied");
+        let provider: Arc<dyn Provider> = fake.clone();
+        let r = drift(&provider, Some(&state), &IgnoreRules::default()).await.report;
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        assert_eq!((r.errors[0].ty.as_str(), r.errors[0].operation), ("aws_subnet", DriftOperation::Read));
+        assert!(r.deleted.is_empty(), "an object that could not be read is not deleted");
+    }
+}

@@ -1,0 +1,296 @@
+//! `strata drift` against moto_server: changes made outside strata (through
+//! boto3, as another tool would) are found, the ignore file hides unmanaged
+//! objects, the state is written only with `--refresh-state`, and each
+//! format has its shape. Each test starts its own moto_server; without one
+//! the tests skip, except in CI where they fail.
+
+use std::path::Path;
+
+use crate::support::{Output, scratch, strata_in};
+
+/// A moto_server of this test's own on a free loopback port, stopped on drop.
+struct Moto {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto() -> Option<Moto> {
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+    let child = std::process::Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let child = match child {
+        Ok(c) => c,
+        Err(e) if in_ci => panic!("moto_server cannot start in CI: {e} (scripts/test.sh installs it)"),
+        Err(e) => {
+            eprintln!("skipping: moto_server cannot start ({e}); run scripts/test.sh");
+            return None;
+        }
+    };
+    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+    for _ in 0..150 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(moto);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("moto_server did not start listening on port {port} within 15 s");
+}
+
+/// Run a boto3 script against moto (`ec2` is a client); its stdout, trimmed.
+fn boto3(moto: &Moto, script: &str) -> String {
+    let program = format!(
+        "import boto3, json\nec2 = boto3.client('ec2', endpoint_url={:?}, region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n{script}",
+        moto.url
+    );
+    let out = std::process::Command::new("python3").args(["-c", &program]).output().expect("run python3");
+    assert!(out.status.success(), "boto3 script failed:\n{script}\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `type.id` lines for a VPC and the subnets, security groups and route
+/// tables in it: the account's default VPC, or one made outside strata.
+fn vpc_ignore_lines(moto: &Moto, vpc: &str) -> String {
+    boto3(
+        moto,
+        &format!(
+            "f = [{{'Name': 'vpc-id', 'Values': [{vpc:?}]}}]\n\
+             lines = ['aws_vpc.{vpc}']\n\
+             lines += ['aws_subnet.' + s['SubnetId'] for s in ec2.describe_subnets(Filters=f)['Subnets']]\n\
+             lines += ['aws_security_group.' + g['GroupId'] for g in ec2.describe_security_groups(Filters=f)['SecurityGroups']]\n\
+             lines += ['aws_route_table.' + t['RouteTableId'] for t in ec2.describe_route_tables(Filters=f)['RouteTables']]\n\
+             print('\\n'.join(lines))"
+        ),
+    )
+}
+
+const CONFIG: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.20.0.0/16"
+  tags       = { Name = "drift-main", Env = "dev" }
+}
+
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.20.1.0/24"
+}
+
+resource "aws_security_group" "web" {
+  name   = "drift-web"
+  vpc_id = aws_vpc.main.id
+
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#;
+
+fn env(moto: &Moto) -> [(&str, &str); 4] {
+    [
+        ("AWS_ENDPOINT_URL", moto.url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ]
+}
+
+fn drift(dir: &Path, moto: &Moto, extra: &[&str]) -> Output {
+    let args: Vec<&str> = ["drift"].into_iter().chain(extra.iter().copied()).collect();
+    strata_in(dir, &args, &env(moto))
+}
+
+fn state_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(".strata/state.json")).unwrap()).unwrap()
+}
+
+fn recorded_id(dir: &Path, address: &str) -> String {
+    let state = state_json(dir);
+    let r =
+        state["resources"].as_array().unwrap().iter().find(|r| r["address"] == address).unwrap_or_else(|| panic!("{address} in the state"));
+    r["id"].as_str().unwrap().to_string()
+}
+
+/// Every metric line is `name{labels} value` or `name value`, after `# HELP`
+/// and `# TYPE ... gauge` lines for each name.
+fn assert_prometheus_shape(text: &str) {
+    let mut typed = std::collections::HashSet::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            assert_eq!(kind, "gauge", "{line}");
+            typed.insert(name.to_string());
+            continue;
+        }
+        if line.starts_with("# HELP ") {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("no value: {line:?}"));
+        assert!(value.parse::<f64>().is_ok(), "value of {line:?}");
+        let name = series.split('{').next().unwrap();
+        assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "name of {line:?}");
+        assert!(typed.contains(name), "{name} has no # TYPE line before it");
+        if let Some(labels) = series.strip_prefix(name).filter(|l| !l.is_empty()) {
+            assert!(labels.starts_with('{') && labels.ends_with('}'), "labels of {line:?}");
+            for pair in labels[1..labels.len() - 1].split(',') {
+                let (k, v) = pair.split_once('=').unwrap();
+                assert!(k == "kind" || k == "type", "{line:?}");
+                assert!(v.starts_with('"') && v.ends_with('"'), "{line:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata() {
+    let Some(moto) = moto() else { return };
+    let tmp = scratch(&[("main.tf", CONFIG)]);
+    let dir = tmp.path();
+    let out = strata_in(dir, &["apply", "--auto-approve"], &env(&moto));
+    assert_eq!(out.code, 0, "apply:\n{}", out.snapshot());
+
+    // Without an ignore file the account's default VPC and what is in it
+    // are unmanaged: reported, not hidden.
+    let default_vpc = boto3(&moto, "print([v['VpcId'] for v in ec2.describe_vpcs()['Vpcs'] if v['IsDefault']][0])");
+    let out = drift(dir, &moto, &[]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(out.stdout.contains(&format!("+ aws_vpc {default_vpc} not managed by strata")), "{}", out.stdout);
+    assert!(out.stdout.contains(".strataignore"), "the output says how to ignore objects:\n{}", out.stdout);
+
+    // With the defaults ignored, a configuration just applied has no drift:
+    // the managed VPC's own default security group and main route table
+    // are managed with it.
+    let defaults = vpc_ignore_lines(&moto, &default_vpc);
+    std::fs::write(dir.join(".strataignore"), format!("# The account's default VPC and what is in it.\n{defaults}\n")).unwrap();
+    let out = drift(dir, &moto, &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.contains("No drift"), "{}", out.stdout);
+    let ignored = defaults.lines().count();
+    assert!(out.stdout.contains(&format!("{ignored} unmanaged objects left out by .strataignore")), "{}", out.stdout);
+    let out = drift(dir, &moto, &["--format", "prometheus"]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.contains("strata_drift_ok 1\n"), "{}", out.stdout);
+
+    // Outside strata: a tag changes, the subnet goes, a VPC appears.
+    let (vpc, subnet) = (recorded_id(dir, "aws_vpc.main"), recorded_id(dir, "aws_subnet.a"));
+    let stray = boto3(
+        &moto,
+        &format!(
+            "ec2.create_tags(Resources=[{vpc:?}], Tags=[{{'Key': 'Env', 'Value': 'prod'}}])\n\
+             ec2.delete_subnet(SubnetId={subnet:?})\n\
+             v = ec2.create_vpc(CidrBlock='10.99.0.0/16')['Vpc']['VpcId']\n\
+             ec2.create_tags(Resources=[v], Tags=[{{'Key': 'Name', 'Value': 'stray'}}])\n\
+             print(v)"
+        ),
+    );
+    let before = std::fs::read(dir.join(".strata/state.json")).unwrap();
+
+    let out = drift(dir, &moto, &[]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    let text = &out.stdout;
+    assert!(text.contains("Layer 1 infrastructure"), "grouped by layer:\n{text}");
+    assert!(text.contains(&format!("~ aws_vpc.main ({vpc}) changed outside strata:")), "{text}");
+    assert!(text.contains("tags.Env: \"dev\" → \"prod\""), "{text}");
+    assert!(text.contains(&format!("- aws_subnet.a ({subnet}) deleted outside strata")), "{text}");
+    assert!(text.contains(&format!("+ aws_vpc {stray} not managed by strata (Name: stray)")), "{text}");
+    assert!(!text.contains(&default_vpc), "ignored objects are left out:\n{text}");
+
+    let out = drift(dir, &moto, &["--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["drift"], true);
+    assert_eq!(doc["complete"], true);
+    assert_eq!(doc["summary"]["changed"], 1);
+    assert_eq!(doc["summary"]["deleted"], 1);
+    assert_eq!(doc["changed"][0]["address"], "aws_vpc.main");
+    let attrs = doc["changed"][0]["attributes"].as_array().unwrap();
+    assert!(
+        attrs.iter().any(|a| a["path"] == "tags.Env" && a["before"] == "dev" && a["after"] == "prod" && a["sensitive"] == false),
+        "{attrs:?}"
+    );
+    assert_eq!(doc["deleted"][0]["address"], "aws_subnet.a");
+    assert_eq!(doc["deleted"][0]["id"], subnet.as_str());
+    let unmanaged = doc["unmanaged"].as_array().unwrap();
+    let stray_entry = unmanaged.iter().find(|u| u["id"] == stray.as_str()).unwrap_or_else(|| panic!("{unmanaged:?}"));
+    assert_eq!(stray_entry["ignore_line"], format!("aws_vpc.{stray}"));
+    assert_eq!(stray_entry["tags"]["Name"], "stray");
+
+    let out = drift(dir, &moto, &["--format", "markdown"]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(out.stdout.starts_with("## strata drift"), "{}", out.stdout);
+    assert!(out.stdout.contains("| `aws_vpc` | 1 | 0 | 1 |"), "{}", out.stdout);
+    assert!(out.stdout.contains("| `tags.Env` | `\"dev\"` | `\"prod\"` |"), "{}", out.stdout);
+
+    let out = drift(dir, &moto, &["--format", "prometheus"]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    let metrics = &out.stdout;
+    assert_prometheus_shape(metrics);
+    for line in [
+        "strata_drift_resources{kind=\"changed\",type=\"aws_vpc\"} 1",
+        "strata_drift_resources{kind=\"deleted\",type=\"aws_subnet\"} 1",
+        "strata_drift_resources{kind=\"changed\",type=\"aws_subnet\"} 0",
+        "strata_drift_ok 0",
+        "strata_drift_errors 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
+    }
+    let stamp = metrics.lines().find_map(|l| l.strip_prefix("strata_drift_last_run_timestamp_seconds ")).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!(stamp.parse::<u64>().unwrap().abs_diff(now) < 600, "{stamp} is about now ({now})");
+    assert_eq!(std::fs::read(dir.join(".strata/state.json")).unwrap(), before, "drift alone never writes the state");
+
+    // Ignoring the stray VPC and what came with it leaves the managed drift.
+    let stray_lines = vpc_ignore_lines(&moto, &stray);
+    std::fs::write(dir.join(".strataignore"), format!("{defaults}\n{stray_lines}\n")).unwrap();
+    let out = drift(dir, &moto, &["--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["unmanaged"], 0, "{}", out.stdout);
+    assert_eq!(doc["summary"]["changed"], 1);
+
+    // --refresh-state records what the cloud reports; then there is no drift.
+    let out = drift(dir, &moto, &["--refresh-state"]);
+    assert_eq!(out.code, 2, "the drift is still reported:\n{}", out.snapshot());
+    assert!(out.stdout.contains("The state was updated"), "{}", out.stdout);
+    let state = state_json(dir);
+    let resources = state["resources"].as_array().unwrap();
+    assert!(!resources.iter().any(|r| r["address"] == "aws_subnet.a"), "the deleted subnet is gone from the state");
+    let main = resources.iter().find(|r| r["address"] == "aws_vpc.main").unwrap();
+    assert_eq!(main["attributes"]["tags"]["Env"], "prod");
+    let out = drift(dir, &moto, &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+}
+
+#[test]
+fn drift_rejects_a_bad_ignore_file_before_calling_the_cloud() {
+    let tmp = scratch(&[("main.tf", CONFIG), (".strataignore", "aws_vpc.vpc-1\nvpc-0abc\naws_vpcc.*\n")]);
+    // No endpoint is reachable: the check must stop at the ignore file.
+    let env = [
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let out = strata_in(tmp.path(), &["drift", "--format", "prometheus"], &env);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::drift::bad_ignore"), "{}", out.stderr);
+    assert!(out.stderr.contains("strata::drift::unknown_type") && out.stderr.contains("did you mean `aws_vpc`?"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("strata_drift_ok 0\n") && out.stdout.contains("strata_drift_errors 1\n"),
+        "a failed check is still a metric:\n{}",
+        out.stdout
+    );
+    assert_prometheus_shape(&out.stdout);
+}
