@@ -8,9 +8,9 @@ use crate::support::{repo, strata_in};
 
 /// A moto_server of this test's own on a free loopback port (so that fixed
 /// names in the example cannot collide with other tests), stopped on drop.
-struct Moto {
+pub(crate) struct Moto {
     child: std::process::Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Moto {
@@ -20,7 +20,7 @@ impl Drop for Moto {
     }
 }
 
-fn moto() -> Option<Moto> {
+pub(crate) fn moto() -> Option<Moto> {
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
     let child = std::process::Command::new("moto_server")
@@ -46,7 +46,7 @@ fn moto() -> Option<Moto> {
     panic!("moto_server did not start listening on port {port} within 15 s");
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -60,7 +60,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// moto ships this Amazon Linux 2 image in every region.
-const MOTO_AMI: &str = "ami_id=ami-04681a1dbd79675a5";
+pub(crate) const MOTO_AMI: &str = "ami_id=ami-04681a1dbd79675a5";
 
 #[test]
 fn three_tier_applies_plans_clean_and_destroys() {

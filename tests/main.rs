@@ -3,9 +3,11 @@
 
 mod support;
 
+mod crash;
 mod drift;
 mod e2e;
 mod examples;
+mod faults;
 mod fixtures;
 mod graph;
 mod plan;

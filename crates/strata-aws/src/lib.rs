@@ -98,7 +98,11 @@ impl Provider for AwsProvider {
     }
 
     async fn find_by_intent(&self, req: FindByIntentRequest) -> FindByIntentResponse {
-        let result = async { self.resource(&req.ty)?.find_by_intent(self.clients()?, &req.token, &req.planned).await }.await;
+        let result = async {
+            util::planned_needed(&req.planned, &req.ty)?;
+            self.resource(&req.ty)?.find_by_intent(self.clients()?, &req.addr.to_string(), &req.token, &req.planned).await
+        }
+        .await;
         match result {
             Ok(found) => FindByIntentResponse { found, error: None },
             Err(e) => FindByIntentResponse { found: None, error: Some(e) },
@@ -118,6 +122,27 @@ impl Provider for AwsProvider {
         match result {
             Ok((objects, calls)) => ListResponse { objects, calls, error: None },
             Err(e) => ListResponse { error: Some(e), ..ListResponse::default() },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use strata_core::Value;
+
+    use super::*;
+
+    /// Intent recovery runs before planning, without planned objects: a
+    /// lookup then must not say "nothing exists" (the intent would be
+    /// dropped and the object made twice) nor adopt a partial state.
+    #[tokio::test]
+    async fn intent_lookups_without_the_planned_object_fail() {
+        let p = AwsProvider::new();
+        for ty in ["aws_route", "aws_db_instance", "aws_vpc"] {
+            let req = FindByIntentRequest { addr: format!("{ty}.x").parse().unwrap(), ty: ty.into(), token: "t".into(), planned: Value::Null };
+            let r = p.find_by_intent(req).await;
+            assert!(r.found.is_none());
+            assert_eq!(r.error.and_then(|e| e.code).as_deref(), Some("strata::aws::planned_needed"), "{ty}");
         }
     }
 }

@@ -155,6 +155,24 @@ pub fn is_not_found(e: &ProviderError) -> bool {
     e.code.as_deref().is_some_and(|c| c.contains("NotFound") || c.starts_with("NoSuch"))
 }
 
+/// An intent lookup needs the planned object: types without tags are found
+/// by their planned attributes (routes, records, attachments), RDS objects
+/// by their configured names, and an adopted object's state starts from
+/// the planned object (attributes the API does not report, such as
+/// `user_data`, would be missing and planned again). Without it (intent
+/// recovery before planning) the lookup fails, which keeps the intent: the
+/// apply looks again with the planned object before it creates anything.
+pub fn planned_needed(planned: &Value, ty: &str) -> Result<(), ProviderError> {
+    if planned.is_null() {
+        return Err(ProviderError {
+            code: Some("strata::aws::planned_needed".into()),
+            message: format!("the object of an interrupted {ty} create is looked for with its planned value, which is not known yet"),
+            retryable: false,
+        });
+    }
+    Ok(())
+}
+
 /// A provider error made here (bad configuration that the schema let through).
 pub fn invalid(message: impl Into<String>) -> ProviderError {
     ProviderError { code: None, message: message.into(), retryable: false }

@@ -344,6 +344,7 @@ pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
         state_broken: false,
         interrupted: false,
         tokens: HashMap::new(),
+        unresolved: HashSet::new(),
         planned: HashMap::new(),
         done_at: HashMap::new(),
     };
@@ -371,10 +372,11 @@ pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
             } else {
                 for i in batch {
                     let req = run.request(i);
+                    let look_first = run.unresolved.remove(&i);
                     run.ops[i].status = Status::Running;
                     run.ops[i].started = Some(Instant::now());
                     run.progress.started(&run.ops[i].addr, run.ops[i].kind);
-                    let handle = tasks.spawn(call_provider(run.provider.clone(), req));
+                    let handle = tasks.spawn(call_provider(run.provider.clone(), req, look_first));
                     running.insert(handle.id(), i);
                 }
             }
@@ -410,8 +412,26 @@ pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
 
 /// The provider call of one operation, and for a failed create the lookup
 /// of its object by the intent token.
-async fn call_provider(provider: Arc<dyn Provider>, req: ApplyRequest) -> Done {
+///
+/// With `look_first` (the create reuses the intent of an earlier run that
+/// intent recovery could not resolve: lookups may need the planned value,
+/// known only now) it first looks for that run's object and adopts it
+/// instead of making a second one; a failed lookup fails the create and
+/// leaves the intent.
+async fn call_provider(provider: Arc<dyn Provider>, req: ApplyRequest, look_first: bool) -> Done {
     let started = Instant::now();
+    if look_first {
+        let token = req.token.clone().unwrap_or_default();
+        let find = FindByIntentRequest { addr: req.addr.clone(), ty: req.ty.clone(), token, planned: req.planned.clone() };
+        match provider.find_by_intent(find).await {
+            FindByIntentResponse { error: Some(e), .. } => return Done { elapsed: started.elapsed(), result: Err(e), lookup: None },
+            FindByIntentResponse { found: Some(found), .. } if id_of(&found).is_some() => {
+                let (result, lookup) = finish_adopted(provider.as_ref(), req, found).await;
+                return Done { elapsed: started.elapsed(), result, lookup };
+            }
+            FindByIntentResponse { .. } => {}
+        }
+    }
     let response = provider.apply(req.clone()).await;
     let mut result = match response.error {
         Some(e) => Err(e),
@@ -428,6 +448,43 @@ async fn call_provider(provider: Arc<dyn Provider>, req: ApplyRequest) -> Done {
         }
     }
     Done { elapsed: started.elapsed(), result, lookup }
+}
+
+/// An adopted object may lack what its interrupted create does after making
+/// it (a subnet's attributes, a gateway's attachment, rules): an update
+/// brings it to the planned value. A failed update still records the object.
+async fn finish_adopted(
+    provider: &dyn Provider,
+    req: ApplyRequest,
+    found: Value,
+) -> (Result<Option<Value>, ProviderError>, Option<FindByIntentResponse>) {
+    let planned = known_from(&req.planned, &found);
+    if !strata_provider::differs(Some(&found), Some(&planned)) {
+        return (Ok(Some(found)), None);
+    }
+    let update = ApplyRequest { action: ApplyAction::Update, prior: Some(found.clone()), planned, token: None, ..req };
+    let response = provider.apply(update).await;
+    match (response.error, response.new_state) {
+        (None, Some(state)) => (Ok(Some(state)), None),
+        (e, _) => {
+            let e = e.unwrap_or_else(|| engine_error("strata::apply::no_state", "the provider reported no state for the updated object"));
+            (Err(e), Some(FindByIntentResponse { found: Some(found), error: None }))
+        }
+    }
+}
+
+/// `planned` with what is unknown in it (computed attributes) taken from `found`.
+fn known_from(planned: &Value, found: &Value) -> Value {
+    match planned {
+        Value::Sensitive(inner) => known_from(inner, found.peel()).mark_if(true),
+        v if v.is_unknown() => found.clone(),
+        Value::Map(m) => {
+            let f = found.peel().as_map();
+            Value::Map(m.iter().map(|(k, v)| (k.clone(), known_from(v, f.and_then(|f| f.get(k)).unwrap_or(&Value::Null)))).collect())
+        }
+        Value::List(_) | Value::Set(_) if !planned.is_wholly_known() => found.clone(),
+        v => v.clone(),
+    }
 }
 
 pub(crate) fn id_of(v: &Value) -> Option<String> {
@@ -593,6 +650,8 @@ struct Run<'a> {
     dirty: bool,
     /// Intent tokens and planned values of started operations.
     tokens: HashMap<usize, String>,
+    /// Creates about to start that reuse an unresolved intent of an earlier run.
+    unresolved: HashSet<usize>,
     planned: HashMap<usize, Value>,
     /// The generation at which the last operation on an address finished.
     done_at: HashMap<Address, u64>,
@@ -716,16 +775,23 @@ impl Run<'_> {
                 {
                     self.state.deposed.push(r);
                 }
-                // An older intent for the address (its recovery failed) stays for the next run.
-                let token = uuid::Uuid::new_v4().to_string();
-                self.state.intents.push(Intent {
-                    address: addr,
-                    token: token.clone(),
-                    operation: "create".into(),
-                    started_at: strata_state::time::now_rfc3339(),
-                });
-                self.tokens.insert(i, token);
-                self.dirty = true;
+                // An intent of an earlier run for the address (its recovery
+                // could not resolve it) is reused: the create looks for that
+                // run's object first, with the planned value.
+                if let Some(earlier) = self.state.intents.iter().find(|x| x.address == addr && x.operation == "create") {
+                    self.tokens.insert(i, earlier.token.clone());
+                    self.unresolved.insert(i);
+                } else {
+                    let token = uuid::Uuid::new_v4().to_string();
+                    self.state.intents.push(Intent {
+                        address: addr,
+                        token: token.clone(),
+                        operation: "create".into(),
+                        started_at: strata_state::time::now_rfc3339(),
+                    });
+                    self.tokens.insert(i, token);
+                    self.dirty = true;
+                }
             }
             self.planned.insert(i, planned);
             start.push(i);
@@ -737,7 +803,10 @@ impl Run<'_> {
     fn abandon(&mut self, batch: &[usize]) {
         for &i in batch {
             if self.ops[i].kind == OpKind::Create {
-                self.remove_intent(i);
+                // A reused intent of an earlier run stays unresolved.
+                if !self.unresolved.remove(&i) {
+                    self.remove_intent(i);
+                }
                 self.restore_deposed(i);
             }
             self.not_run(i, "not started: the state could not be written".into());

@@ -934,3 +934,38 @@ async fn signals_escalate_the_cancellation_level() {
     }
     listener.abort();
 }
+
+#[tokio::test]
+async fn intents_recovery_left_are_looked_up_again_before_their_creates() {
+    // A crashed run made a's object but was killed before it set a's DNS
+    // attribute; recovery could not resolve the intents of a and b (their
+    // lookups need planned values), so they stayed.
+    let env = Env::new();
+    let main = "resource \"aws_vpc\" \"a\" {\n  cidr_block           = \"10.0.0.0/16\"\n  enable_dns_hostnames = true\n}\nresource \"aws_vpc\" \"b\" {\n  cidr_block = \"10.1.0.0/16\"\n}\n";
+    let half_made = Value::map([("cidr_block", Value::string("10.0.0.0/16")), ("enable_dns_hostnames", Value::Bool(false))]);
+    let made = env.fake.insert("aws_vpc", half_made, Some("aws_vpc.a"), Some("token-a"));
+    let mut state = State::new();
+    let intent = |address: &str, token: &str| Intent {
+        address: address.into(),
+        token: token.into(),
+        operation: "create".into(),
+        started_at: "2026-01-01T00:00:00Z".into(),
+    };
+    state.intents = vec![intent("aws_vpc.a", "token-a"), intent("aws_vpc.b", "token-b")];
+    env.backend.persist(&mut state).unwrap();
+
+    let outcome = apply_ok(&env, main).await;
+    assert_eq!(succeeded(&outcome), ["aws_vpc.a create", "aws_vpc.b create"]);
+    assert_eq!(env.fake.objects("aws_vpc").len(), 2, "a's object is adopted, not made twice");
+    let calls: Vec<String> = env.fake.apply_calls().iter().map(|c| format!("{:?} {}", c.kind, c.addr.as_ref().unwrap())).collect();
+    assert_eq!(names(&calls, Clone::clone), ["Apply(Create) aws_vpc.b", "Apply(Update) aws_vpc.a"], "a is adopted and finished");
+    let lookups: Vec<Option<String>> =
+        env.fake.calls().into_iter().filter(|c| c.kind == CallKind::FindByIntent).map(|c| c.token).collect();
+    assert_eq!(names(&lookups, |t| t.clone().unwrap_or_default()), ["token-a", "token-b"]);
+    assert_eq!(env.call("aws_vpc.b", ApplyAction::Create).token.as_deref(), Some("token-b"), "b's create reuses its intent");
+    let state = env.state();
+    assert_eq!(record_id(&state, "aws_vpc.a"), made);
+    assert_eq!(attr(&state.resource("aws_vpc.a").unwrap().values(), "enable_dns_hostnames"), Value::Bool(true));
+    assert_eq!(attr(&env.fake.object("aws_vpc", &made).unwrap(), "enable_dns_hostnames"), Value::Bool(true));
+    assert!(state.intents.is_empty(), "{:?}", state.intents);
+}

@@ -668,7 +668,7 @@ impl ResourceType for Ec2Instance {
         wait_state(c, &id, InstanceStateName::Terminated, req.timeouts.delete.unwrap_or(DEFAULT_TIMEOUT)).await
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let mut calls = 0;
         let filters = vec![
             filter(&format!("tag:{TAG_INTENT}"), [token]),
@@ -854,7 +854,7 @@ impl ResourceType for VolumeAttachment {
         .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         // Attachments have no tags; the device, instance and volume identify one.
         let Some(key) = AttachmentKey::of(planned) else { return Ok(None) };
         let volume = key.volume(c).await?;

@@ -22,7 +22,7 @@ use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, Rea
 use super::ResourceType;
 use super::lb::{no_unknowns, skeleton, tag_changes};
 use crate::clients::Clients;
-use crate::util::{Attrs, DEFAULT_TIMEOUT, StateBuilder, aws_err, invalid, is_not_found, tags_for, wait_for};
+use crate::util::{Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_ADDRESS, aws_err, invalid, is_not_found, tags_for, wait_for};
 
 pub fn types() -> Vec<Box<dyn ResourceType>> {
     vec![Box::new(Zone), Box::new(Record)]
@@ -354,11 +354,17 @@ impl ResourceType for Zone {
         }
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let mut calls = 0;
         let zones = list_zones(c, None, &mut calls).await?;
         let Some(zone) = zones.iter().find(|z| z.caller_reference() == token) else { return Ok(None) };
-        zone_by_id(c, planned, bare_zone_id(zone.id())).await
+        let id = bare_zone_id(zone.id());
+        // Zones are tagged after they are made: the crash may have come between.
+        let tagged = zone_tags(c, &[id.to_string()], &mut calls).await?.remove(id).is_some_and(|t| t.contains_key(TAG_ADDRESS));
+        if !tagged {
+            change_zone_tags(c, id, &tags_for(c, planned, addr, Some(token)), &[]).await?;
+        }
+        zone_by_id(c, planned, id).await
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
@@ -704,7 +710,7 @@ impl ResourceType for Record {
     }
 
     /// Records have no tags: zone, name, type and set identifier are the identity.
-    async fn find_by_intent(&self, c: &Clients, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let (Some(zone), Some(name), Some(ty)) = (planned.str_attr("zone_id"), planned.str_attr("name"), planned.string("type")) else {
             return Ok(None);
         };

@@ -451,7 +451,7 @@ impl ResourceType for LoadBalancer {
         .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let mut calls = 0;
         let candidates = match planned.str_attr("name") {
             Some(name) => match c.elbv2.describe_load_balancers().names(name).send().await.map_err(aws_err) {
@@ -767,7 +767,7 @@ impl ResourceType for TargetGroup {
         .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let mut calls = 0;
         // The name is deterministic when configured: one call finds it.
         let candidates = match planned.str_attr("name") {
@@ -1142,7 +1142,7 @@ impl ResourceType for Listener {
 
     /// A load balancer has at most one listener per port: the listener on the
     /// planned port is the one, unless it carries another create's token.
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let (Some(lb_arn), Some(port)) = (planned.str_attr("load_balancer_arn"), planned.i32_attr("port")) else { return Ok(None) };
         let mut calls = 0;
         let Some((arn, l)) = listeners_of(c, lb_arn, &mut calls).await?.into_iter().find(|(_, l)| l.port() == Some(port)) else {
@@ -1305,7 +1305,7 @@ impl ResourceType for TargetGroupAttachment {
     }
 
     /// Registrations have no tags: the (group, target, port) triple is the identity.
-    async fn find_by_intent(&self, c: &Clients, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let Some(r) = Registration::of(planned) else { return Ok(None) };
         Ok(registered(c, &r.group).await?.filter(|t| is_registered(t, &r)).map(|_| r.state(planned)))
     }

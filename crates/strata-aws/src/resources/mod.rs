@@ -35,9 +35,11 @@ pub trait ResourceType: Send + Sync {
     /// does not exist succeeds.
     async fn delete(&self, c: &Clients, req: &ApplyRequest) -> Result<(), ProviderError>;
 
-    /// After a crash: the object a create with this token made, if any (by
-    /// the `strata:intent` tag, or a deterministic name where there are no tags).
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError>;
+    /// After a crash: the object a create of `addr` with this token made, if
+    /// any (by the `strata:intent` tag, or a deterministic name where there
+    /// are no tags), with what the create left undone finished. `planned`
+    /// is known ([`crate::util::planned_needed`]).
+    async fn find_by_intent(&self, c: &Clients, addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError>;
 
     /// The state of an existing object by id (`strata import`).
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError>;

@@ -219,7 +219,7 @@ impl ResourceType for SubnetGroup {
         absent(c.rds.delete_db_subnet_group().db_subnet_group_name(name).send().await.map(drop).map_err(aws_err), ())
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let name = name_for(planned, "name", "name_prefix", Some(token));
         let mut calls = 0;
         let Some(g) = subnet_groups(c, Some(&name), &mut calls).await?.into_iter().next() else { return Ok(None) };
@@ -392,7 +392,7 @@ impl ResourceType for ParameterGroup {
         absent(c.rds.delete_db_parameter_group().db_parameter_group_name(name).send().await.map(drop).map_err(aws_err), ())
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let name = name_for(planned, "name", "name_prefix", Some(token));
         let mut calls = 0;
         let Some(g) = parameter_groups(c, Some(&name), &mut calls).await?.into_iter().next() else { return Ok(None) };
@@ -900,7 +900,7 @@ impl ResourceType for Instance {
         .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let id = identifier_for(planned, Some(token));
         let Some(db) = db_instance(c, &id).await? else { return Ok(None) };
         if !adopt_if_ours(&rds_tag_map(db.tag_list()), token) {

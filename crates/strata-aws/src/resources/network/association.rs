@@ -141,7 +141,7 @@ impl ResourceType for Association {
         .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let target = planned.str_attr("subnet_id").or(planned.str_attr("gateway_id"));
         let (Some(target), Some(table)) = (target, planned.str_attr("route_table_id")) else { return Ok(None) };
         Ok(find_pair(c, target, table).await?.map(|a| state(planned, &a)))

@@ -205,7 +205,7 @@ impl ResourceType for Volume {
             .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         match find_intent::<Volume>(c, token).await? {
             Some(v) => Ok(Some(state(c, planned, &v, Some(&account_id(c).await?)))),
             None => Ok(None),

@@ -164,7 +164,7 @@ impl ResourceType for Eip {
         gone_ok(c.ec2.release_address().allocation_id(&id).send().await.map(|_| ()).map_err(aws_err))
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         match find_intent::<Eip>(c, token).await? {
             Some(a) => Ok(Some(state(c, planned, &a, Some(&account_id(c).await?)))),
             None => Ok(None),

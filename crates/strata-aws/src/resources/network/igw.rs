@@ -138,7 +138,7 @@ impl ResourceType for InternetGateway {
             .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         Ok(find_intent::<InternetGateway>(c, token).await?.map(|g| state(c, planned, &g)))
     }
 

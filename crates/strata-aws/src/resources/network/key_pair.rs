@@ -121,7 +121,7 @@ impl ResourceType for KeyPair {
         gone_ok(c.ec2.delete_key_pair().key_name(name).send().await.map(|_| ()).map_err(aws_err))
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         match find_intent::<KeyPair>(c, token).await? {
             Some(k) => full_state(c, planned, k.key_name().unwrap_or_default()).await,
             None => Ok(None),

@@ -200,7 +200,7 @@ impl ResourceType for NatGateway {
         .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         Ok(find_intent::<NatGateway>(c, token).await?.map(|g| state(planned, &g)))
     }
 

@@ -132,7 +132,7 @@ impl ResourceType for Route {
         .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let Some(table) = planned.str_attr("route_table_id") else { return Ok(None) };
         let Some(rt) = describe_one::<RouteTable>(c, table).await? else { return Ok(None) };
         Ok(find(&rt, &fields_of(planned, false)).map(|r| state(planned, table, r)))

@@ -306,7 +306,7 @@ impl ResourceType for RouteTable {
         .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         Ok(find_intent::<RouteTable>(c, token).await?.map(|t| state(c, planned, &t)))
     }
 

@@ -191,7 +191,7 @@ impl ResourceType for SecurityGroupRule {
         super::gone_ok(r)
     }
 
-    async fn find_by_intent(&self, c: &Clients, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         let Ok((group_id, egress, want)) = rule_of(planned) else { return Ok(None) };
         let Some(g) = describe_one::<SecurityGroup>(c, &group_id).await? else { return Ok(None) };
         let have = present(&g, egress, &want);
@@ -207,7 +207,7 @@ impl ResourceType for SecurityGroupRule {
         let base = parse_import(id).ok_or_else(|| {
             invalid(format!("cannot import security group rule {id:?}: the id must be <group id>_<ingress|egress>_<protocol>_<from port>_<to port>_<source>..., e.g. sg-0abc_ingress_tcp_443_443_10.0.0.0/16"))
         })?;
-        self.find_by_intent(c, "", &base).await
+        self.find_by_intent(c, "", "", &base).await
     }
 
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {

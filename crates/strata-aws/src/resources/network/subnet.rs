@@ -205,7 +205,7 @@ impl ResourceType for Subnet {
         .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         Ok(find_intent::<Subnet>(c, token).await?.map(|s| state(planned, &s)))
     }
 

@@ -226,7 +226,7 @@ impl ResourceType for Vpc {
         .await
     }
 
-    async fn find_by_intent(&self, c: &Clients, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         match find_intent::<Vpc>(c, token).await? {
             Some(v) => full_state(c, planned, &v).await.map(Some),
             None => Ok(None),
