@@ -6,46 +6,8 @@
 
 use std::path::Path;
 
+use crate::e2e::{Moto, moto};
 use crate::support::{Output, scratch, strata_in};
-
-/// A moto_server of this test's own on a free loopback port, stopped on drop.
-struct Moto {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn moto() -> Option<Moto> {
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
-    let child = std::process::Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    let child = match child {
-        Ok(c) => c,
-        Err(e) if in_ci => panic!("moto_server cannot start in CI: {e} (scripts/test.sh installs it)"),
-        Err(e) => {
-            eprintln!("skipping: moto_server cannot start ({e}); run scripts/test.sh");
-            return None;
-        }
-    };
-    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
-    for _ in 0..150 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(moto);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("moto_server did not start listening on port {port} within 15 s");
-}
 
 /// Run a boto3 script against moto (`ec2` is a client); its stdout, trimmed.
 fn boto3(moto: &Moto, script: &str) -> String {
