@@ -388,7 +388,8 @@ fn apply_killed_at_random_points_converges_to_exact_state() {
         eprintln!("{}", points.join("\n"));
         points.clear();
     }
-    assert!(started.elapsed() < Duration::from_secs(240), "the crash test took {:?}", started.elapsed());
+    // How long this took is printed, never asserted (tests do not assert on wall-clock time).
+    eprintln!("crash test: {kills} kills in {round} rounds, {:?}", started.elapsed());
 }
 
 #[test]
@@ -421,10 +422,9 @@ fn a_killed_apply_leaves_no_lock_that_blocks_the_next_run() {
     holder.wait().unwrap();
 
     // The dead holders' records do not block: no wait, no force-unlock.
-    let t = Instant::now();
+    // Without --lock-timeout a held lock fails at once, so exit 0 shows nothing blocked.
     let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
     assert_eq!(code, 0, "apply after the killed ones:\n{stdout}\n{stderr}");
-    assert!(t.elapsed() < Duration::from_secs(60));
     assert!(!dir.join(LOCK_FILE).exists(), "a finished run removes its lock file");
     assert_converged(&endpoint, &endpoint, &dir, &baseline, "after one kill");
 }

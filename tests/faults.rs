@@ -10,7 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::crash::{Rng, THREE_TIER_RESOURCES, apply_args, assert_converged, inventory, run, three_tier};
 use crate::e2e::moto;
@@ -313,7 +313,6 @@ fn apply_converges_through_throttling_and_server_errors() {
     assert!(into.iter().any(|op| changing.iter().any(|c| op.starts_with(c))), "faults only in reads: {into:?}");
     assert_converged(&proxy.url, &moto.url, &dir, &baseline, &format!("through the proxy ({injected} faults)"));
 
-    let t = Instant::now();
+    // Dropping the proxy stops its listener and joins its threads.
     drop(proxy);
-    assert!(t.elapsed() < Duration::from_secs(5), "the proxy took {:?} to stop", t.elapsed());
 }
