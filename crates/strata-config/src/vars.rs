@@ -83,12 +83,11 @@ pub fn collect_inputs(config: &mut Config, sources: &VarSources) -> (InputVariab
         .unwrap_or_default();
     auto.sort();
     files.extend(auto);
-    let auto_count = files.len();
     files.extend(sources.var_files.iter().cloned());
 
-    for (i, path) in files.iter().enumerate() {
-        let explicit = i >= auto_count;
-        load_var_file(config, path, explicit, &declared, &mut inputs, &mut diags);
+    // As in Terraform, an undeclared name in any variable file is a warning.
+    for path in &files {
+        load_var_file(config, path, &declared, &mut inputs, &mut diags);
     }
 
     for flag in &sources.vars {
@@ -109,7 +108,7 @@ pub fn collect_inputs(config: &mut Config, sources: &VarSources) -> (InputVariab
     (inputs, diags)
 }
 
-fn load_var_file(config: &mut Config, path: &Path, explicit: bool, declared: &[String], inputs: &mut InputVariables, diags: &mut Diagnostics) {
+fn load_var_file(config: &mut Config, path: &Path, declared: &[String], inputs: &mut InputVariables, diags: &mut Diagnostics) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -163,7 +162,7 @@ fn load_var_file(config: &mut Config, path: &Path, explicit: bool, declared: &[S
                 let name = a.key.as_str();
                 let span = span_of(file, &a.key);
                 if !declared.iter().any(|d| d == name) {
-                    diags.push(undeclared(name, declared, span, &origin, explicit && false));
+                    diags.push(undeclared(name, declared, span, &origin, false));
                     continue;
                 }
                 let ctx = ExprCtx { file, scope: &empty, module_dir: crate::eval::file_base() };
