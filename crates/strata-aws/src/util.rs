@@ -13,9 +13,7 @@ use strata_provider::ProviderError;
 use crate::clients::Clients;
 
 /// Tag keys strata writes on every object that takes tags.
-pub const TAG_ADDRESS: &str = "strata:address";
-pub const TAG_LINEAGE: &str = "strata:lineage";
-pub const TAG_INTENT: &str = "strata:intent";
+pub use strata_provider::{TAG_ADDRESS, TAG_INTENT, TAG_LINEAGE};
 
 /// Attribute access on planned or recorded objects (sensitive marks looked through).
 pub trait Attrs {

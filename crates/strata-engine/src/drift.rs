@@ -37,9 +37,7 @@ pub const COMPANIONS: [(&str, &[&str], &str); 4] = [
     ("aws_instance", &["root_block_device", "*", "volume_id"], "aws_ebs_volume"),
 ];
 
-/// The tag the AWS provider puts on every object it creates, naming the
-/// state (lineage) that manages it.
-pub const LINEAGE_TAG: &str = "strata:lineage";
+use strata_provider::TAG_LINEAGE;
 
 /// One `type.id` line of the ignore file; `*` matches any run of characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,7 +195,7 @@ impl UnmanagedObject {
     /// configuration manages it (or, with this state's lineage, an
     /// interrupted apply left it).
     pub fn lineage(&self) -> Option<&str> {
-        self.tags.get(LINEAGE_TAG).map(String::as_str).filter(|l| !l.is_empty())
+        self.tags.get(TAG_LINEAGE).map(String::as_str).filter(|l| !l.is_empty())
     }
 
     /// The `Name` tag, if any.
@@ -588,9 +586,9 @@ mod tests {
         fake.set_attribute("aws_vpc", &main, "cidr_block", Value::string("10.9.0.0/16"));
         fake.remove("aws_vpc", &other);
         let stray = fake.insert("aws_vpc", vpc("10.2.0.0/16", &[("Name", "stray")]), None, None);
-        let foreign = fake.insert("aws_vpc", vpc("10.3.0.0/16", &[(LINEAGE_TAG, "another-lineage")]), None, None);
-        let orphan = fake.insert("aws_vpc", vpc("10.4.0.0/16", &[(LINEAGE_TAG, state.lineage.as_str())]), None, None);
-        let untagged = fake.insert("aws_vpc", vpc("10.5.0.0/16", &[(LINEAGE_TAG, "")]), None, None);
+        let foreign = fake.insert("aws_vpc", vpc("10.3.0.0/16", &[(TAG_LINEAGE, "another-lineage")]), None, None);
+        let orphan = fake.insert("aws_vpc", vpc("10.4.0.0/16", &[(TAG_LINEAGE, state.lineage.as_str())]), None, None);
+        let untagged = fake.insert("aws_vpc", vpc("10.5.0.0/16", &[(TAG_LINEAGE, "")]), None, None);
         let root = fake.insert("aws_ebs_volume", Value::map([("size", Value::Number(8.0))]), None, None);
         let block = Value::map([("volume_id", Value::string(root.clone()))]);
         let instance = fake.insert("aws_instance", Value::map([("root_block_device", Value::List(vec![block]))]), None, None);

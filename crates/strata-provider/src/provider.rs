@@ -10,6 +10,13 @@ use strata_core::{Address, Diagnostics, Value};
 
 use crate::schema::ProviderSchema;
 
+/// Tags strata writes on every object that takes tags: its address, the
+/// state lineage, and the intent token of the create that made it. Engine
+/// (drift, recovery) and providers agree on them here.
+pub const TAG_ADDRESS: &str = "strata:address";
+pub const TAG_LINEAGE: &str = "strata:lineage";
+pub const TAG_INTENT: &str = "strata:intent";
+
 /// An error from the cloud, with the provider's own text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderError {
