@@ -126,7 +126,7 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
         }
     };
     let rt = runtime()?;
-    let live = Live { provider: provider(), runtime: &rt, refresh: true };
+    let live = Live { provider: provider(), runtime: &rt, refresh: true, optional: false };
     let lineage = state.as_ref().map(|s| s.lineage.clone()).unwrap_or_default();
     diags.extend(strata_engine::plan::configure(&live, &config, &inputs, &lineage, schema));
     if diags.has_errors() {

@@ -52,10 +52,11 @@ fn main() -> ExitCode {
 
 fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
+    // The AWS SDK's own logs (credential chain, retries) one level quieter.
     let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
+        0 => "warn,aws=error",
+        1 => "info,aws=warn",
+        2 => "debug,aws=info,hyper=info,rustls=info",
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
@@ -210,11 +211,13 @@ pub(crate) fn parse_targets(ui: &Ui, targets: &[String], replace: &[String]) -> 
 
 fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
     let Some((targets, replace)) = parse_targets(ui, &args.targets, &args.replace)? else { return Ok(exit::ERROR) };
-    if args.refresh {
-        tracing::info!("refresh reads live objects once the AWS provider is configured; planning against the recorded state");
-    }
     let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), targets, replace };
-    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), strata_engine::plan::RunMode::default());
+    // The plan reads the cloud (refresh, data sources) but writes nothing:
+    // no state lock, no intent recovery (apply does that under the lock).
+    let rt = run::runtime()?;
+    let live = strata_engine::plan::Live { provider: run::provider(), runtime: &rt, refresh: args.refresh, optional: true };
+    let mode = strata_engine::plan::RunMode { live: Some(&live), ..Default::default() };
+    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), mode);
     if !run.diagnostics.is_empty() {
         let text = diagnostics::render(&run.diagnostics, &run.config.sources, ui.color);
         std::io::stderr().write_all(text.as_bytes())?;

@@ -63,10 +63,19 @@ fn visible(c: &ResourceChange) -> bool {
 /// `Plan: ...` line. `color` adds ANSI colours.
 pub fn render_plan_text(plan: &Plan, color: bool) -> String {
     let p = Paint(color);
-    if !plan.has_changes() {
-        return "No changes. Your infrastructure matches the configuration.\n".to_string();
-    }
     let mut out = String::new();
+    if !plan.data_not_read.is_empty() {
+        let _ = writeln!(
+            out,
+            "Data sources not read ({}): {}; their values, and what depends on them, are known after apply.\n",
+            plan.data_not_read_reason.as_deref().unwrap_or("offline"),
+            plan.data_not_read.join(", ")
+        );
+    }
+    if !plan.has_changes() {
+        out.push_str("No changes. Your infrastructure matches the configuration.\n");
+        return out;
+    }
     let shown: Vec<&ResourceChange> = plan.changes.iter().filter(|c| visible(c)).collect();
     if !shown.is_empty() {
         out.push_str("Resource actions are indicated with the following symbols:\n");
@@ -377,7 +386,8 @@ pub fn render_plan_json(plan: &Plan) -> J {
     json!({
         "format_version": plan.format_version,
         "strata_version": plan.strata_version,
-        "state": { "found": plan.state_found, "lineage": plan.lineage, "serial": plan.serial },
+        "state": { "found": plan.state_found, "lineage": plan.lineage, "serial": plan.serial, "refreshed": plan.refreshed },
+        "data_not_read": { "addresses": plan.data_not_read, "reason": plan.data_not_read_reason },
         "config_digest": plan.config_digest,
         "created_at": plan.created_at,
         "targets": plan.targets,
@@ -526,6 +536,9 @@ mod tests {
             changes,
             outputs,
             created_at: "2026-01-01T00:00:00Z".into(),
+            refreshed: false,
+            data_not_read: Vec::new(),
+            data_not_read_reason: None,
         }
     }
 
@@ -769,6 +782,7 @@ Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.
         assert_eq!(rc["requires_replace"], json!(["engine"]));
         assert_eq!(j["summary"], json!({"add": 0, "change": 0, "replace": 1, "destroy": 0, "move": 1}));
         assert_eq!(j["has_changes"], true);
-        assert_eq!(j["state"], json!({"found": true, "lineage": "lin", "serial": 3}));
+        assert_eq!(j["state"], json!({"found": true, "lineage": "lin", "serial": 3, "refreshed": false}));
+        assert_eq!(j["data_not_read"], json!({"addresses": [], "reason": null}));
     }
 }

@@ -116,7 +116,7 @@ pub(crate) fn locked_plan(
         }
     };
     let provider = provider();
-    let live = Live { provider: provider.clone(), runtime: rt, refresh };
+    let live = Live { provider: provider.clone(), runtime: rt, refresh, optional: false };
     let run = strata_engine::plan::plan(dir, req, strata_provider::aws::schema(), RunMode { live: Some(&live), recover: Some(&backend), destroy });
     print_diags(ui, &run.diagnostics, &run.config.sources)?;
     if run.plan.is_none() {

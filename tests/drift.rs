@@ -10,7 +10,7 @@ use crate::e2e::{Moto, moto};
 use crate::support::{Output, scratch, strata_in};
 
 /// Run a boto3 script against moto (`ec2` is a client); its stdout, trimmed.
-fn boto3(moto: &Moto, script: &str) -> String {
+pub(crate) fn boto3(moto: &Moto, script: &str) -> String {
     let program = format!(
         "import boto3, json\nec2 = boto3.client('ec2', endpoint_url={:?}, region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n{script}",
         moto.url

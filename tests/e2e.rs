@@ -107,3 +107,59 @@ fn apply_refuses_without_a_terminal_or_auto_approve() {
     assert!(out.stderr.contains("--auto-approve"), "{}", out.stderr);
     assert!(!dir.path().join(".strata/state.json").exists(), "nothing was applied");
 }
+
+/// `plan` refreshes by default and reads data sources, but writes nothing;
+/// `--refresh=false` and missing credentials plan against the recorded state
+/// and say that the data sources were not read.
+#[test]
+fn plan_refreshes_reads_data_sources_and_writes_nothing() {
+    let Some(moto) = moto() else { return };
+    let url = moto.url.clone();
+    let config = r#"
+data "aws_availability_zones" "az" {}
+resource "aws_vpc" "v" {
+  cidr_block = "10.8.0.0/16"
+}
+resource "aws_subnet" "s" {
+  vpc_id            = aws_vpc.v.id
+  cidr_block        = "10.8.1.0/24"
+  availability_zone = data.aws_availability_zones.az.names[0]
+}
+"#;
+    let dir = crate::support::scratch(&[("main.tf", config)]);
+    let env = [("AWS_ENDPOINT_URL", url.as_str()), ("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")];
+    let out = strata_in(dir.path(), &["plan"], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.lines().any(|l| l.contains("availability_zone ") && l.ends_with("= \"us-east-1a\"")), "the data source was read at plan time:\n{}", out.stdout);
+    let out = strata_in(dir.path(), &["apply", "--auto-approve"], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let out = strata_in(dir.path(), &["plan", "--detailed-exitcode"], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(!out.stdout.contains("not read"), "{}", out.stdout);
+
+    // Deleted outside strata: the refreshing plan creates it again; the
+    // state is not written by planning.
+    let state_path = dir.path().join(".strata/state.json");
+    let before = std::fs::read(&state_path).unwrap();
+    let subnet = crate::drift::boto3(&moto, "print(ec2.describe_subnets(Filters=[{'Name': 'cidr-block', 'Values': ['10.8.1.0/24']}])['Subnets'][0]['SubnetId'])");
+    crate::drift::boto3(&moto, &format!("ec2.delete_subnet(SubnetId={subnet:?})"));
+    let out = strata_in(dir.path(), &["plan", "--detailed-exitcode", "--json"], &env);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(plan["state"]["refreshed"], true);
+    let actions: Vec<(String, String)> =
+        plan["changes"].as_array().unwrap().iter().map(|c| (c["address"].as_str().unwrap().into(), c["action"].as_str().unwrap().into())).collect();
+    assert!(actions.contains(&("aws_subnet.s".into(), "create".into())), "{actions:?}");
+    assert_eq!(std::fs::read(&state_path).unwrap(), before, "plan wrote the state");
+
+    // Not refreshed: the state still records the subnet; the data source is unread.
+    let out = strata_in(dir.path(), &["plan", "--refresh=false"], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.contains("Data sources not read (--refresh=false): data.aws_availability_zones.az"), "{}", out.stdout);
+    assert!(!out.stdout.contains("+ aws_subnet.s"), "{}", out.stdout);
+    let no_credentials = [("AWS_ENDPOINT_URL", url.as_str()), ("AWS_REGION", "us-east-1")];
+    let out = strata_in(dir.path(), &["plan"], &no_credentials);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::plan::not_refreshed"), "{}", out.stderr);
+    assert!(out.stdout.contains("Data sources not read (no AWS credentials were found)"), "{}", out.stdout);
+}

@@ -33,6 +33,9 @@ pub fn strata_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
             cmd.env_remove(k);
         }
     }
+    // No AWS credentials unless a test gives them: never the developer's
+    // profiles, never the instance metadata service.
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true").env("AWS_CONFIG_FILE", "/nonexistent").env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_http_client::tls;
 use strata_core::Value;
 use strata_provider::ProviderError;
@@ -28,6 +29,13 @@ pub struct Clients {
 /// Retries for throttling and 5xx: the SDK's standard mode (jittered
 /// exponential backoff), with more attempts than its default of 3.
 const MAX_ATTEMPTS: u32 = 10;
+
+/// How long the credential chain may look (profiles, SSO, instance metadata).
+const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(15);
+
+fn no_credentials(message: String) -> ProviderError {
+    ProviderError { code: Some(strata_provider::NO_CREDENTIALS.to_string()), message, retryable: false }
+}
 
 impl Clients {
     /// Build clients from the evaluated `provider "aws"` block. Credentials and
@@ -52,6 +60,17 @@ impl Clients {
             loader = loader.credentials_provider(Credentials::new(access, secret, get_str("token"), None, "provider block"));
         }
         let shared = loader.load().await;
+        // Find credentials now, so that a missing set is one clear error
+        // (and `plan` can go on offline) rather than one per call.
+        let creds = shared.credentials_provider().ok_or_else(|| no_credentials("no credentials provider is configured".into()))?;
+        match tokio::time::timeout(CREDENTIALS_TIMEOUT, creds.provide_credentials()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::debug!(error = %aws_smithy_types::error::display::DisplayErrorContext(&e), "credential chain");
+                return Err(no_credentials("no AWS credentials found (environment, profile, SSO or instance metadata)".into()));
+            }
+            Err(_) => return Err(no_credentials(format!("no AWS credentials found within {}s", CREDENTIALS_TIMEOUT.as_secs()))),
+        }
         let region = shared.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".to_string());
         let shared = if shared.region().is_none() { shared.into_builder().region(Region::new(region.clone())).build() } else { shared };
 

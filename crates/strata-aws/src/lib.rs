@@ -60,6 +60,11 @@ impl Provider for AwsProvider {
             Ok(c) => {
                 let _ = self.clients.set(c);
             }
+            Err(e) if e.code.as_deref() == Some(strata_provider::NO_CREDENTIALS) => {
+                d.push(Diagnostic::error(strata_provider::NO_CREDENTIALS, e.message).with_help(
+                    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or `access_key`/`secret_key` in the provider block",
+                ))
+            }
             Err(e) => d.push(Diagnostic::error("strata::aws::configure", format!("cannot configure the AWS provider: {e}"))),
         }
         d

@@ -11,7 +11,8 @@ use strata_provider::{BlockSchema, Nesting};
 
 use crate::loader::{header_span, span_of};
 
-/// Blocks every resource accepts whether or not its schema lists them.
+/// Blocks every resource accepts whether or not its schema lists them
+/// (with a warning where the schema does not).
 const UNIVERSAL_BLOCKS: [&str; 1] = ["timeouts"];
 
 /// Check a body's arguments and blocks against a schema: unknown names (with
@@ -74,7 +75,11 @@ pub(crate) fn check_body(body: &Body, schema: &BlockSchema, file: FileId, what: 
                         *seen_blocks.entry(ident.to_string()).or_default() += 1;
                         diags.extend(check_body(&b.body, &nested.block, file, &format!("{what}.{ident}"), &header_span(file, b)));
                     }
-                    None if UNIVERSAL_BLOCKS.contains(&ident) => {}
+                    None if UNIVERSAL_BLOCKS.contains(&ident) => diags.push(
+                        Diagnostic::warning("strata::config::ignored_block", format!("`{ident}` has no effect on `{what}`"))
+                            .with_label(Some(header_span(file, b)), "accepted for Terraform compatibility, ignored")
+                            .with_help(format!("`{what}` has no long-running operation to bound; remove the block")),
+                    ),
                     None if schema.attributes.contains_key(ident) => diags.push(
                         Diagnostic::error("strata::config::unsupported_block", format!("`{ident}` of `{what}` is an argument, not a block"))
                             .with_label(Some(header_span(file, b)), "written as a block")

@@ -1065,9 +1065,9 @@ impl<'a> Evaluator<'a> {
                         }
                         Mode::Data => {
                             let args = strata_provider::plan_change(s, None, &config, &[], false).planned;
-                            // Data sources are read now when their arguments are known;
+                            // Data sources are read now when their configured arguments are known;
                             // otherwise (or without a provider) their values stay unknown.
-                            let value = match args.is_wholly_known().then(|| self.planner.read_data(&addr, &args)).flatten() {
+                            let value = match config.is_wholly_known().then(|| self.planner.read_data(&addr, &args)).flatten() {
                                 Some(Ok(v)) => v,
                                 Some(Err(msg)) => {
                                     self.diags.push(

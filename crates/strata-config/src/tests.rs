@@ -324,3 +324,30 @@ fn syntax_error_inside_a_multibyte_character() {
     let (_, d) = eval_files(&[("main.tf", "x \u{79e}")], &[]);
     assert!(d.iter().any(|d| d.code == "strata::config::syntax"), "{d:#?}");
 }
+
+/// `timeouts` is kept where the type has long-running operations and
+/// accepted with a warning elsewhere (Terraform writes it on any resource).
+#[test]
+fn timeouts_blocks_are_kept_or_flagged() {
+    let main = r#"
+resource "aws_vpc" "v" {
+  cidr_block = "10.0.0.0/16"
+  timeouts {
+    create = "5m"
+  }
+}
+resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  timeouts {
+    create = "40m"
+  }
+}
+"#;
+    let (ev, d) = eval_files(&[("main.tf", main)], &[]);
+    assert_eq!(codes(&d), vec!["strata::config::ignored_block"]);
+    assert!(d.iter().next().unwrap().message.contains("`aws_vpc`"), "{d:#?}");
+    let i = ev.resources.iter().find(|r| r.addr.to_string() == "aws_instance.i").unwrap();
+    let create = i.values.as_map().and_then(|m| m.get("timeouts")).and_then(|t| t.as_seq()).and_then(|s| s.first()).and_then(|b| b.as_map()).and_then(|b| b.get("create"));
+    assert_eq!(create.and_then(|v| v.as_str()), Some("40m"));
+}

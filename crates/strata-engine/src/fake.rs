@@ -47,6 +47,8 @@ pub struct Call {
     pub token: Option<String>,
     /// The planned value of an apply.
     pub planned: Option<Value>,
+    /// The wait budgets of an apply (`timeouts { create = "40m" }`).
+    pub timeouts: strata_provider::Timeouts,
     /// How many objects a read asked for.
     pub objects: usize,
     /// Sequence numbers (shared by every call) at the start and the end; `None` while running.
@@ -270,6 +272,7 @@ impl FakeProvider {
             addr: addr.cloned(),
             token: None,
             planned: None,
+            timeouts: Default::default(),
             objects: 0,
             started: self.next_seq(),
             ended: None,
@@ -455,6 +458,7 @@ impl Provider for FakeProvider {
         let mut call = self.call(CallKind::Apply(req.action), &req.ty, Some(&req.addr));
         call.token = req.token.clone();
         call.planned = Some(req.planned.clone());
+        call.timeouts = req.timeouts.clone();
         let (path, delay) = {
             let inner = self.lock();
             (inner.state_path.clone(), inner.delays.get(&req.addr).copied().unwrap_or(inner.delay))

@@ -23,7 +23,12 @@ pub struct Live<'a> {
     pub provider: std::sync::Arc<dyn strata_provider::Provider>,
     pub runtime: &'a tokio::runtime::Runtime,
     pub refresh: bool,
+    /// `plan` only: when the provider finds no credentials, plan against the
+    /// recorded state with a warning (data sources stay unknown) instead of
+    /// failing. Runs that change things always need the provider.
+    pub optional: bool,
 }
+
 
 /// The `StatePlanner` plus data source reads through a live provider.
 struct LivePlanner<'a> {
@@ -124,13 +129,49 @@ fn plan_into(
     let (inputs, d) = strata_config::collect_inputs(config, &req.vars);
     diagnostics.extend(d);
     run.inputs = inputs;
-    if let Some(live) = mode.live {
-        // Objects are tagged with the lineage: a first apply fixes it now.
-        let lineage = state.get_or_insert_with(State::new).lineage.clone();
-        diagnostics.extend(configure(live, config, &run.inputs, &lineage, schema));
-        if diagnostics.has_errors() {
-            return;
+    // Why data sources were not read, if they were not.
+    let mut not_read = match mode.live {
+        None => Some("planned offline"),
+        Some(l) if l.optional && !l.refresh => Some("--refresh=false"),
+        Some(_) => None,
+    };
+    let mut live = mode.live.filter(|l| !l.optional || l.refresh);
+    // A plan reads the cloud only when there is something to read: recorded
+    // objects to refresh or data sources.
+    if live.is_some_and(|l| l.optional)
+        && !state.as_ref().is_some_and(|s| !s.resources.is_empty() || !s.intents.is_empty())
+        && !config.modules.iter().any(|m| m.resources.values().any(|r| r.mode == strata_core::Mode::Data))
+    {
+        live = None;
+    }
+    if let Some(l) = live {
+        // Objects are tagged with the lineage: a first apply fixes it now
+        // (a plan writes nothing and needs none).
+        let lineage = match &state {
+            Some(s) => s.lineage.clone(),
+            None if l.optional => String::new(),
+            None => state.get_or_insert_with(State::new).lineage.clone(),
+        };
+        let configured = configure(l, config, &run.inputs, &lineage, schema);
+        let no_credentials = configured.iter().find(|d| d.code == strata_provider::NO_CREDENTIALS).cloned();
+        match no_credentials {
+            Some(d) if l.optional => {
+                diagnostics.push(
+                    Diagnostic::warning("strata::plan::not_refreshed", format!("planned without reading the cloud: {}", d.message))
+                        .with_help("set AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...) to refresh, or pass --refresh=false to plan offline on purpose"),
+                );
+                not_read = Some("no AWS credentials were found");
+                live = None;
+            }
+            _ => {
+                diagnostics.extend(configured);
+                if diagnostics.has_errors() {
+                    return;
+                }
+            }
         }
+    }
+    if let Some(live) = live {
         if let (Some(backend), Some(s)) = (mode.recover, state.as_mut())
             && !(s.intents.is_empty())
         {
@@ -150,7 +191,7 @@ fn plan_into(
             state = Some(outcome.state);
         }
     }
-    let planner = LivePlanner { inner: StatePlanner::new(state.as_ref(), &req.replace), live: mode.live };
+    let planner = LivePlanner { inner: StatePlanner::new(state.as_ref(), &req.replace), live };
     tracing::debug!(elapsed = ?started.elapsed(), resources = state.as_ref().map_or(0, |s| s.resources.len()), "read state");
     let (mut ev, d) = strata_config::evaluate(config, &run.inputs, schema, &planner);
     diagnostics.extend(d);
@@ -163,6 +204,12 @@ fn plan_into(
         let opts = PlanOptions { targets: req.targets.clone(), replace: req.replace.clone(), config_digest: run.config_digest.clone() };
         let (plan, d) = if mode.destroy { destroy_plan(&ev, &graph, state.as_ref(), &opts) } else { strata_plan::build_plan(&mut ev, &graph, state.as_ref(), &opts) };
         diagnostics.extend(d);
+        let mut plan = plan;
+        plan.refreshed = live.is_some_and(|l| l.refresh) && state.as_ref().is_some_and(|s| !s.resources.is_empty());
+        if let Some(why) = not_read {
+            plan.data_not_read = ev.data.iter().filter(|d| !d.values.is_wholly_known()).map(|d| d.addr.to_string()).collect();
+            plan.data_not_read_reason = (!plan.data_not_read.is_empty()).then(|| why.to_string());
+        }
         tracing::debug!(elapsed = ?started.elapsed(), changes = plan.changes.len(), "built plan");
         run.plan = (!diagnostics.has_errors()).then_some(plan);
     }

@@ -917,6 +917,37 @@ async fn destroy_deletes_everything_and_every_output() {
     assert_eq!(env.fake.count(), 0);
 }
 
+/// `timeouts { ... }` blocks reach the provider with each operation.
+#[tokio::test]
+async fn timeouts_blocks_reach_the_provider() {
+    let env = Env::new();
+    let main = r#"
+resource "aws_vpc" "v" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.0.1.0/24"
+  timeouts {
+    create = "90m"
+    delete = "1h30m"
+  }
+}
+resource "aws_subnet" "b" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.0.2.0/24"
+}
+"#;
+    apply_ok(&env, main).await;
+    let budgets = |addr: &str| env.fake.apply_calls().into_iter().rev().find(|c| c.addr.as_ref().is_some_and(|a| a.to_string() == addr)).unwrap().timeouts;
+    assert_eq!(budgets("aws_subnet.a").create, Some(Duration::from_secs(90 * 60)));
+    assert_eq!(budgets("aws_subnet.a").update, None);
+    assert_eq!(budgets("aws_subnet.b").create, None, "no block: the provider's defaults");
+    // A delete takes its budget from the recorded object.
+    apply_ok(&env, "").await;
+    assert_eq!(budgets("aws_subnet.a").delete, Some(Duration::from_secs(90 * 60)));
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn signals_escalate_the_cancellation_level() {

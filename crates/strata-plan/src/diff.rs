@@ -114,6 +114,9 @@ pub fn build_plan(ev: &mut Evaluated, graph: &Graph, state: Option<&State>, opts
         changes: applied.into_iter().map(|(_, c)| c).chain(deletes).collect(),
         outputs: output_changes(ev, state),
         created_at: strata_state::time::now_rfc3339(),
+        refreshed: false,
+        data_not_read: Vec::new(),
+        data_not_read_reason: None,
     };
     (plan, diags)
 }

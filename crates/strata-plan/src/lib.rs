@@ -161,6 +161,15 @@ pub struct Plan {
     pub outputs: Vec<OutputChange>,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// Whether the recorded objects were read back from the cloud first.
+    #[serde(default)]
+    pub refreshed: bool,
+    /// Data sources that were not read (their values, and what depends on
+    /// them, are known after apply), and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_not_read: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_not_read_reason: Option<String>,
 }
 
 impl Plan {

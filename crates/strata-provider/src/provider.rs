@@ -17,6 +17,10 @@ pub const TAG_ADDRESS: &str = "strata:address";
 pub const TAG_LINEAGE: &str = "strata:lineage";
 pub const TAG_INTENT: &str = "strata:intent";
 
+/// The diagnostic code of a `configure` that found no credentials: `plan`
+/// then plans against the recorded state instead of failing.
+pub const NO_CREDENTIALS: &str = "strata::provider::no_credentials";
+
 /// An error from the cloud, with the provider's own text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderError {
