@@ -92,6 +92,8 @@ struct Inner {
     delay: Duration,
     state_path: Option<PathBuf>,
     lineage: String,
+    /// Types whose intent lookups need the planned object (deterministic names).
+    planned_needed: Vec<String>,
 }
 
 pub struct FakeProvider {
@@ -174,6 +176,12 @@ impl FakeProvider {
     /// Every read of `ty` fails with `message`.
     pub fn fail_reads(&self, ty: &str, message: &str) {
         self.lock().read_failures.insert(ty.to_string(), error("Injected", message));
+    }
+
+    /// Intent lookups of `ty` fail without the planned object, as the AWS
+    /// provider's do for types found by deterministic names.
+    pub fn need_planned(&self, ty: &str) {
+        self.lock().planned_needed.push(ty.to_string());
     }
 
     /// Every apply call waits `delay` before it acts.
@@ -495,6 +503,10 @@ impl Provider for FakeProvider {
         let mut call = self.call(CallKind::FindByIntent, &req.ty, Some(&req.addr));
         call.token = Some(req.token.clone());
         let index = self.record(call);
+        if req.planned.is_null() && self.lock().planned_needed.contains(&req.ty) {
+            self.end(index);
+            return FindByIntentResponse { found: None, error: Some(error("strata::aws::planned_needed", format!("{} needs its planned object", req.ty))) };
+        }
         let found = {
             let inner = self.lock();
             inner

@@ -175,7 +175,12 @@ fn plan_into(
         if let (Some(backend), Some(s)) = (mode.recover, state.as_mut())
             && !(s.intents.is_empty())
         {
-            let report = live.runtime.block_on(crate::recover::recover_intents(&live.provider, backend, s, &Default::default()));
+            // The planned objects let the provider find what it names
+            // deterministically; without them such intents stay and a
+            // destroy would leave their objects behind.
+            let replanner = crate::apply::ConfigReplanner { config, inputs: &run.inputs, schema };
+            let planned = crate::apply::Replanner::planned(&replanner, s).unwrap_or_default();
+            let report = live.runtime.block_on(crate::recover::recover_intents(&live.provider, backend, s, &planned));
             tracing::info!(adopted = report.adopted.len(), dropped = report.dropped.len(), "recovered intents of an interrupted apply");
             diagnostics.extend(report.diagnostics);
         }

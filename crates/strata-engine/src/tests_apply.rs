@@ -1000,3 +1000,37 @@ async fn intents_recovery_left_are_looked_up_again_before_their_creates() {
     assert_eq!(attr(&env.fake.object("aws_vpc", &made).unwrap(), "enable_dns_hostnames"), Value::Bool(true));
     assert!(state.intents.is_empty(), "{:?}", state.intents);
 }
+
+/// Recovery before planning gets the planned objects, so that `destroy`
+/// right after a killed apply finds (and deletes) what the provider names
+/// deterministically instead of leaving it behind.
+#[test]
+fn destroy_after_a_crash_recovers_objects_found_by_their_planned_values() {
+    let env = Env::new();
+    let main = r#"
+resource "aws_db_instance" "db" {
+  identifier        = "db"
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  username          = "app"
+  password          = "not-a-secret-42"
+}
+"#;
+    std::fs::write(env._dir.path().join("main.tf"), main).unwrap();
+    env.fake.need_planned("aws_db_instance");
+    let made = env.fake.insert("aws_db_instance", Value::map([("identifier", Value::string("db"))]), Some("aws_db_instance.db"), Some("token-db"));
+    let mut state = State::new();
+    state.intents.push(Intent { address: "aws_db_instance.db".into(), token: "token-db".into(), operation: "create".into(), started_at: "2026-01-01T00:00:00Z".into() });
+    env.backend.persist(&mut state).unwrap();
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let live = crate::plan::Live { provider: env.provider(), runtime: &rt, refresh: true, optional: false };
+    let mode = crate::plan::RunMode { live: Some(&live), recover: Some(&env.backend), destroy: true };
+    let run = crate::plan::plan(env._dir.path(), &Default::default(), strata_provider::aws::schema(), mode);
+    assert!(!run.diagnostics.has_errors(), "{:#?}", run.diagnostics);
+    assert_eq!(actions(run.plan.as_ref().unwrap()), [("aws_db_instance.db".to_string(), Action::Delete)]);
+    let on_disk = env.state();
+    assert!(on_disk.intents.is_empty());
+    assert_eq!(record_id(&on_disk, "aws_db_instance.db"), made);
+}
