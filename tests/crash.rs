@@ -469,3 +469,69 @@ fn objects_whose_creates_were_never_recorded_are_adopted_not_made_again() {
     assert_eq!(code, 0, "apply after the lost records:\n{stdout}\n{stderr}");
     assert_converged(&endpoint, &endpoint, &dir, &baseline, "after adopting every object");
 }
+
+/// Send `signal` (`-INT`, `-TERM`) to a running strata.
+fn signal(running: &Running, signal: &str) {
+    let status = Command::new("kill").args([signal, &running.child.id().to_string()]).status().expect("run kill");
+    assert!(status.success(), "kill {signal} failed");
+}
+
+/// Run `strata apply` and send `signals` right after the k-th `creating...` line.
+fn apply_interrupted_at(dir: &Path, endpoint: &str, k: usize, signals: &[&str]) -> Ended {
+    let mut running = Running::start(dir, endpoint, &apply_args());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut creating = 0;
+    loop {
+        match running.line(deadline) {
+            Ok(line) if line.ends_with(": creating...") => {
+                creating += 1;
+                if creating == k {
+                    for s in signals {
+                        signal(&running, s);
+                    }
+                    return running.finish();
+                }
+            }
+            Ok(_) => {}
+            Err(_) => panic!("apply ended or hung before {k} creates started:\n{}", running.stdout),
+        }
+    }
+}
+
+#[test]
+fn sigint_lets_running_calls_finish_records_them_and_exits_130() {
+    let Some(moto) = moto() else { return };
+    let endpoint = moto.url.clone();
+    let baseline = inventory(&endpoint);
+    let (_tmp, dir) = three_tier();
+    let end = apply_interrupted_at(&dir, &endpoint, 3, &["-INT"]);
+    assert_eq!(end.code, Some(130), "{}\n{}", end.stdout, end.stderr);
+    assert!(end.stdout.contains("Interrupted:"), "{}", end.stdout);
+    assert!(end.stdout.contains("Not run:"), "what had not started is listed:\n{}", end.stdout);
+    // Every create that started finished and was recorded: no intent is left.
+    let state = state(&dir).expect("the interrupted apply wrote the state");
+    assert_eq!(state["intents"].as_array().map_or(0, Vec::len), 0, "{}", state["intents"]);
+    let started = end.stdout.lines().filter(|l| l.ends_with(": creating...")).count();
+    let recorded = state["resources"].as_array().map_or(0, Vec::len);
+    assert_eq!(recorded, started, "each started create is recorded:\n{}", end.stdout);
+
+    let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
+    assert_eq!(code, 0, "apply after the interrupt:\n{stdout}\n{stderr}");
+    assert_converged(&endpoint, &endpoint, &dir, &baseline, "after a SIGINT");
+}
+
+#[test]
+fn a_second_signal_exits_at_once_and_the_next_apply_recovers() {
+    let Some(moto) = moto() else { return };
+    let endpoint = moto.url.clone();
+    let baseline = inventory(&endpoint);
+    let (_tmp, dir) = three_tier();
+    let end = apply_interrupted_at(&dir, &endpoint, 2, &["-TERM", "-INT"]);
+    assert_eq!(end.code, Some(130), "{}\n{}", end.stdout, end.stderr);
+    assert!(end.stdout.contains("Interrupted:"), "{}", end.stdout);
+    assert!(state(&dir).is_some(), "the state was persisted before exiting");
+
+    let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
+    assert_eq!(code, 0, "apply after two signals:\n{stdout}\n{stderr}");
+    assert_converged(&endpoint, &endpoint, &dir, &baseline, "after two signals");
+}
