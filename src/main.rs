@@ -5,6 +5,7 @@ mod cli;
 mod diagnostics;
 mod drift;
 mod graph_render;
+mod progress;
 mod render_cost;
 mod render_plan;
 mod render_value;

@@ -2,13 +2,13 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use strata_core::{Address, Diagnostic, Diagnostics, SourceMap};
-use strata_engine::apply::{ApplyContext, ApplyOptions, Cancel, ConfigReplanner, DestroyReplanner, OpKind, Progress, Replanner};
+use strata_engine::apply::{ApplyContext, ApplyOptions, Cancel, ConfigReplanner, DestroyReplanner, OpKind, Replanner};
 use strata_engine::plan::{Live, PlanRequest, PlanRun, RunMode};
-use strata_provider::{Provider, ProviderError};
+use strata_provider::Provider;
 use strata_state::State;
 
 use crate::cli::{ApplyArgs, DestroyArgs, ImportArgs, LockArgs, RefreshArgs, RunArgs};
@@ -35,47 +35,6 @@ pub(crate) fn lock_timeout(args: &LockArgs) -> Result<Duration, Diagnostic> {
         Diagnostic::error("strata::cli::invalid_duration", format!("--lock-timeout {:?} is not a duration", args.lock_timeout))
             .with_help("write a duration such as 30s, 2m or 1h30m")
     })
-}
-
-/// Progress: one line per resource as it starts and ends, with elapsed time.
-struct Lines {
-    started: Instant,
-    out: Mutex<std::io::Stdout>,
-}
-
-impl Lines {
-    fn new() -> Lines {
-        Lines { started: Instant::now(), out: Mutex::new(std::io::stdout()) }
-    }
-
-    fn line(&self, text: String) {
-        if let Ok(mut out) = self.out.lock() {
-            let _ = writeln!(out, "[{:>6.1}s] {text}", self.started.elapsed().as_secs_f64());
-            let _ = out.flush();
-        }
-    }
-}
-
-fn verb(op: OpKind) -> (&'static str, &'static str) {
-    match op {
-        OpKind::Create => ("creating", "created"),
-        OpKind::Update => ("updating", "updated"),
-        OpKind::Delete => ("destroying", "destroyed"),
-        OpKind::DeleteDeposed => ("destroying the replaced object of", "destroyed the replaced object of"),
-    }
-}
-
-impl Progress for Lines {
-    fn started(&self, addr: &Address, op: OpKind) {
-        self.line(format!("{addr}: {}...", verb(op).0));
-    }
-
-    fn finished(&self, addr: &Address, op: OpKind, elapsed: Duration, result: Result<(), &ProviderError>) {
-        match result {
-            Ok(()) => self.line(format!("{addr}: {} after {:.1}s", verb(op).1, elapsed.as_secs_f64())),
-            Err(e) => self.line(format!("{addr}: failed after {:.1}s: {e}", elapsed.as_secs_f64())),
-        }
-    }
 }
 
 /// Ask before changing anything; `--auto-approve` skips it. Without a
@@ -139,7 +98,7 @@ fn execute(
 ) -> std::io::Result<u8> {
     let state = run.state.clone().unwrap_or_else(State::new);
     let cancel = Cancel::new();
-    let progress = Lines::new();
+    let progress = crate::progress::Lines::stdout();
     let options = ApplyOptions { parallelism: args.parallelism.max(1), layer_barrier: !args.no_layer_barrier, fail_fast: args.fail_fast };
     let outcome = rt.block_on(async {
         let _signals = cancel.listen_for_signals();
