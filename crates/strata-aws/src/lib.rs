@@ -21,6 +21,8 @@ use strata_provider::{
 use tokio::sync::OnceCell;
 
 pub use clients::Clients;
+/// The id of an `aws_volume_attachment` (Terraform's: `vai-` and a CRC-32 of device, instance and volume).
+pub use resources::compute::attachment_id as volume_attachment_id;
 use resources::ResourceType;
 
 pub struct AwsProvider {

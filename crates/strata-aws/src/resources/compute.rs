@@ -1,7 +1,7 @@
 //! EC2 compute of layer 3: instances and volume attachments. Also the EC2
 //! helpers (filters, tags, ARNs) the data sources share.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
@@ -719,7 +719,7 @@ fn crc32(data: &[u8]) -> u32 {
 
 /// The attachment's id, computed as the AWS provider does so that state
 /// moved from Terraform keeps its ids.
-fn attachment_id(device: &str, instance: &str, volume: &str) -> String {
+pub fn attachment_id(device: &str, instance: &str, volume: &str) -> String {
     format!("vai-{}", crc32(format!("{device}-{instance}-{volume}-").as_bytes()))
 }
 
@@ -875,9 +875,14 @@ impl ResourceType for VolumeAttachment {
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
         let mut calls = 0;
         let volumes = describe_volumes(c, vec![filter("attachment.status", ["attaching", "attached"])], &mut calls).await?;
+        // Root volumes come with their instances, not from an attachment:
+        // they are not unmanaged attachments.
+        let instances = describe_instances(c, vec![filter("instance-state-name", ["pending", "running", "stopping", "stopped"])], &mut calls).await?;
+        let roots: BTreeSet<(&str, &str)> = instances.iter().filter_map(|(_, i)| Some((i.instance_id()?, i.root_device_name()?))).collect();
         let objects = volumes
             .iter()
             .flat_map(|v| v.attachments())
+            .filter(|a| !roots.contains(&(a.instance_id().unwrap_or_default(), a.device().unwrap_or_default())))
             .filter_map(|a| Some(ListedObject { id: attachment_id(a.device()?, a.instance_id()?, a.volume_id()?), tags: BTreeMap::new() }))
             .collect();
         Ok((objects, calls))

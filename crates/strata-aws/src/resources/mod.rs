@@ -6,7 +6,7 @@ use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, Rea
 
 use crate::clients::Clients;
 
-mod compute;
+pub(crate) mod compute;
 mod data;
 mod dns;
 mod lb;

@@ -286,6 +286,11 @@ async fn volume_attachment_lifecycle() {
     assert_eq!(found.found.as_ref().map(id_of), Some(id_of(state)));
     let listed = p.list(ListRequest { ty: "aws_volume_attachment".into() }).await;
     assert!(listed.objects.iter().any(|o| o.id == id_of(state)));
+    // The instance's root volume is not an (unmanaged) attachment.
+    let root = &get(&instance, "root_block_device").as_seq().unwrap()[0];
+    let root_id = strata_aws::volume_attachment_id(str_of(root, "device_name"), &id_of(&instance), str_of(root, "volume_id"));
+    assert!(!str_of(root, "volume_id").is_empty(), "{root:?}");
+    assert!(!listed.objects.iter().any(|o| o.id == root_id), "the root volume {root_id} is listed as an attachment");
     let import_id = format!("/dev/sdh:{}:{}", str_of(state, "volume_id"), id_of(&instance));
     let imported =
         p.import(ImportRequest { addr: addr("aws_volume_attachment.x"), ty: "aws_volume_attachment".into(), id: import_id }).await;
