@@ -46,7 +46,9 @@ impl Clients {
         let block = config.peel().as_map().cloned().unwrap_or_default();
         let get_str = |k: &str| block.get(k).and_then(|v| v.peel().as_str()).map(str::to_string);
 
-        let http = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring)).build_https();
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+            .build_https();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(http)
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_initial_backoff(Duration::from_millis(100)));

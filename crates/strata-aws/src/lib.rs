@@ -21,9 +21,9 @@ use strata_provider::{
 use tokio::sync::OnceCell;
 
 pub use clients::Clients;
+use resources::ResourceType;
 /// The id of an `aws_volume_attachment` (Terraform's: `vai-` and a CRC-32 of device, instance and volume).
 pub use resources::compute::attachment_id as volume_attachment_id;
-use resources::ResourceType;
 
 pub struct AwsProvider {
     clients: OnceCell<Clients>,
@@ -146,7 +146,8 @@ mod tests {
     async fn intent_lookups_without_the_planned_object_fail() {
         let p = AwsProvider::new();
         for ty in ["aws_route", "aws_db_instance", "aws_vpc"] {
-            let req = FindByIntentRequest { addr: format!("{ty}.x").parse().unwrap(), ty: ty.into(), token: "t".into(), planned: Value::Null };
+            let req =
+                FindByIntentRequest { addr: format!("{ty}.x").parse().unwrap(), ty: ty.into(), token: "t".into(), planned: Value::Null };
             let r = p.find_by_intent(req).await;
             assert!(r.found.is_none());
             assert_eq!(r.error.and_then(|e| e.code).as_deref(), Some("strata::aws::planned_needed"), "{ty}");

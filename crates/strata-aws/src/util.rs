@@ -42,7 +42,10 @@ pub trait Attrs {
 
     /// A list (or set) of known strings.
     fn str_list(&self, name: &str) -> Vec<String> {
-        self.attr(name).and_then(|v| v.peel().as_seq()).map(|s| s.iter().filter_map(|v| v.peel().as_str().map(str::to_string)).collect()).unwrap_or_default()
+        self.attr(name)
+            .and_then(|v| v.peel().as_seq())
+            .map(|s| s.iter().filter_map(|v| v.peel().as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
     }
 
     /// Nested blocks (lists of objects).
@@ -106,9 +109,11 @@ impl StateBuilder {
     /// default tags are not echoed into it); `tags_all` has everything.
     pub fn tags(&mut self, configured: &BTreeMap<String, String>, all: &BTreeMap<String, String>) -> &mut Self {
         let to_map = |m: &BTreeMap<String, String>| Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::string(v.clone()))).collect());
-        let shown: BTreeMap<String, String> = all.iter().filter(|(k, _)| configured.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let shown: BTreeMap<String, String> =
+            all.iter().filter(|(k, _)| configured.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
         self.set("tags", if configured.is_empty() { Value::Null } else { to_map(&shown) });
-        let all_user: BTreeMap<String, String> = all.iter().filter(|(k, _)| !k.starts_with("strata:")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let all_user: BTreeMap<String, String> =
+            all.iter().filter(|(k, _)| !k.starts_with("strata:")).map(|(k, v)| (k.clone(), v.clone())).collect();
         self.set("tags_all", to_map(&all_user))
     }
 
@@ -140,7 +145,8 @@ where
     match e.as_service_error() {
         Some(se) => {
             let code = se.code().map(str::to_string);
-            let retryable = retryable || code.as_deref().is_some_and(|c| c.contains("Throttl") || c == "RequestLimitExceeded" || c == "InternalError");
+            let retryable =
+                retryable || code.as_deref().is_some_and(|c| c.contains("Throttl") || c == "RequestLimitExceeded" || c == "InternalError");
             ProviderError { message: se.message().map_or_else(|| se.to_string(), str::to_string), code, retryable }
         }
         None => ProviderError { code: None, message: format!("{}", DisplayErrorChain(&e)), retryable },
@@ -204,7 +210,11 @@ where
             return Ok(v);
         }
         if started.elapsed() + delay > timeout {
-            return Err(ProviderError { code: Some("WaitTimeout".into()), message: format!("timed out after {timeout:?} waiting for {what}"), retryable: false });
+            return Err(ProviderError {
+                code: Some("WaitTimeout".into()),
+                message: format!("timed out after {timeout:?} waiting for {what}"),
+                retryable: false,
+            });
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(5));
@@ -214,3 +224,53 @@ where
 /// Default wait budgets when the configuration has no `timeouts` block.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 pub const DB_TIMEOUT: Duration = Duration::from_secs(40 * 60);
+
+/// Every attribute and block of a type with its defaults: the base of the
+/// state of an imported object, where only what the API reports is known.
+pub fn skeleton(ty: &str) -> Value {
+    strata_provider::aws::schema()
+        .resource(ty)
+        .map(|s| strata_provider::plan_change(s, None, &Value::Map(BTreeMap::new()), &[], false).planned)
+        .map_or(Value::Null, no_unknowns)
+}
+
+/// A state holds no unknowns: what the API did not report is null.
+pub fn no_unknowns(v: Value) -> Value {
+    match v {
+        Value::Unknown(_) => Value::Null,
+        Value::List(l) => Value::List(l.into_iter().map(no_unknowns).collect()),
+        Value::Set(l) => Value::Set(l.into_iter().map(no_unknowns).collect()),
+        Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, no_unknowns(v))).collect()),
+        Value::Sensitive(v) => Value::Sensitive(Box::new(no_unknowns(*v))),
+        v => v,
+    }
+}
+
+/// The tag changes from the recorded `tags_all` to the tags wanted now:
+/// (tags to write, keys to remove). strata's own tags, written at create,
+/// are never removed.
+pub fn tag_changes(prior: &Value, wanted: &BTreeMap<String, String>) -> (BTreeMap<String, String>, Vec<String>) {
+    let old = prior.str_map("tags_all");
+    let set =
+        wanted.iter().filter(|(k, v)| !k.starts_with("strata:") && old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let removed = old.keys().filter(|k| !k.starts_with("strata:") && !wanted.contains_key(*k)).cloned().collect();
+    (set, removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_changes_leave_strata_tags_alone() {
+        let tags = |items: &[(&str, &str)]| items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<String, String>>();
+        let prior = Value::map([(
+            "tags_all",
+            Value::map([("Name", Value::string("a")), ("Old", Value::string("x")), ("Team", Value::string("t"))]),
+        )]);
+        let wanted = tags(&[("Name", "b"), ("Team", "t"), ("strata:address", "aws_lb.a")]);
+        let (set, removed) = tag_changes(&prior, &wanted);
+        assert_eq!(set, tags(&[("Name", "b")]));
+        assert_eq!(removed, vec!["Old".to_string()]);
+    }
+}

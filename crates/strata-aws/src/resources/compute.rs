@@ -877,7 +877,8 @@ impl ResourceType for VolumeAttachment {
         let volumes = describe_volumes(c, vec![filter("attachment.status", ["attaching", "attached"])], &mut calls).await?;
         // Root volumes come with their instances, not from an attachment:
         // they are not unmanaged attachments.
-        let instances = describe_instances(c, vec![filter("instance-state-name", ["pending", "running", "stopping", "stopped"])], &mut calls).await?;
+        let instances =
+            describe_instances(c, vec![filter("instance-state-name", ["pending", "running", "stopping", "stopped"])], &mut calls).await?;
         let roots: BTreeSet<(&str, &str)> = instances.iter().filter_map(|(_, i)| Some((i.instance_id()?, i.root_device_name()?))).collect();
         let objects = volumes
             .iter()

@@ -20,9 +20,11 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::ResourceType;
-use super::lb::{no_unknowns, skeleton, tag_changes};
 use crate::clients::Clients;
-use crate::util::{Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_ADDRESS, aws_err, invalid, is_not_found, tags_for, wait_for};
+use crate::util::{
+    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_ADDRESS, aws_err, invalid, is_not_found, no_unknowns, skeleton, tag_changes, tags_for,
+    wait_for,
+};
 
 pub fn types() -> Vec<Box<dyn ResourceType>> {
     vec![Box::new(Zone), Box::new(Record)]

@@ -23,7 +23,10 @@ use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, Rea
 
 use super::ResourceType;
 use crate::clients::Clients;
-use crate::util::{Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, invalid, is_not_found, tags_for, wait_for};
+use crate::util::{
+    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, invalid, is_not_found, no_unknowns, skeleton, tag_changes, tags_for,
+    wait_for,
+};
 
 pub fn types() -> Vec<Box<dyn ResourceType>> {
     vec![Box::new(LoadBalancer), Box::new(TargetGroup), Box::new(Listener), Box::new(TargetGroupAttachment)]
@@ -40,43 +43,11 @@ const IN_USE_TIMEOUT: Duration = Duration::from_secs(120);
 type Tags = BTreeMap<String, String>;
 
 // ---------------------------------------------------------------------------
-// Helpers shared by the four types (and by Route 53).
-
-/// Every attribute and block of a type with its defaults: the base of the
-/// state of an imported object, where only what the API reports is known.
-pub(super) fn skeleton(ty: &str) -> Value {
-    strata_provider::aws::schema()
-        .resource(ty)
-        .map(|s| strata_provider::plan_change(s, None, &Value::Map(BTreeMap::new()), &[], false).planned)
-        .map_or(Value::Null, no_unknowns)
-}
-
-/// A state holds no unknowns: what the API did not report is null.
-pub(super) fn no_unknowns(v: Value) -> Value {
-    match v {
-        Value::Unknown(_) => Value::Null,
-        Value::List(l) => Value::List(l.into_iter().map(no_unknowns).collect()),
-        Value::Set(l) => Value::Set(l.into_iter().map(no_unknowns).collect()),
-        Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, no_unknowns(v))).collect()),
-        Value::Sensitive(v) => Value::Sensitive(Box::new(no_unknowns(*v))),
-        v => v,
-    }
-}
+// Helpers shared by the four types.
 
 /// A set of strings, as set-typed attributes are recorded.
 fn str_set<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
     Value::set(items.into_iter().map(Value::string).collect())
-}
-
-/// The tag changes from the recorded `tags_all` to the tags wanted now:
-/// (tags to write, keys to remove). strata's own tags, written at create,
-/// are never removed.
-pub(super) fn tag_changes(prior: &Value, wanted: &Tags) -> (Tags, Vec<String>) {
-    let old = prior.str_map("tags_all");
-    let set =
-        wanted.iter().filter(|(k, v)| !k.starts_with("strata:") && old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let removed = old.keys().filter(|k| !k.starts_with("strata:") && !wanted.contains_key(*k)).cloned().collect();
-    (set, removed)
 }
 
 /// A name from `name`, else `name_prefix` (or `default_prefix`) and a
@@ -261,18 +232,59 @@ fn lb_state(base: &Value, lb: &ApiLoadBalancer, tags: &Tags) -> Value {
     no_unknowns(s.build())
 }
 
-/// Load balancers by ARN, 20 per call. When one of them no longer exists
-/// the whole call fails (LoadBalancerNotFound); then every load balancer is
-/// listed and the wanted ones picked out.
-async fn describe_lbs(c: &Clients, arns: &[String], calls: &mut usize) -> Result<Vec<(String, ApiLoadBalancer)>, ProviderError> {
+/// What the batched reads of load balancers and target groups share: by
+/// ARN, 20 per call, and a listing in pages of [`PAGE`].
+trait Described: Clone + Send + Sync + Sized + 'static {
+    fn arn(&self) -> &str;
+    fn by_arns(c: &Clients, arns: Vec<String>) -> impl Future<Output = Result<Vec<Self>, ProviderError>> + Send;
+    /// One page of every object, and the marker of the next.
+    fn page(c: &Clients, marker: Option<String>) -> impl Future<Output = Result<(Vec<Self>, Option<String>), ProviderError>> + Send;
+}
+
+impl Described for ApiLoadBalancer {
+    fn arn(&self) -> &str {
+        self.load_balancer_arn().unwrap_or_default()
+    }
+
+    async fn by_arns(c: &Clients, arns: Vec<String>) -> Result<Vec<Self>, ProviderError> {
+        let r = c.elbv2.describe_load_balancers().set_load_balancer_arns(Some(arns)).send().await.map_err(aws_err)?;
+        Ok(r.load_balancers().to_vec())
+    }
+
+    async fn page(c: &Clients, marker: Option<String>) -> Result<(Vec<Self>, Option<String>), ProviderError> {
+        let r = c.elbv2.describe_load_balancers().page_size(PAGE).set_marker(marker).send().await.map_err(aws_err)?;
+        Ok((r.load_balancers().to_vec(), r.next_marker().map(str::to_string)))
+    }
+}
+
+impl Described for ApiTargetGroup {
+    fn arn(&self) -> &str {
+        self.target_group_arn().unwrap_or_default()
+    }
+
+    async fn by_arns(c: &Clients, arns: Vec<String>) -> Result<Vec<Self>, ProviderError> {
+        let r = c.elbv2.describe_target_groups().set_target_group_arns(Some(arns)).send().await.map_err(aws_err)?;
+        Ok(r.target_groups().to_vec())
+    }
+
+    async fn page(c: &Clients, marker: Option<String>) -> Result<(Vec<Self>, Option<String>), ProviderError> {
+        let r = c.elbv2.describe_target_groups().page_size(PAGE).set_marker(marker).send().await.map_err(aws_err)?;
+        Ok((r.target_groups().to_vec(), r.next_marker().map(str::to_string)))
+    }
+}
+
+/// Objects by ARN, 20 per call. When one of them no longer exists the whole
+/// call fails (LoadBalancerNotFound, TargetGroupNotFound); then every object
+/// is listed and the wanted ones picked out.
+async fn describe<T: Described>(c: &Clients, arns: &[String], calls: &mut usize) -> Result<Vec<(String, T)>, ProviderError> {
     let mut out = Vec::new();
     for chunk in arns.chunks(BATCH) {
         *calls += 1;
-        match c.elbv2.describe_load_balancers().set_load_balancer_arns(Some(chunk.to_vec())).send().await.map_err(aws_err) {
-            Ok(r) => out.extend(r.load_balancers().iter().map(|lb| (lb.load_balancer_arn().unwrap_or_default().to_string(), lb.clone()))),
+        match T::by_arns(c, chunk.to_vec()).await {
+            Ok(found) => out.extend(found.into_iter().map(|o| (o.arn().to_string(), o))),
             Err(e) if is_not_found(&e) => {
                 let wanted: BTreeSet<&String> = arns.iter().collect();
-                return Ok(all_lbs(c, calls).await?.into_iter().filter(|(arn, _)| wanted.contains(arn)).collect());
+                return Ok(all::<T>(c, calls).await?.into_iter().filter(|(arn, _)| wanted.contains(arn)).collect());
             }
             Err(e) => return Err(e),
         }
@@ -280,30 +292,31 @@ async fn describe_lbs(c: &Clients, arns: &[String], calls: &mut usize) -> Result
     Ok(out)
 }
 
-async fn all_lbs(c: &Clients, calls: &mut usize) -> Result<Vec<(String, ApiLoadBalancer)>, ProviderError> {
+/// Every object of the kind, page by page.
+async fn all<T: Described>(c: &Clients, calls: &mut usize) -> Result<Vec<(String, T)>, ProviderError> {
     let mut out = Vec::new();
     let mut marker = None;
     loop {
         *calls += 1;
-        let r = c.elbv2.describe_load_balancers().page_size(PAGE).set_marker(marker).send().await.map_err(aws_err)?;
-        out.extend(r.load_balancers().iter().map(|lb| (lb.load_balancer_arn().unwrap_or_default().to_string(), lb.clone())));
-        match r.next_marker() {
-            Some(m) if !m.is_empty() => marker = Some(m.to_string()),
+        let (found, next) = T::page(c, marker).await?;
+        out.extend(found.into_iter().map(|o| (o.arn().to_string(), o)));
+        match next {
+            Some(m) if !m.is_empty() => marker = Some(m),
             _ => return Ok(out),
         }
     }
 }
 
-/// One load balancer and its tags; `None` when it does not exist.
-async fn lb_with_tags(c: &Clients, arn: &str) -> Result<Option<(ApiLoadBalancer, Tags)>, ProviderError> {
+/// One object and its tags; `None` when it does not exist.
+async fn with_tags<T: Described>(c: &Clients, arn: &str) -> Result<Option<(T, Tags)>, ProviderError> {
     let mut calls = 0;
-    let Some((_, lb)) = describe_lbs(c, &[arn.to_string()], &mut calls).await?.into_iter().next() else { return Ok(None) };
+    let Some((_, found)) = describe::<T>(c, &[arn.to_string()], &mut calls).await?.into_iter().next() else { return Ok(None) };
     let tags = describe_tags(c, &[arn.to_string()], &mut calls).await?.remove(arn).unwrap_or_default();
-    Ok(Some((lb, tags)))
+    Ok(Some((found, tags)))
 }
 
 async fn lb_state_of(c: &Clients, base: &Value, arn: &str) -> Result<Value, ProviderError> {
-    match lb_with_tags(c, arn).await? {
+    match with_tags::<ApiLoadBalancer>(c, arn).await? {
         Some((lb, tags)) => Ok(lb_state(base, &lb, &tags)),
         None => Err(ProviderError {
             code: Some("LoadBalancerNotFound".into()),
@@ -339,7 +352,7 @@ impl ResourceType for LoadBalancer {
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
         let mut calls = 0;
         let arns: Vec<String> = objects.iter().map(|o| o.id.clone()).filter(|id| !id.is_empty()).collect();
-        let found: HashMap<String, ApiLoadBalancer> = describe_lbs(c, &arns, &mut calls).await?.into_iter().collect();
+        let found: HashMap<String, ApiLoadBalancer> = describe::<ApiLoadBalancer>(c, &arns, &mut calls).await?.into_iter().collect();
         let tags = describe_tags(c, &found.keys().cloned().collect::<Vec<_>>(), &mut calls).await?;
         let results = objects
             .iter()
@@ -384,7 +397,7 @@ impl ResourceType for LoadBalancer {
         let timeout = req.timeouts.create.unwrap_or(DEFAULT_TIMEOUT);
         let lb = wait_for("the load balancer to become active", timeout, || async move {
             let mut calls = 0;
-            match describe_lbs(c, &[arn.to_string()], &mut calls).await?.into_iter().next() {
+            match describe::<ApiLoadBalancer>(c, &[arn.to_string()], &mut calls).await?.into_iter().next() {
                 Some((_, lb)) => match lb.state().and_then(|s| s.code()) {
                     Some(LoadBalancerStateEnum::Active) => Ok(Some(lb)),
                     Some(LoadBalancerStateEnum::Failed) => Err(invalid(format!(
@@ -446,7 +459,7 @@ impl ResourceType for LoadBalancer {
         let arn = arn.as_str();
         wait_for("the load balancer to be deleted", req.timeouts.delete.unwrap_or(DEFAULT_TIMEOUT), || async move {
             let mut calls = 0;
-            Ok(describe_lbs(c, &[arn.to_string()], &mut calls).await?.is_empty().then_some(()))
+            Ok(describe::<ApiLoadBalancer>(c, &[arn.to_string()], &mut calls).await?.is_empty().then_some(()))
         })
         .await
     }
@@ -459,7 +472,7 @@ impl ResourceType for LoadBalancer {
                 Err(e) if is_not_found(&e) => Vec::new(),
                 Err(e) => return Err(e),
             },
-            None => all_lbs(c, &mut calls).await?,
+            None => all::<ApiLoadBalancer>(c, &mut calls).await?,
         };
         let tags = describe_tags(c, &candidates.iter().map(|(arn, _)| arn.clone()).collect::<Vec<_>>(), &mut calls).await?;
         let Some((arn, lb)) = with_intent(&candidates, &tags, token) else { return Ok(None) };
@@ -468,14 +481,14 @@ impl ResourceType for LoadBalancer {
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        let Some((lb, tags)) = lb_with_tags(c, id).await? else { return Ok(None) };
+        let Some((lb, tags)) = with_tags::<ApiLoadBalancer>(c, id).await? else { return Ok(None) };
         let state = lb_state(&skeleton("aws_lb"), &lb, &tags);
         read_lb_attributes(c, id, state).await.map(Some)
     }
 
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
         let mut calls = 0;
-        let arns: Vec<String> = all_lbs(c, &mut calls).await?.into_iter().map(|(arn, _)| arn).collect();
+        let arns: Vec<String> = all::<ApiLoadBalancer>(c, &mut calls).await?.into_iter().map(|(arn, _)| arn).collect();
         let mut tags = describe_tags(c, &arns, &mut calls).await?;
         Ok((arns.into_iter().map(|id| ListedObject { tags: tags.remove(&id).unwrap_or_default(), id }).collect(), calls))
     }
@@ -611,45 +624,6 @@ fn tg_state(base: &Value, tg: &ApiTargetGroup, tags: &Tags) -> Value {
     no_unknowns(s.build())
 }
 
-/// Target groups by ARN, 20 per call, falling back to listing them all when
-/// one is gone (TargetGroupNotFound fails the whole call).
-async fn describe_tgs(c: &Clients, arns: &[String], calls: &mut usize) -> Result<Vec<(String, ApiTargetGroup)>, ProviderError> {
-    let mut out = Vec::new();
-    for chunk in arns.chunks(BATCH) {
-        *calls += 1;
-        match c.elbv2.describe_target_groups().set_target_group_arns(Some(chunk.to_vec())).send().await.map_err(aws_err) {
-            Ok(r) => out.extend(r.target_groups().iter().map(|tg| (tg.target_group_arn().unwrap_or_default().to_string(), tg.clone()))),
-            Err(e) if is_not_found(&e) => {
-                let wanted: BTreeSet<&String> = arns.iter().collect();
-                return Ok(all_tgs(c, calls).await?.into_iter().filter(|(arn, _)| wanted.contains(arn)).collect());
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(out)
-}
-
-async fn all_tgs(c: &Clients, calls: &mut usize) -> Result<Vec<(String, ApiTargetGroup)>, ProviderError> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        *calls += 1;
-        let r = c.elbv2.describe_target_groups().page_size(PAGE).set_marker(marker).send().await.map_err(aws_err)?;
-        out.extend(r.target_groups().iter().map(|tg| (tg.target_group_arn().unwrap_or_default().to_string(), tg.clone())));
-        match r.next_marker() {
-            Some(m) if !m.is_empty() => marker = Some(m.to_string()),
-            _ => return Ok(out),
-        }
-    }
-}
-
-async fn tg_with_tags(c: &Clients, arn: &str) -> Result<Option<(ApiTargetGroup, Tags)>, ProviderError> {
-    let mut calls = 0;
-    let Some((_, tg)) = describe_tgs(c, &[arn.to_string()], &mut calls).await?.into_iter().next() else { return Ok(None) };
-    let tags = describe_tags(c, &[arn.to_string()], &mut calls).await?.remove(arn).unwrap_or_default();
-    Ok(Some((tg, tags)))
-}
-
 fn matcher(hc: &Value, planned: &Value) -> Option<Matcher> {
     let code = hc.string("matcher")?;
     Some(if planned.str_attr("protocol_version") == Some("GRPC") {
@@ -668,7 +642,7 @@ impl ResourceType for TargetGroup {
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
         let mut calls = 0;
         let arns: Vec<String> = objects.iter().map(|o| o.id.clone()).filter(|id| !id.is_empty()).collect();
-        let found: HashMap<String, ApiTargetGroup> = describe_tgs(c, &arns, &mut calls).await?.into_iter().collect();
+        let found: HashMap<String, ApiTargetGroup> = describe::<ApiTargetGroup>(c, &arns, &mut calls).await?.into_iter().collect();
         let tags = describe_tags(c, &found.keys().cloned().collect::<Vec<_>>(), &mut calls).await?;
         let results = objects
             .iter()
@@ -743,7 +717,7 @@ impl ResourceType for TargetGroup {
         }
         modify_tg_attributes(c, &arn, changes).await?;
         update_tags(c, req, &arn).await?;
-        match tg_with_tags(c, &arn).await? {
+        match with_tags::<ApiTargetGroup>(c, &arn).await? {
             Some((tg, tags)) => Ok(tg_state(p, &tg, &tags)),
             None => Err(ProviderError {
                 code: Some("TargetGroupNotFound".into()),
@@ -776,7 +750,7 @@ impl ResourceType for TargetGroup {
                 Err(e) if is_not_found(&e) => Vec::new(),
                 Err(e) => return Err(e),
             },
-            None => all_tgs(c, &mut calls).await?,
+            None => all::<ApiTargetGroup>(c, &mut calls).await?,
         };
         let tags = describe_tags(c, &candidates.iter().map(|(arn, _)| arn.clone()).collect::<Vec<_>>(), &mut calls).await?;
         let Some((arn, tg)) = with_intent(&candidates, &tags, token) else { return Ok(None) };
@@ -785,14 +759,14 @@ impl ResourceType for TargetGroup {
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        let Some((tg, tags)) = tg_with_tags(c, id).await? else { return Ok(None) };
+        let Some((tg, tags)) = with_tags::<ApiTargetGroup>(c, id).await? else { return Ok(None) };
         let state = tg_state(&skeleton("aws_lb_target_group"), &tg, &tags);
         read_tg_attributes(c, id, state).await.map(Some)
     }
 
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
         let mut calls = 0;
-        let arns: Vec<String> = all_tgs(c, &mut calls).await?.into_iter().map(|(arn, _)| arn).collect();
+        let arns: Vec<String> = all::<ApiTargetGroup>(c, &mut calls).await?.into_iter().map(|(arn, _)| arn).collect();
         let mut tags = describe_tags(c, &arns, &mut calls).await?;
         Ok((arns.into_iter().map(|id| ListedObject { tags: tags.remove(&id).unwrap_or_default(), id }).collect(), calls))
     }
@@ -1163,7 +1137,7 @@ impl ResourceType for Listener {
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
         let mut calls = 0;
         let mut arns = Vec::new();
-        for (lb, _) in all_lbs(c, &mut calls).await? {
+        for (lb, _) in all::<ApiLoadBalancer>(c, &mut calls).await? {
             arns.extend(listeners_of(c, &lb, &mut calls).await?.into_iter().map(|(arn, _)| arn));
         }
         let mut tags = describe_tags(c, &arns, &mut calls).await?;
@@ -1326,7 +1300,7 @@ impl ResourceType for TargetGroupAttachment {
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
         let mut calls = 0;
         let mut out = Vec::new();
-        for (group, _) in all_tgs(c, &mut calls).await? {
+        for (group, _) in all::<ApiTargetGroup>(c, &mut calls).await? {
             calls += 1;
             for (target, _) in registered(c, &group).await?.unwrap_or_default() {
                 out.push(ListedObject { id: Registration { group: group.clone(), target, port: None }.id(), tags: BTreeMap::new() });
@@ -1353,17 +1327,6 @@ mod tests {
         assert_eq!(Registration::parse(&format!("{group},10.0.0.1,8080")), Some(r));
         assert_eq!(Registration::parse(&format!("{group},i-0abc,http")), None);
         assert_eq!(Registration::parse("no-slash"), None);
-    }
-
-    #[test]
-    fn tag_changes_leave_strata_tags_alone() {
-        let tags = |items: &[(&str, &str)]| items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Tags>();
-        let prior =
-            obj(&[("tags_all", Value::map([("Name", Value::string("a")), ("Old", Value::string("x")), ("Team", Value::string("t"))]))]);
-        let wanted = tags(&[("Name", "b"), ("Team", "t"), ("strata:address", "aws_lb.a")]);
-        let (set, removed) = tag_changes(&prior, &wanted);
-        assert_eq!(set, tags(&[("Name", "b")]));
-        assert_eq!(removed, vec!["Old".to_string()]);
     }
 
     #[test]

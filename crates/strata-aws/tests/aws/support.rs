@@ -70,7 +70,15 @@ pub async fn create(p: &AwsProvider, address: &str, ty: &str, planned: Value) ->
 }
 
 pub async fn update(p: &AwsProvider, address: &str, ty: &str, prior: Value, planned: Value) -> Value {
-    let req = ApplyRequest { addr: addr(address), ty: ty.into(), action: ApplyAction::Update, prior: Some(prior), planned, token: None, timeouts: Timeouts::default() };
+    let req = ApplyRequest {
+        addr: addr(address),
+        ty: ty.into(),
+        action: ApplyAction::Update,
+        prior: Some(prior),
+        planned,
+        token: None,
+        timeouts: Timeouts::default(),
+    };
     let r = p.apply(req).await;
     assert!(r.error.is_none(), "update {address}: {:?}", r.error);
     r.new_state.expect("state after update")
@@ -96,7 +104,11 @@ pub async fn read(p: &AwsProvider, ty: &str, objects: &[(&str, &Value)]) -> (Vec
         ty: ty.into(),
         objects: objects
             .iter()
-            .map(|(a, v)| ReadObject { addr: addr(a), id: v.as_map().and_then(|m| m.get("id")).and_then(|i| i.as_str()).unwrap_or_default().to_string(), prior: (*v).clone() })
+            .map(|(a, v)| ReadObject {
+                addr: addr(a),
+                id: v.as_map().and_then(|m| m.get("id")).and_then(|i| i.as_str()).unwrap_or_default().to_string(),
+                prior: (*v).clone(),
+            })
             .collect(),
     };
     let r = p.read(req).await;
