@@ -162,11 +162,27 @@ impl Running {
 
 /// Run `strata apply` and SIGKILL it at `at` (or let it end if it ends first).
 fn apply_killed_at(dir: &Path, endpoint: &str, at: KillAt) -> Ended {
+    apply_stopped_at(dir, endpoint, at, &[])
+}
+
+/// Run `strata apply` and at `at` send it `signals` (`-INT`, `-TERM`), or
+/// SIGKILL it when there are none; let it end if it ends first.
+fn apply_stopped_at(dir: &Path, endpoint: &str, at: KillAt, signals: &[&str]) -> Ended {
     let mut running = Running::start(dir, endpoint, &apply_args());
     let started = Instant::now();
     let (limit, deadline) = match at {
         KillAt::Creating(k) => (k, started + Duration::from_secs(120)),
         KillAt::After(d) => (usize::MAX, started + d),
+    };
+    let stop = |running: Running| {
+        if signals.is_empty() {
+            return running.kill();
+        }
+        for s in signals {
+            let status = Command::new("kill").args([*s, &running.child.id().to_string()]).status().expect("run kill");
+            assert!(status.success(), "kill {s} failed");
+        }
+        running.finish()
     };
     let mut creating = 0;
     loop {
@@ -174,12 +190,12 @@ fn apply_killed_at(dir: &Path, endpoint: &str, at: KillAt) -> Ended {
             Ok(line) if line.ends_with(": creating...") => {
                 creating += 1;
                 if creating >= limit {
-                    return running.kill();
+                    return stop(running);
                 }
             }
             Ok(_) => {}
-            // The delay passed (or, for a line count, the run hangs: kill it too).
-            Err(true) => return running.kill(),
+            // The delay passed (or, for a line count, the run hangs: stop it too).
+            Err(true) => return stop(running),
             // Standard output closed: the run is ending by itself.
             Err(false) => return running.finish(),
         }
@@ -476,35 +492,13 @@ fn signal(running: &Running, signal: &str) {
     assert!(status.success(), "kill {signal} failed");
 }
 
-/// Run `strata apply` and send `signals` right after the k-th `creating...` line.
-fn apply_interrupted_at(dir: &Path, endpoint: &str, k: usize, signals: &[&str]) -> Ended {
-    let mut running = Running::start(dir, endpoint, &apply_args());
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut creating = 0;
-    loop {
-        match running.line(deadline) {
-            Ok(line) if line.ends_with(": creating...") => {
-                creating += 1;
-                if creating == k {
-                    for s in signals {
-                        signal(&running, s);
-                    }
-                    return running.finish();
-                }
-            }
-            Ok(_) => {}
-            Err(_) => panic!("apply ended or hung before {k} creates started:\n{}", running.stdout),
-        }
-    }
-}
-
 #[test]
 fn sigint_lets_running_calls_finish_records_them_and_exits_130() {
     let Some(moto) = moto() else { return };
     let endpoint = moto.url.clone();
     let baseline = inventory(&endpoint);
     let (_tmp, dir) = three_tier();
-    let end = apply_interrupted_at(&dir, &endpoint, 3, &["-INT"]);
+    let end = apply_stopped_at(&dir, &endpoint, KillAt::Creating(3), &["-INT"]);
     assert_eq!(end.code, Some(130), "{}\n{}", end.stdout, end.stderr);
     assert!(end.stdout.contains("Interrupted:"), "{}", end.stdout);
     assert!(end.stdout.contains("Not run:"), "what had not started is listed:\n{}", end.stdout);
@@ -526,7 +520,7 @@ fn a_second_signal_exits_at_once_and_the_next_apply_recovers() {
     let endpoint = moto.url.clone();
     let baseline = inventory(&endpoint);
     let (_tmp, dir) = three_tier();
-    let end = apply_interrupted_at(&dir, &endpoint, 2, &["-TERM", "-INT"]);
+    let end = apply_stopped_at(&dir, &endpoint, KillAt::Creating(2), &["-TERM", "-INT"]);
     assert_eq!(end.code, Some(130), "{}\n{}", end.stdout, end.stderr);
     assert!(end.stdout.contains("Interrupted:"), "{}", end.stdout);
     assert!(state(&dir).is_some(), "the state was persisted before exiting");
