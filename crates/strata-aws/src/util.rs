@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use strata_core::Value;
@@ -135,22 +136,56 @@ pub fn tags_for(clients: &Clients, planned: &Value, address: &str, token: Option
     tags
 }
 
-/// An SDK error as a provider error, keeping AWS's code and message.
-pub fn aws_err<E, R>(e: SdkError<E, R>) -> ProviderError
+/// An SDK error as a provider error, keeping AWS's code and message. An
+/// error response without either (an HTML page from a proxy, an emulator's
+/// traceback) is told by its HTTP status and the start of its body.
+pub fn aws_err<E>(e: SdkError<E, HttpResponse>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     let retryable = matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_));
+    let status = e.raw_response().map(|r| r.status().as_u16());
     match e.as_service_error() {
         Some(se) => {
             let code = se.code().map(str::to_string);
-            let retryable =
-                retryable || code.as_deref().is_some_and(|c| c.contains("Throttl") || c == "RequestLimitExceeded" || c == "InternalError");
-            ProviderError { message: se.message().map_or_else(|| se.to_string(), str::to_string), code, retryable }
+            let retryable = retryable
+                || status.is_some_and(|s| s >= 500)
+                || code.as_deref().is_some_and(|c| c.contains("Throttl") || c == "RequestLimitExceeded" || c == "InternalError");
+            let message = match (se.message(), &code, e.raw_response()) {
+                (Some(m), _, _) => m.to_string(),
+                (None, None, Some(raw)) => raw_summary(raw),
+                (None, _, _) => se.to_string(),
+            };
+            ProviderError { message, code, retryable }
         }
         None => ProviderError { code: None, message: format!("{}", DisplayErrorChain(&e)), retryable },
     }
+}
+
+/// `HTTP 500: KeyError: 'pop from an empty set' …`: the status and the
+/// start of the body's text, tags and runs of white space dropped.
+fn raw_summary(raw: &HttpResponse) -> String {
+    let body = raw.body().bytes().map(String::from_utf8_lossy).unwrap_or_default();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in body.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text: Vec<&str> = text.split_whitespace().collect();
+    let mut summary = format!("HTTP {}", raw.status().as_u16());
+    if !text.is_empty() {
+        summary.push_str(": ");
+        summary.extend(text.join(" ").chars().take(300));
+    }
+    summary
 }
 
 /// Whether an error says the object does not exist (`InvalidVpcID.NotFound`,
@@ -260,6 +295,18 @@ pub fn tag_changes(prior: &Value, wanted: &BTreeMap<String, String>) -> (BTreeMa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_pages_are_told_by_status_and_text() {
+        let page = "<!doctype html>\n<html><head><title>500 Internal Server Error</title></head>\n<body><h1>Internal Server Error</h1>\n<p>KeyError: 'pop from an empty set'</p></body></html>";
+        let status = aws_smithy_runtime_api::http::StatusCode::try_from(500).unwrap();
+        let raw = HttpResponse::new(status, aws_smithy_types::body::SdkBody::from(page));
+        assert_eq!(raw_summary(&raw), "HTTP 500: 500 Internal Server Error Internal Server Error KeyError: 'pop from an empty set'");
+        let long = HttpResponse::new(status, aws_smithy_types::body::SdkBody::from("x ".repeat(1000)));
+        assert_eq!(raw_summary(&long).len(), "HTTP 500: ".len() + 300);
+        let empty = HttpResponse::new(aws_smithy_runtime_api::http::StatusCode::try_from(503).unwrap(), aws_smithy_types::body::SdkBody::empty());
+        assert_eq!(raw_summary(&empty), "HTTP 503");
+    }
 
     #[test]
     fn tag_changes_leave_strata_tags_alone() {

@@ -2,6 +2,7 @@
 //! helpers (filters, tags, ARNs) the data sources share.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
@@ -171,37 +172,59 @@ struct Loaded {
 }
 
 async fn load(c: &Clients, ids: &[String], calls: &mut usize) -> Result<Loaded, ProviderError> {
-    let mut instances = Vec::new();
-    for chunk in ids.chunks(FILTER_VALUES) {
-        let found = describe_instances(c, vec![filter("instance-id", chunk.iter().cloned())], calls).await?;
-        instances.extend(found.into_iter().filter(|(_, i)| !is_gone(i)));
-    }
+    let instances: Described = per_chunk(c, ids, calls, |c, chunk| async move {
+        let mut n = 0;
+        let found = describe_instances(&c, vec![filter("instance-id", chunk)], &mut n).await?;
+        Ok((found.into_iter().filter(|(_, i)| !is_gone(i)).collect(), n))
+    })
+    .await?;
     let volumes = attached_volumes(c, &instances, calls).await?;
     Ok(Loaded { instances, volumes })
 }
 
 async fn attached_volumes(c: &Clients, instances: &Described, calls: &mut usize) -> Result<HashMap<String, Volume>, ProviderError> {
     let live: Vec<String> = instances.iter().filter_map(|(_, i)| i.instance_id().map(str::to_string)).collect();
-    let mut volumes = HashMap::new();
-    for chunk in live.chunks(FILTER_VALUES) {
-        for v in describe_volumes(c, vec![filter("attachment.instance-id", chunk.iter().cloned())], calls).await? {
-            if let Some(id) = v.volume_id() {
-                volumes.insert(id.to_string(), v);
-            }
-        }
-    }
-    Ok(volumes)
+    let volumes = per_chunk(c, &live, calls, |c, chunk| async move {
+        let mut n = 0;
+        let found = describe_volumes(&c, vec![filter("attachment.instance-id", chunk)], &mut n).await?;
+        Ok((found, n))
+    })
+    .await?;
+    Ok(volumes.into_iter().filter_map(|v| Some((v.volume_id()?.to_string(), v))).collect())
 }
 
-/// `Some(())` once the instance is in `want`; an error when it terminated
-/// while strata waited for something else.
-async fn reached(c: &Clients, id: &str, want: InstanceStateName) -> Result<Option<()>, ProviderError> {
+/// Describe `ids` in chunks of [`FILTER_VALUES`], all chunks at once (a
+/// refresh of 1,000 instances waits for one round trip, not five); the
+/// results in no particular order, the calls added to `calls`.
+async fn per_chunk<T, F, Fut>(c: &Clients, ids: &[String], calls: &mut usize, describe: F) -> Result<Vec<T>, ProviderError>
+where
+    T: Send + 'static,
+    F: Fn(Clients, Vec<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, usize), ProviderError>> + Send + 'static,
+{
+    let mut set = tokio::task::JoinSet::new();
+    for chunk in ids.chunks(FILTER_VALUES) {
+        set.spawn(describe(c.clone(), chunk.to_vec()));
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let (found, n) = joined.map_err(|e| invalid(format!("a describe task failed: {e}")))??;
+        *calls += n;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// `Some` once the instance is in `want` (with the instance as described
+/// then, `None` when it is gone for good); an error when it terminated while
+/// strata waited for something else.
+async fn reached(c: &Clients, id: &str, want: InstanceStateName) -> Result<Option<Option<(Option<String>, Instance)>>, ProviderError> {
     let mut calls = 0;
-    let found = describe_instances(c, vec![filter("instance-id", [id])], &mut calls).await?;
-    let instance = found.first().map(|(_, i)| i);
+    let found = describe_instances(c, vec![filter("instance-id", [id])], &mut calls).await?.into_iter().next();
+    let instance = found.as_ref().map(|(_, i)| i);
     match instance.and_then(state_name) {
-        Some(s) if *s == want => Ok(Some(())),
-        None if want == InstanceStateName::Terminated => Ok(Some(())),
+        Some(s) if *s == want => Ok(Some(found)),
+        None if want == InstanceStateName::Terminated => Ok(Some(None)),
         Some(InstanceStateName::Terminated) => {
             let reason = instance.and_then(|i| i.state_reason()).and_then(|r| r.message()).unwrap_or("no reason given");
             Err(ProviderError {
@@ -214,7 +237,13 @@ async fn reached(c: &Clients, id: &str, want: InstanceStateName) -> Result<Optio
     }
 }
 
-async fn wait_state(c: &Clients, id: &str, want: InstanceStateName, timeout: std::time::Duration) -> Result<(), ProviderError> {
+/// Wait until the instance is in `want`; the instance as last described.
+async fn wait_state(
+    c: &Clients,
+    id: &str,
+    want: InstanceStateName,
+    timeout: std::time::Duration,
+) -> Result<Option<(Option<String>, Instance)>, ProviderError> {
     let what = format!("instance {id} to be {}", want.as_str());
     wait_for(&what, timeout, || reached(c, id, want.clone())).await
 }
@@ -447,6 +476,16 @@ async fn read_one(c: &Clients, base: &Value, id: &str) -> Result<Value, Provider
     Ok(instance_state(c, base, owner.as_deref(), i, &loaded.volumes, &base.str_map("tags")))
 }
 
+/// The state of an instance just described (by a wait): only its volumes
+/// are read.
+async fn state_of(c: &Clients, base: &Value, described: (Option<String>, Instance)) -> Result<Value, ProviderError> {
+    let mut calls = 0;
+    let instances = vec![described];
+    let volumes = attached_volumes(c, &instances, &mut calls).await?;
+    let (owner, i) = &instances[0];
+    Ok(instance_state(c, base, owner.as_deref(), i, &volumes, &base.str_map("tags")))
+}
+
 #[async_trait]
 impl ResourceType for Ec2Instance {
     fn type_name(&self) -> &'static str {
@@ -538,8 +577,10 @@ impl ResourceType for Ec2Instance {
         let id =
             out.instances().first().and_then(|i| i.instance_id()).ok_or_else(|| invalid("RunInstances returned no instance"))?.to_string();
         tracing::info!(address = %address, id = %id, "instance created; waiting until it runs");
-        wait_state(c, &id, InstanceStateName::Running, req.timeouts.create.unwrap_or(DEFAULT_TIMEOUT)).await?;
-        read_one(c, p, &id).await
+        match wait_state(c, &id, InstanceStateName::Running, req.timeouts.create.unwrap_or(DEFAULT_TIMEOUT)).await? {
+            Some(described) => state_of(c, p, described).await,
+            None => read_one(c, p, &id).await,
+        }
     }
 
     async fn update(&self, c: &Clients, req: &ApplyRequest) -> Result<Value, ProviderError> {
@@ -665,7 +706,7 @@ impl ResourceType for Ec2Instance {
             Err(e) if is_not_found(&e) => return Ok(()),
             r => drop(r?),
         }
-        wait_state(c, &id, InstanceStateName::Terminated, req.timeouts.delete.unwrap_or(DEFAULT_TIMEOUT)).await
+        wait_state(c, &id, InstanceStateName::Terminated, req.timeouts.delete.unwrap_or(DEFAULT_TIMEOUT)).await.map(|_| ())
     }
 
     async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
