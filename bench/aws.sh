@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side by side against one AWS emulator: strata and Terraform 1.11.4 (hashicorp/aws
-# 5.100.0) on /work/shared/terraform/compare.tf (a VPC, a subnet, a security group
+# 5.100.0) on ../shared/terraform/compare.tf (a VPC, a subnet, a security group
 # and N m5.large instances), behind bench/count_proxy.py, which counts API calls
 # by action. One run of each command; wall time and peak RSS from GNU time.
 #
@@ -32,7 +32,7 @@ NS=${NS-"20 100"}
 REFRESH_N=${REFRESH_N:-1000}
 TF_BIG=${TF_BIG:-0}
 TF_BIG_TIMEOUT=${TF_BIG_TIMEOUT:-600}
-shared=/work/shared/terraform
+shared=${SHARED_TERRAFORM:-$root/../shared/terraform}
 
 if [ -z "${STRATA:-}" ]; then
   cargo build --release --locked -p strata >&2

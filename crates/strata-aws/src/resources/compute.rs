@@ -124,12 +124,13 @@ pub(super) fn id_of(v: &Value, addr: &impl std::fmt::Display) -> Result<String, 
 
 type Described = Vec<(Option<String>, Instance)>;
 
-/// Every instance the filters match, each with its reservation's owner.
+/// Every instance the filters match, each with its reservation's owner, in
+/// pages of the API's largest size (1,000; moto's default is 100).
 async fn describe_instances(c: &Clients, filters: Vec<Filter>, calls: &mut usize) -> Result<Described, ProviderError> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
-        let r = c.ec2.describe_instances().set_filters(Some(filters.clone())).set_next_token(token).send().await.map_err(aws_err)?;
+        let r = c.ec2.describe_instances().set_filters(Some(filters.clone())).max_results(1000).set_next_token(token).send().await.map_err(aws_err)?;
         *calls += 1;
         for res in r.reservations() {
             out.extend(res.instances().iter().map(|i| (res.owner_id().map(str::to_string), i.clone())));
@@ -145,7 +146,7 @@ async fn describe_volumes(c: &Clients, filters: Vec<Filter>, calls: &mut usize) 
     let mut out = Vec::new();
     let mut token = None;
     loop {
-        let r = c.ec2.describe_volumes().set_filters(Some(filters.clone())).set_next_token(token).send().await.map_err(aws_err)?;
+        let r = c.ec2.describe_volumes().set_filters(Some(filters.clone())).max_results(500).set_next_token(token).send().await.map_err(aws_err)?;
         *calls += 1;
         out.extend(r.volumes().iter().cloned());
         token = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);
