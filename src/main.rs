@@ -223,19 +223,18 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
         let text = diagnostics::render(&run.diagnostics, &run.config.sources, ui.color);
         std::io::stderr().write_all(text.as_bytes())?;
     }
-    let Some(plan) = run.plan.clone() else {
+    let Some(plan) = &run.plan else {
         eprintln!("✗ {} found; no plan made.", counts(run.diagnostics.error_count(), run.diagnostics.warning_count()));
         return Ok(exit::ERROR);
     };
-    let plan = &plan;
+    render_plan::print(plan, args.json, ui.color && std::io::stdout().is_terminal())?;
+    // What pricing does not need goes before it (the state and the graph
+    // of a large configuration are most of the memory).
+    run.state = None;
+    run.graph = None;
     let mut out = std::io::stdout().lock();
-    if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&render_plan::render_plan_json(plan)).unwrap_or_default())?;
-    } else {
-        out.write_all(render_plan::render_plan_text(plan, ui.color && std::io::stdout().is_terminal()).as_bytes())?;
-    }
     let priced = price(ui, &mut run, &args.pricing)?;
-    let Some(priced) = priced else { return Ok(exit::ERROR) };
+    let (Some(priced), Some(plan)) = (priced, &run.plan) else { return Ok(exit::ERROR) };
     if !args.json {
         writeln!(out)?;
         out.write_all(render_cost::render_summary(&priced.report).as_bytes())?;
@@ -286,6 +285,7 @@ fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
     if run.plan.is_none() {
         return Ok(exit::ERROR);
     }
+    (run.state, run.graph) = (None, None);
     let Some(mut priced) = price(ui, &mut run, &args.pricing)? else { return Ok(exit::ERROR) };
     if let Some(path) = &args.compare_to {
         let baseline = std::fs::read_to_string(path)
@@ -346,12 +346,7 @@ fn show(ui: &Ui, args: &ShowArgs) -> std::io::Result<u8> {
     if let Some(path) = &args.plan {
         return match strata_plan::Plan::load(path) {
             Ok(plan) => {
-                let mut out = std::io::stdout().lock();
-                if args.json {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&render_plan::render_plan_json(&plan)).unwrap_or_default())?;
-                } else {
-                    out.write_all(render_plan::render_plan_text(&plan, ui.color && std::io::stdout().is_terminal()).as_bytes())?;
-                }
+                render_plan::print(&plan, args.json, ui.color && std::io::stdout().is_terminal())?;
                 Ok(exit::OK)
             }
             Err(d) => {

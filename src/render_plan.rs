@@ -58,10 +58,32 @@ fn visible(c: &ResourceChange) -> bool {
     c.action != Action::NoOp || c.moved_from.is_some()
 }
 
+/// [`write_plan_text`] into a string (for tests).
+#[cfg(test)]
+pub fn render_plan_text(plan: &Plan, color: bool) -> String {
+    let mut buf = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_plan_text(&mut buf, plan, color);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// Print a plan on standard output, buffered: the text, or with `json` the
+/// JSON view.
+pub fn print(plan: &Plan, json: bool, color: bool) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        write_plan_json(&mut out, plan)?;
+    } else {
+        write_plan_text(&mut out, plan, color)?;
+    }
+    std::io::Write::flush(&mut out)
+}
+
 /// The plan as text: creates, updates and replaces grouped by layer from 1
 /// to 5, destroys in teardown order from 5 to 1, output changes, then the
-/// `Plan: ...` line. `color` adds ANSI colours.
-pub fn render_plan_text(plan: &Plan, color: bool) -> String {
+/// `Plan: ...` line; `color` adds ANSI colours. Written to `w` change by
+/// change, so that a plan of thousands of changes is never one string.
+pub fn write_plan_text(w: &mut dyn std::io::Write, plan: &Plan, color: bool) -> std::io::Result<()> {
     let p = Paint(color);
     let mut out = String::new();
     if !plan.data_not_read.is_empty() {
@@ -74,7 +96,7 @@ pub fn render_plan_text(plan: &Plan, color: bool) -> String {
     }
     if !plan.has_changes() {
         out.push_str("No changes. Your infrastructure matches the configuration.\n");
-        return out;
+        return w.write_all(out.as_bytes());
     }
     let shown: Vec<&ResourceChange> = plan.changes.iter().filter(|c| visible(c)).collect();
     if !shown.is_empty() {
@@ -108,6 +130,8 @@ pub fn render_plan_text(plan: &Plan, color: bool) -> String {
         for c in members {
             out.push('\n');
             render_change(&mut out, c, p);
+            w.write_all(out.as_bytes())?;
+            out.clear();
         }
     }
     let outputs: Vec<&OutputChange> = plan.outputs.iter().filter(|o| o.action != Action::NoOp).collect();
@@ -137,7 +161,7 @@ pub fn render_plan_text(plan: &Plan, color: bool) -> String {
         let _ = write!(out, ", {} to move", s.moves);
     }
     out.push_str(".\n");
-    out
+    w.write_all(out.as_bytes())
 }
 
 fn render_change(out: &mut String, c: &ResourceChange, p: Paint) {
@@ -380,29 +404,73 @@ fn attribute(out: &mut String, p: Paint, depth: usize, name: &str, width: usize,
     let _ = writeln!(out, "{head} {text}{note}");
 }
 
-/// The plan as JSON (schema in docs/plan-json.md).
+/// [`write_plan_json`] as a JSON value (for tests).
+#[cfg(test)]
 pub fn render_plan_json(plan: &Plan) -> J {
-    let s = plan.summary();
-    json!({
-        "format_version": plan.format_version,
-        "strata_version": plan.strata_version,
-        "state": { "found": plan.state_found, "lineage": plan.lineage, "serial": plan.serial, "refreshed": plan.refreshed },
-        "data_not_read": { "addresses": plan.data_not_read, "reason": plan.data_not_read_reason },
-        "config_digest": plan.config_digest,
-        "created_at": plan.created_at,
-        "targets": plan.targets,
-        "changes": plan.changes.iter().map(change_json).collect::<Vec<_>>(),
-        "outputs": plan.outputs.iter().map(|o| json!({
-            "name": o.name,
-            "action": o.action.as_str(),
-            "before": o.before.as_ref().map(redacted),
-            "after": if o.action == Action::Delete { J::Null } else { redacted(&o.after) },
-            "after_unknown": o.after.is_unknown(),
-            "sensitive": o.sensitive,
-        })).collect::<Vec<_>>(),
-        "summary": { "add": s.add, "change": s.change, "replace": s.replace, "destroy": s.destroy, "move": s.moves },
-        "has_changes": plan.has_changes(),
-    })
+    serde_json::to_value(JsonView::of(plan)).unwrap_or_default()
+}
+
+/// The plan as JSON (schema in docs/plan-json.md), written (pretty) to `w`,
+/// each change turned into JSON only as it is written.
+pub fn write_plan_json(w: &mut dyn std::io::Write, plan: &Plan) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &JsonView::of(plan))?;
+    writeln!(w)
+}
+
+/// The plan view, field by field in output order.
+#[derive(serde::Serialize)]
+struct JsonView<'a> {
+    format_version: u32,
+    strata_version: &'a str,
+    state: J,
+    data_not_read: J,
+    config_digest: &'a str,
+    created_at: &'a str,
+    targets: &'a [String],
+    changes: JsonChanges<'a>,
+    outputs: Vec<J>,
+    summary: J,
+    has_changes: bool,
+}
+
+struct JsonChanges<'a>(&'a [ResourceChange]);
+
+impl serde::Serialize for JsonChanges<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(change_json))
+    }
+}
+
+impl<'a> JsonView<'a> {
+    fn of(plan: &'a Plan) -> JsonView<'a> {
+        let s = plan.summary();
+        JsonView {
+            format_version: plan.format_version,
+            strata_version: &plan.strata_version,
+            state: json!({ "found": plan.state_found, "lineage": plan.lineage, "serial": plan.serial, "refreshed": plan.refreshed }),
+            data_not_read: json!({ "addresses": plan.data_not_read, "reason": plan.data_not_read_reason }),
+            config_digest: &plan.config_digest,
+            created_at: &plan.created_at,
+            targets: &plan.targets,
+            changes: JsonChanges(&plan.changes),
+            outputs: plan
+                .outputs
+                .iter()
+                .map(|o| {
+                    json!({
+                        "name": o.name,
+                        "action": o.action.as_str(),
+                        "before": o.before.as_ref().map(redacted),
+                        "after": if o.action == Action::Delete { J::Null } else { redacted(&o.after) },
+                        "after_unknown": o.after.is_unknown(),
+                        "sensitive": o.sensitive,
+                    })
+                })
+                .collect(),
+            summary: json!({ "add": s.add, "change": s.change, "replace": s.replace, "destroy": s.destroy, "move": s.moves }),
+            has_changes: plan.has_changes(),
+        }
+    }
 }
 
 fn change_json(c: &ResourceChange) -> J {

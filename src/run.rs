@@ -172,8 +172,8 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
             None => return Ok(exit::ERROR),
         }
     };
+    render_plan::print(&plan, false, ui.color && std::io::stdout().is_terminal())?;
     let mut out = std::io::stdout().lock();
-    out.write_all(render_plan::render_plan_text(&plan, ui.color && std::io::stdout().is_terminal()).as_bytes())?;
     run.plan = Some(plan.clone());
     match strata_engine::cost::cost(&mut run, &strata_engine::cost::CostRequest { prices: args.pricing.prices.clone(), usage_file: args.pricing.usage_file.clone() }) {
         Ok(c) => {
@@ -212,7 +212,7 @@ pub fn destroy(ui: &Ui, args: &DestroyArgs) -> std::io::Result<u8> {
         Err(code) => return Ok(code),
     };
     let Some(plan) = run.plan.clone() else { return Ok(exit::ERROR) };
-    std::io::stdout().lock().write_all(render_plan::render_plan_text(&plan, ui.color && std::io::stdout().is_terminal()).as_bytes())?;
+    render_plan::print(&plan, false, ui.color && std::io::stdout().is_terminal())?;
     if !plan.has_changes() {
         return Ok(exit::OK);
     }

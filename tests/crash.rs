@@ -445,18 +445,11 @@ fn a_killed_apply_leaves_no_lock_that_blocks_the_next_run() {
     assert_converged(&endpoint, &endpoint, &dir, &baseline, "after one kill");
 }
 
-#[test]
-fn objects_whose_creates_were_never_recorded_are_adopted_not_made_again() {
-    // The worst crash: every create happened and none was recorded; only the
-    // intents (with the tokens the objects carry) reached the state, and the
-    // public zone was made but never tagged (zones are tagged after they exist).
-    let Some(moto) = moto() else { return };
-    let endpoint = moto.url.clone();
-    let baseline = inventory(&endpoint);
-    let (_tmp, dir) = three_tier();
-    let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-
+/// The worst crash, made from an applied three-tier: every create happened
+/// and none was recorded; only the intents (with the tokens the objects
+/// carry) reached the state, and the public zone was made but never tagged
+/// (zones are tagged after they exist).
+fn forget_every_record(dir: &Path, endpoint: &str) {
     let mut state = state(&dir).unwrap();
     let tokens: BTreeMap<String, String> =
         inventory(&endpoint).into_values().flatten().filter_map(|(id, _, _, token)| Some((id, token?))).collect();
@@ -481,15 +474,50 @@ fn objects_whose_creates_were_never_recorded_are_adopted_not_made_again() {
     state["outputs"] = serde_json::json!({});
     std::fs::write(dir.join(STATE_FILE), serde_json::to_string_pretty(&state).unwrap()).unwrap();
 
+}
+
+#[test]
+fn objects_whose_creates_were_never_recorded_are_adopted_not_made_again() {
+    let Some(moto) = moto() else { return };
+    let endpoint = moto.url.clone();
+    let baseline = inventory(&endpoint);
+    let (_tmp, dir) = three_tier();
+    let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+
+    forget_every_record(&dir, &endpoint);
+
     let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
     assert_eq!(code, 0, "apply after the lost records:\n{stdout}\n{stderr}");
     assert_converged(&endpoint, &endpoint, &dir, &baseline, "after adopting every object");
 }
 
-/// Send `signal` (`-INT`, `-TERM`) to a running strata.
-fn signal(running: &Running, signal: &str) {
-    let status = Command::new("kill").args([signal, &running.child.id().to_string()]).status().expect("run kill");
-    assert!(status.success(), "kill {signal} failed");
+#[test]
+fn destroy_right_after_the_worst_crash_leaves_nothing_behind() {
+    let Some(moto) = moto() else { return };
+    let endpoint = moto.url.clone();
+    let baseline = inventory(&endpoint);
+    let (_tmp, dir) = three_tier();
+    let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    forget_every_record(&dir, &endpoint);
+
+    // Recovery before planning finds every object (in rounds, dependencies
+    // first), so the destroy plan covers them all.
+    let (code, stdout, stderr) = run(&dir, &endpoint, &["destroy", "--auto-approve", "--var", MOTO_AMI]);
+    assert_eq!(code, 0, "destroy after the lost records:\n{stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("{THREE_TIER_RESOURCES} destroyed")), "{stdout}");
+    let state = state(&dir).unwrap();
+    assert_eq!(state["resources"].as_array().map_or(0, Vec::len), 0);
+    assert_eq!(state["intents"].as_array().map_or(0, Vec::len), 0, "{}", state["intents"]);
+    let before: std::collections::HashSet<(String, String)> =
+        baseline.iter().flat_map(|(ty, objs)| objs.iter().map(move |(id, ..)| (ty.clone(), id.clone()))).collect();
+    let left: Vec<(String, String)> = inventory(&endpoint)
+        .into_iter()
+        .flat_map(|(ty, objs)| objs.into_iter().map(move |(id, ..)| (ty.clone(), id)))
+        .filter(|o| !before.contains(o))
+        .collect();
+    assert!(left.is_empty(), "objects left behind: {left:?}");
 }
 
 #[test]

@@ -175,14 +175,7 @@ fn plan_into(
         if let (Some(backend), Some(s)) = (mode.recover, state.as_mut())
             && !(s.intents.is_empty())
         {
-            // The planned objects let the provider find what it names
-            // deterministically; without them such intents stay and a
-            // destroy would leave their objects behind.
-            let replanner = crate::apply::ConfigReplanner { config, inputs: &run.inputs, schema };
-            let planned = crate::apply::Replanner::planned(&replanner, s).unwrap_or_default();
-            let report = live.runtime.block_on(crate::recover::recover_intents(&live.provider, backend, s, &planned));
-            tracing::info!(adopted = report.adopted.len(), dropped = report.dropped.len(), "recovered intents of an interrupted apply");
-            diagnostics.extend(report.diagnostics);
+            recover(live, backend, s, config, &run.inputs, schema, diagnostics);
         }
         if live.refresh
             && let Some(s) = &state
@@ -221,6 +214,42 @@ fn plan_into(
     run.evaluated = Some(ev);
     run.graph = Some(graph);
     run.state = state;
+}
+
+/// Resolve the intents a killed run left, in rounds. The provider finds
+/// some objects by their planned values (deterministic names), so each
+/// round passes the planned objects whose dependencies are all recorded —
+/// their references are then real ids, not unknowns that could match
+/// nothing and drop an intent whose object exists — and the next round
+/// re-evaluates against what was adopted. Intents left over are looked for
+/// again by the apply, with fully planned objects, before it creates.
+fn recover(
+    live: &Live,
+    backend: &strata_state::LocalBackend,
+    state: &mut State,
+    config: &Config,
+    inputs: &InputVariables,
+    schema: &ProviderSchema,
+    diagnostics: &mut Diagnostics,
+) {
+    for _ in 0..=state.intents.len() {
+        let pending: std::collections::HashSet<Address> =
+            state.intents.iter().filter_map(|i| i.address.parse::<Address>().ok()).map(|a| a.resource()).collect();
+        let recorded: std::collections::HashSet<Address> = state.resources.iter().filter_map(|r| r.addr().ok()).map(|a| a.resource()).collect();
+        let (ev, _) = strata_config::evaluate(config, inputs, schema, &StatePlanner::new(Some(state), &[]));
+        let planned: std::collections::HashMap<Address, strata_core::Value> = ev
+            .resources
+            .into_iter()
+            .filter(|r| r.dependencies.iter().all(|(d, _)| d.mode == strata_core::Mode::Data || (recorded.contains(&d.resource()) && !pending.contains(&d.resource()))))
+            .map(|r| (r.addr, r.values))
+            .collect();
+        let report = live.runtime.block_on(crate::recover::recover_intents(&live.provider, backend, state, &planned));
+        tracing::info!(adopted = report.adopted.len(), dropped = report.dropped.len(), left = state.intents.len(), "recovered intents of an interrupted apply");
+        diagnostics.extend(report.diagnostics);
+        if (report.adopted.is_empty() && report.dropped.is_empty()) || state.intents.is_empty() {
+            return;
+        }
+    }
 }
 
 /// Delete everything recorded, top-down; `prevent_destroy` in the
