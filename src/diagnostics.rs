@@ -53,11 +53,7 @@ impl miette::Diagnostic for Report {
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            None
-        } else {
-            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
-        }
+        if self.related.is_empty() { None } else { Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic))) }
     }
 }
 
@@ -77,10 +73,16 @@ fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
     for (i, l) in d.labels.iter().enumerate() {
         let len = l.span.range.end.saturating_sub(l.span.range.start);
         let span = SourceSpan::new(l.span.range.start.into(), len);
-        let label = if i == 0 { LabeledSpan::new_primary_with_span(Some(l.message.clone()), span) } else { LabeledSpan::new_with_span(Some(l.message.clone()), span) };
+        let label = if i == 0 {
+            LabeledSpan::new_primary_with_span(Some(l.message.clone()), span)
+        } else {
+            LabeledSpan::new_with_span(Some(l.message.clone()), span)
+        };
         if Some(l.span.file) == primary_file {
             labels.push(label);
-        } else if let Some(r) = related.iter_mut().find(|r| r.source.as_ref().map(|s| s.name()) == Some(sources.get(l.span.file).name.as_str())) {
+        } else if let Some(r) =
+            related.iter_mut().find(|r| r.source.as_ref().map(|s| s.name()) == Some(sources.get(l.span.file).name.as_str()))
+        {
             r.labels.push(label);
         } else {
             related.push(Report {

@@ -30,11 +30,7 @@ fn write_dot(g: &Graph, out: &mut String) -> fmt::Result {
             continue;
         }
         writeln!(out, "  subgraph cluster_layer_{} {{", layer.number())?;
-        writeln!(
-            out,
-            "    label={};",
-            dot_quote(&format!("layer {}: {}", layer.number(), layer.name()))
-        )?;
+        writeln!(out, "    label={};", dot_quote(&format!("layer {}: {}", layer.number(), layer.name())))?;
         for (_, node) in members {
             let id = dot_quote(&node.addr.to_string());
             match lift_note(node) {
@@ -51,12 +47,7 @@ fn write_dot(g: &Graph, out: &mut String) -> fmt::Result {
     }
     for (id, node) in g.nodes() {
         for dep in g.dependencies(id) {
-            writeln!(
-                out,
-                "  {} -> {};",
-                dot_quote(&node.addr.to_string()),
-                dot_quote(&g.node(dep).addr.to_string())
-            )?;
+            writeln!(out, "  {} -> {};", dot_quote(&node.addr.to_string()), dot_quote(&g.node(dep).addr.to_string()))?;
         }
     }
     writeln!(out, "}}")
@@ -84,10 +75,7 @@ fn dot_quote(s: &str) -> String {
 fn lift_note(node: &Node) -> Option<(Layer, String)> {
     let from = node.lifted_from?;
     let why = match &node.lifted_by {
-        Some(by) => format!(
-            "lifted from layer {from} to layer {} because it depends on {by}",
-            node.layer
-        ),
+        Some(by) => format!("lifted from layer {from} to layer {} because it depends on {by}", node.layer),
         None => format!("lifted from layer {from} to layer {}", node.layer),
     };
     Some((from, why))
@@ -110,22 +98,11 @@ fn write_mermaid(g: &Graph, out: &mut String) -> fmt::Result {
         if members.peek().is_none() {
             continue;
         }
-        writeln!(
-            out,
-            "  subgraph layer_{}[\"layer {}: {}\"]",
-            layer.number(),
-            layer.number(),
-            layer.name()
-        )?;
+        writeln!(out, "  subgraph layer_{}[\"layer {}: {}\"]", layer.number(), layer.number(), layer.name())?;
         for (id, node) in members {
             let label = mermaid_escape(&node.addr.to_string());
             match node.lifted_from {
-                Some(from) => writeln!(
-                    out,
-                    "    n{}[\"{label}<br/>(lifted from {})\"]:::lifted",
-                    id.index(),
-                    from.name()
-                )?,
+                Some(from) => writeln!(out, "    n{}[\"{label}<br/>(lifted from {})\"]:::lifted", id.index(), from.name())?,
                 None => writeln!(out, "    n{}[\"{label}\"]", id.index())?,
             }
         }
@@ -181,35 +158,19 @@ pub fn render_json(g: &Graph) -> Value {
                 }
             }
             if let Value::Object(map) = &mut o {
-                let deps: Vec<String> = g
-                    .dependencies(id)
-                    .map(|d| g.node(d).addr.to_string())
-                    .collect();
+                let deps: Vec<String> = g.dependencies(id).map(|d| g.node(d).addr.to_string()).collect();
                 map.insert("dependencies".into(), json!(deps));
             }
             o
         })
         .collect();
     let wave_json = |number: usize, w: &Wave| {
-        let nodes: Vec<String> = w
-            .nodes
-            .iter()
-            .map(|&id| g.node(id).addr.to_string())
-            .collect();
+        let nodes: Vec<String> = w.nodes.iter().map(|&id| g.node(id).addr.to_string()).collect();
         json!({"wave": number, "layer": w.layer.number(), "nodes": nodes})
     };
-    let waves: Vec<Value> = g
-        .apply_waves()
-        .iter()
-        .enumerate()
-        .map(|(i, w)| wave_json(i, w))
-        .collect();
+    let waves: Vec<Value> = g.apply_waves().iter().enumerate().map(|(i, w)| wave_json(i, w)).collect();
     let last = g.apply_waves().len();
-    let teardown: Vec<Value> = g
-        .teardown_waves()
-        .enumerate()
-        .map(|(i, w)| wave_json(last - 1 - i, w))
-        .collect();
+    let teardown: Vec<Value> = g.teardown_waves().enumerate().map(|(i, w)| wave_json(last - 1 - i, w)).collect();
     json!({"nodes": nodes, "waves": waves, "teardown": teardown})
 }
 
@@ -226,13 +187,7 @@ mod tests {
             default_layer,
             explicit_layer: None,
             span: None,
-            deps: deps
-                .iter()
-                .map(|&d| DepInput {
-                    target: d.clone(),
-                    span: None,
-                })
-                .collect(),
+            deps: deps.iter().map(|&d| DepInput { target: d.clone(), span: None }).collect(),
         }
     }
 
@@ -240,8 +195,7 @@ mod tests {
     /// quote, a backslash and characters Mermaid would interpret.
     fn sample() -> Graph {
         let vpc = Address::managed("aws_vpc", "main");
-        let app = Address::managed("aws_instance", "app")
-            .with_key(Some(InstanceKey::Str("a\"b\\c#<d>".into())));
+        let app = Address::managed("aws_instance", "app").with_key(Some(InstanceKey::Str("a\"b\\c#<d>".into())));
         let eip = Address::managed("aws_eip", "app");
         let nodes = vec![
             node(vpc.clone(), Layer::Infrastructure, &[]),
@@ -320,33 +274,14 @@ mod tests {
         assert_eq!(actual, expected);
         // Key order is part of the output shape.
         let keys: Vec<&String> = actual["nodes"][0].as_object().unwrap().keys().collect();
-        assert_eq!(
-            keys,
-            [
-                "address",
-                "type",
-                "layer",
-                "layer_name",
-                "wave",
-                "default_layer",
-                "lifted_from",
-                "lifted_by",
-                "dependencies"
-            ]
-        );
+        assert_eq!(keys, ["address", "type", "layer", "layer_name", "wave", "default_layer", "lifted_from", "lifted_by", "dependencies"]);
     }
 
     #[test]
     fn empty_graph_renders_without_clusters() {
         let (g, _) = build(Vec::new(), &GraphOptions::default());
-        assert_eq!(
-            render_dot(&g),
-            "digraph strata {\n  rankdir=BT;\n  node [shape=box];\n}\n"
-        );
+        assert_eq!(render_dot(&g), "digraph strata {\n  rankdir=BT;\n  node [shape=box];\n}\n");
         assert_eq!(render_mermaid(&g), "flowchart BT\n");
-        assert_eq!(
-            render_json(&g),
-            json!({"nodes": [], "waves": [], "teardown": []})
-        );
+        assert_eq!(render_json(&g), json!({"nodes": [], "waves": [], "teardown": []}));
     }
 }

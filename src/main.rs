@@ -19,7 +19,10 @@ use serde_json::json;
 use strata_config::VarSources;
 use strata_engine::Prepared;
 
-use cli::{Cli, Command, ConfigArgs, CostArgs, CostFormat, PricingArgs, ForceUnlockArgs, GraphArgs, GraphFormat, OutputArgs, PlanArgs, ShowArgs, StateCommand, ValidateArgs};
+use cli::{
+    Cli, Command, ConfigArgs, CostArgs, CostFormat, ForceUnlockArgs, GraphArgs, GraphFormat, OutputArgs, PlanArgs, PricingArgs, ShowArgs,
+    StateCommand, ValidateArgs,
+};
 use strata_core::{Diagnostic, Diagnostics, SourceMap};
 use strata_state::State;
 
@@ -187,14 +190,21 @@ pub(crate) fn var_sources(args: &ConfigArgs) -> VarSources {
 }
 
 /// Parse `--target` and `--replace`; `None` after printing the errors.
-pub(crate) fn parse_targets(ui: &Ui, targets: &[String], replace: &[String]) -> std::io::Result<Option<(Vec<strata_plan::Target>, Vec<strata_core::Address>)>> {
+pub(crate) fn parse_targets(
+    ui: &Ui,
+    targets: &[String],
+    replace: &[String],
+) -> std::io::Result<Option<(Vec<strata_plan::Target>, Vec<strata_core::Address>)>> {
     let mut diags = Diagnostics::new();
     let targets: Vec<strata_plan::Target> = targets
         .iter()
         .filter_map(|t| match t.parse() {
             Ok(t) => Some(t),
             Err(e) => {
-                diags.push(Diagnostic::error("strata::cli::invalid_address", format!("--target {t:?} is not a resource or module address: {e}")));
+                diags.push(Diagnostic::error(
+                    "strata::cli::invalid_address",
+                    format!("--target {t:?} is not a resource or module address: {e}"),
+                ));
                 None
             }
         })
@@ -278,7 +288,8 @@ fn report_violations(ui: &Ui, priced: &strata_engine::cost::CostRun, sources: &S
 
 fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
     let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), ..Default::default() };
-    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), strata_engine::plan::RunMode::default());
+    let mut run =
+        strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), strata_engine::plan::RunMode::default());
     if !run.diagnostics.is_empty() {
         std::io::stderr().write_all(diagnostics::render(&run.diagnostics, &run.config.sources, ui.color).as_bytes())?;
     }
@@ -429,7 +440,9 @@ fn state_list(ui: &Ui, dir: &std::path::Path, filters: &[String]) -> std::io::Re
     };
     let mut out = std::io::stdout().lock();
     for r in &state.resources {
-        if filters.is_empty() || filters.iter().any(|f| r.address == *f || r.address.starts_with(&format!("{f}.")) || r.address.starts_with(&format!("{f}["))) {
+        if filters.is_empty()
+            || filters.iter().any(|f| r.address == *f || r.address.starts_with(&format!("{f}.")) || r.address.starts_with(&format!("{f}[")))
+        {
             writeln!(out, "{}", r.address)?;
         }
     }
@@ -500,7 +513,10 @@ fn force_unlock(ui: &Ui, args: &ForceUnlockArgs) -> std::io::Result<u8> {
     let result = backend.and_then(|b| b.force_unlock(&args.id).map_err(Diagnostic::from));
     match result {
         Ok(info) => {
-            println!("Lock {} removed (was held by pid {}, {}@{}, {} since {}).", info.id, info.pid, info.user, info.host, info.operation, info.since);
+            println!(
+                "Lock {} removed (was held by pid {}, {}@{}, {} since {}).",
+                info.id, info.pid, info.user, info.host, info.operation, info.since
+            );
             Ok(exit::OK)
         }
         Err(d) => {

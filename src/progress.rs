@@ -248,7 +248,8 @@ mod tests {
 
     #[test]
     fn the_status_line_fits_the_terminal() {
-        let running: Vec<(String, Duration)> = (0..20).map(|i| (format!("module.web.aws_instance.app[{i}]"), Duration::from_secs(i))).collect();
+        let running: Vec<(String, Duration)> =
+            (0..20).map(|i| (format!("module.web.aws_instance.app[{i}]"), Duration::from_secs(i))).collect();
         let running: Vec<(&str, Duration)> = running.iter().map(|(a, d)| (a.as_str(), *d)).collect();
         let s = status('⠋', Duration::from_secs(3), 4, 0, &running, 80);
         assert!(s.chars().count() < 80, "{s}");

@@ -70,7 +70,8 @@ fn write_value(out: &mut String, v: &Value, indent: usize) {
 
 /// Object keys that are not identifiers are quoted.
 fn key(k: &str) -> String {
-    let ident = k.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    let ident =
+        k.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
     if ident { k.to_string() } else { format!("{k:?}") }
 }
 
@@ -87,6 +88,9 @@ mod tests {
         ]);
         let text = render(&v, 0);
         assert!(!text.contains("hunter2"));
-        assert_eq!(text, "{\n  id       = (known after apply)\n  password = (sensitive value)\n  tags     = {\n    Name  = \"web\"\n    \"a b\" = 1.5\n  }\n}");
+        assert_eq!(
+            text,
+            "{\n  id       = (known after apply)\n  password = (sensitive value)\n  tags     = {\n    Name  = \"web\"\n    \"a b\" = 1.5\n  }\n}"
+        );
     }
 }

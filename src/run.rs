@@ -9,7 +9,6 @@ use strata_core::{Address, Diagnostic, Diagnostics, SourceMap};
 use strata_engine::apply::{ApplyContext, ApplyOptions, Cancel, ConfigReplanner, DestroyReplanner, OpKind, Replanner};
 use strata_engine::plan::{Live, PlanRequest, PlanRun, RunMode};
 use strata_provider::Provider;
-use strata_state::State;
 
 use crate::cli::{ApplyArgs, DestroyArgs, ImportArgs, LockArgs, RefreshArgs, RunArgs};
 use crate::{Ui, diagnostics, exit, render_cost, render_plan};
@@ -54,17 +53,34 @@ fn approve(run: &RunArgs, what: &str) -> std::io::Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
+/// What a locked run is for: the operation its lock record names, whether
+/// it refreshes first, and whether it plans the removal of everything.
+#[derive(Clone, Copy)]
+pub(crate) struct Purpose {
+    pub operation: &'static str,
+    pub refresh: bool,
+    pub destroy: bool,
+}
+
+/// A plan made under the state lock, with what running it needs.
+pub(crate) struct Locked {
+    pub run: PlanRun,
+    /// Held until the run ends.
+    pub guard: strata_state::LockGuard,
+    pub backend: strata_state::LocalBackend,
+    pub provider: Arc<dyn Provider>,
+}
+
 /// Plan under the state lock with a live provider (intents recovered, state refreshed).
 pub(crate) fn locked_plan(
     ui: &Ui,
     dir: &Path,
     req: &PlanRequest,
     lock: &LockArgs,
-    operation: &str,
     rt: &tokio::runtime::Runtime,
-    refresh: bool,
-    destroy: bool,
-) -> std::io::Result<Result<(PlanRun, strata_state::LockGuard, strata_state::LocalBackend, Arc<dyn Provider>), u8>> {
+    purpose: Purpose,
+) -> std::io::Result<Result<Locked, u8>> {
+    let Purpose { operation, refresh, destroy } = purpose;
     let (config, backend) = strata_engine::state::backend_for_dir(dir);
     let locked = lock_timeout(lock).and_then(|t| backend.and_then(|b| strata_engine::state::lock(&b, operation, t).map(|g| (g, b))));
     let (guard, backend) = match locked {
@@ -76,33 +92,48 @@ pub(crate) fn locked_plan(
     };
     let provider = provider();
     let live = Live { provider: provider.clone(), runtime: rt, refresh, optional: false };
-    let run = strata_engine::plan::plan(dir, req, strata_provider::aws::schema(), RunMode { live: Some(&live), recover: Some(&backend), destroy });
+    let run = strata_engine::plan::plan(
+        dir,
+        req,
+        strata_provider::aws::schema(),
+        RunMode { live: Some(&live), recover: Some(&backend), destroy },
+    );
     print_diags(ui, &run.diagnostics, &run.config.sources)?;
     if run.plan.is_none() {
         eprintln!("✗ no plan made.");
         return Ok(Err(exit::ERROR));
     }
-    Ok(Ok((run, guard, backend, provider)))
+    Ok(Ok(Locked { run, guard, backend, provider }))
 }
 
 /// Run a plan through the engine and report the outcome.
 fn execute(
     ui: &Ui,
     rt: &tokio::runtime::Runtime,
-    provider: Arc<dyn Provider>,
+    locked: &Locked,
     plan: &strata_plan::Plan,
-    run: &PlanRun,
     replanner: &dyn Replanner,
-    backend: &strata_state::LocalBackend,
     args: &RunArgs,
 ) -> std::io::Result<u8> {
-    let state = run.state.clone().unwrap_or_else(State::new);
+    let Locked { run, backend, .. } = locked;
+    let provider = locked.provider.clone();
+    let state = run.state.clone().unwrap_or_default();
     let cancel = Cancel::new();
     let progress = crate::progress::Lines::stdout();
     let options = ApplyOptions { parallelism: args.parallelism.max(1), layer_barrier: !args.no_layer_barrier, fail_fast: args.fail_fast };
     let outcome = rt.block_on(async {
         let _signals = cancel.listen_for_signals();
-        strata_engine::apply::apply(ApplyContext { provider, plan, replanner, backend, state, options, progress: &progress, cancel: cancel.clone() }).await
+        strata_engine::apply::apply(ApplyContext {
+            provider,
+            plan,
+            replanner,
+            backend,
+            state,
+            options,
+            progress: &progress,
+            cancel: cancel.clone(),
+        })
+        .await
     });
     print_diags(ui, &outcome.diagnostics, &run.config.sources)?;
     let mut out = std::io::stdout().lock();
@@ -123,7 +154,13 @@ fn execute(
     writeln!(
         out,
         "{}: {} created, {} updated, {} destroyed; {} failed, {} not run.",
-        if outcome.interrupted { "Interrupted" } else if outcome.is_success() { "Apply complete" } else { "Apply failed" },
+        if outcome.interrupted {
+            "Interrupted"
+        } else if outcome.is_success() {
+            "Apply complete"
+        } else {
+            "Apply failed"
+        },
         count(OpKind::Create),
         count(OpKind::Update),
         count(OpKind::Delete) + count(OpKind::DeleteDeposed),
@@ -151,12 +188,13 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
     let req = PlanRequest { vars, targets, replace };
     // A saved plan is applied as it is: no refresh, only a freshness check.
     let refresh = args.refresh && !saved;
-    let (mut run, _guard, backend, provider) = match locked_plan(ui, &dir, &req, &args.run.lock, "apply", &rt, refresh, false)? {
+    let mut locked = match locked_plan(ui, &dir, &req, &args.run.lock, &rt, Purpose { operation: "apply", refresh, destroy: false })? {
         Ok(x) => x,
         Err(code) => return Ok(code),
     };
+    let run = &mut locked.run;
     let plan = if saved {
-        let saved_plan = match strata_plan::Plan::load(&args.target)
+        match strata_plan::Plan::load(&args.target)
             .and_then(|p| strata_plan::check_fresh(&p, run.state.as_ref(), &run.config_digest).map(|()| p))
         {
             Ok(p) => p,
@@ -164,8 +202,7 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
                 print_diags(ui, &Diagnostics(vec![d]), &run.config.sources)?;
                 return Ok(exit::ERROR);
             }
-        };
-        saved_plan
+        }
     } else {
         match run.plan.clone() {
             Some(p) => p,
@@ -175,7 +212,10 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
     render_plan::print(&plan, false, ui.color && std::io::stdout().is_terminal())?;
     let mut out = std::io::stdout().lock();
     run.plan = Some(plan.clone());
-    match strata_engine::cost::cost(&mut run, &strata_engine::cost::CostRequest { prices: args.pricing.prices.clone(), usage_file: args.pricing.usage_file.clone() }) {
+    match strata_engine::cost::cost(
+        run,
+        &strata_engine::cost::CostRequest { prices: args.pricing.prices.clone(), usage_file: args.pricing.usage_file.clone() },
+    ) {
         Ok(c) => {
             writeln!(out)?;
             out.write_all(render_cost::render_summary(&c.report).as_bytes())?;
@@ -196,8 +236,8 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
         eprintln!("Apply cancelled.");
         return Ok(exit::ERROR);
     }
-    let replanner = ConfigReplanner { config: &run.config, inputs: &run.inputs, schema: strata_provider::aws::schema() };
-    execute(ui, &rt, provider, &plan, &run, &replanner, &backend, &args.run)
+    let replanner = ConfigReplanner { config: &locked.run.config, inputs: &locked.run.inputs, schema: strata_provider::aws::schema() };
+    execute(ui, &rt, &locked, &plan, &replanner, &args.run)
 }
 
 pub fn destroy(ui: &Ui, args: &DestroyArgs) -> std::io::Result<u8> {
@@ -207,12 +247,14 @@ pub fn destroy(ui: &Ui, args: &DestroyArgs) -> std::io::Result<u8> {
         None => return Ok(exit::ERROR),
     };
     let req = PlanRequest { vars: crate::var_sources(&args.config), targets, replace: Vec::new() };
-    let (run, _guard, backend, provider) = match locked_plan(ui, &args.config.dir, &req, &args.run.lock, "destroy", &rt, true, true)? {
-        Ok(x) => x,
-        Err(code) => return Ok(code),
-    };
-    let Some(plan) = run.plan.clone() else { return Ok(exit::ERROR) };
-    render_plan::print(&plan, false, ui.color && std::io::stdout().is_terminal())?;
+    let locked =
+        match locked_plan(ui, &args.config.dir, &req, &args.run.lock, &rt, Purpose { operation: "destroy", refresh: true, destroy: true })?
+        {
+            Ok(x) => x,
+            Err(code) => return Ok(code),
+        };
+    let Some(plan) = &locked.run.plan else { return Ok(exit::ERROR) };
+    render_plan::print(plan, false, ui.color && std::io::stdout().is_terminal())?;
     if !plan.has_changes() {
         return Ok(exit::OK);
     }
@@ -220,23 +262,28 @@ pub fn destroy(ui: &Ui, args: &DestroyArgs) -> std::io::Result<u8> {
         eprintln!("Destroy cancelled.");
         return Ok(exit::ERROR);
     }
-    execute(ui, &rt, provider, &plan, &run, &DestroyReplanner, &backend, &args.run)
+    execute(ui, &rt, &locked, plan, &DestroyReplanner, &args.run)
 }
 
 pub fn refresh(ui: &Ui, args: &RefreshArgs) -> std::io::Result<u8> {
     let rt = runtime()?;
     let req = PlanRequest { vars: crate::var_sources(&args.config), ..Default::default() };
-    let (run, _guard, backend, _) = match locked_plan(ui, &args.config.dir, &req, &args.lock, "refresh", &rt, true, false)? {
-        Ok(x) => x,
-        Err(code) => return Ok(code),
-    };
+    let Locked { run, guard: _guard, backend, .. } =
+        match locked_plan(ui, &args.config.dir, &req, &args.lock, &rt, Purpose { operation: "refresh", refresh: true, destroy: false })? {
+            Ok(x) => x,
+            Err(code) => return Ok(code),
+        };
     let Some(mut state) = run.state else {
         println!("No state: nothing to refresh.");
         return Ok(exit::OK);
     };
     match backend.persist(&mut state) {
         Ok(changed) => {
-            println!("Refreshed {} objects{}.", state.resources.len(), if changed { "; the state was updated" } else { "; nothing changed" });
+            println!(
+                "Refreshed {} objects{}.",
+                state.resources.len(),
+                if changed { "; the state was updated" } else { "; nothing changed" }
+            );
             Ok(exit::OK)
         }
         Err(e) => {
@@ -256,17 +303,22 @@ pub fn import(ui: &Ui, args: &ImportArgs) -> std::io::Result<u8> {
     };
     let rt = runtime()?;
     let req = PlanRequest { vars: crate::var_sources(&args.config), ..Default::default() };
-    let (run, _guard, backend, provider) = match locked_plan(ui, &args.config.dir, &req, &args.lock, "import", &rt, false, false)? {
-        Ok(x) => x,
-        Err(code) => return Ok(code),
-    };
+    let Locked { run, guard: _guard, backend, provider } =
+        match locked_plan(ui, &args.config.dir, &req, &args.lock, &rt, Purpose { operation: "import", refresh: false, destroy: false })? {
+            Ok(x) => x,
+            Err(code) => return Ok(code),
+        };
     let mut diags = Diagnostics::new();
-    let mut state = run.state.clone().unwrap_or_else(State::new);
+    let mut state = run.state.clone().unwrap_or_default();
     let configured = run.evaluated.as_ref().is_some_and(|ev| ev.resources.iter().any(|r| r.addr == addr));
     if !configured {
         let mut d = Diagnostic::error("strata::import::not_configured", format!("`{addr}` is not in the configuration"))
             .with_help("write the resource block first, then import the object into it");
-        if let Some(s) = run.evaluated.as_ref().and_then(|ev| strata_core::did_you_mean(&addr.to_string(), ev.resources.iter().map(|r| r.addr.to_string()))) {
+        if let Some(s) = run
+            .evaluated
+            .as_ref()
+            .and_then(|ev| strata_core::did_you_mean(&addr.to_string(), ev.resources.iter().map(|r| r.addr.to_string())))
+        {
             d = d.with_help(format!("did you mean `{s}`?"));
         }
         diags.push(d);

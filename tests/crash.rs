@@ -64,7 +64,12 @@ pub(crate) fn strata_cmd(dir: &Path, endpoint: &str, args: &[&str]) -> Command {
             cmd.env_remove(k);
         }
     }
-    cmd.envs([("AWS_ENDPOINT_URL", endpoint), ("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")]);
+    cmd.envs([
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ]);
     cmd
 }
 
@@ -322,13 +327,16 @@ pub(crate) fn assert_exact(endpoint: &str, dir: &Path, baseline: &BTreeMap<Strin
     let now = inventory(endpoint);
     let mut problems = Vec::new();
     for ty in now.keys().chain(recorded.keys()).collect::<std::collections::BTreeSet<_>>() {
-        let made: Vec<&Found> = now.get(ty).into_iter().flatten().filter(|(id, ..)| !before.contains(&(ty.as_str(), id.as_str()))).collect();
+        let made: Vec<&Found> =
+            now.get(ty).into_iter().flatten().filter(|(id, ..)| !before.contains(&(ty.as_str(), id.as_str()))).collect();
         let mut want = recorded.get(ty).cloned().unwrap_or_default();
         want.sort();
         let mut have: Vec<(String, String)> = if TAGGED.contains(&ty.as_str()) {
             for (id, addr, lin, _) in &made {
                 if addr.is_none() || lin.as_deref() != Some(lineage.as_str()) {
-                    problems.push(format!("{ty} {id} has strata:address {addr:?} and strata:lineage {lin:?} (the state's lineage is {lineage})"));
+                    problems.push(format!(
+                        "{ty} {id} has strata:address {addr:?} and strata:lineage {lin:?} (the state's lineage is {lineage})"
+                    ));
                 }
             }
             made.iter().map(|(id, addr, ..)| (addr.clone().unwrap_or_default(), id.clone())).collect()
@@ -450,12 +458,12 @@ fn a_killed_apply_leaves_no_lock_that_blocks_the_next_run() {
 /// carry) reached the state, and the public zone was made but never tagged
 /// (zones are tagged after they exist).
 fn forget_every_record(dir: &Path, endpoint: &str) {
-    let mut state = state(&dir).unwrap();
+    let mut state = state(dir).unwrap();
     let tokens: BTreeMap<String, String> =
-        inventory(&endpoint).into_values().flatten().filter_map(|(id, _, _, token)| Some((id, token?))).collect();
+        inventory(endpoint).into_values().flatten().filter_map(|(id, _, _, token)| Some((id, token?))).collect();
     let zone = state["resources"].as_array().unwrap().iter().find(|r| r["address"] == "aws_route53_zone.public").unwrap()["id"].clone();
     let untag = "import sys, boto3\nr53 = boto3.client('route53', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\ntags = r53.list_tags_for_resource(ResourceType='hostedzone', ResourceId=sys.argv[2])['ResourceTagSet']['Tags']\nr53.change_tags_for_resource(ResourceType='hostedzone', ResourceId=sys.argv[2], RemoveTagKeys=[t['Key'] for t in tags])";
-    let out = Command::new("python3").args(["-c", untag, &endpoint, zone.as_str().unwrap()]).output().unwrap();
+    let out = Command::new("python3").args(["-c", untag, endpoint, zone.as_str().unwrap()]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let intents: Vec<Json> = state["resources"]
         .as_array()
@@ -473,7 +481,6 @@ fn forget_every_record(dir: &Path, endpoint: &str) {
     state["resources"] = Json::Array(Vec::new());
     state["outputs"] = serde_json::json!({});
     std::fs::write(dir.join(STATE_FILE), serde_json::to_string_pretty(&state).unwrap()).unwrap();
-
 }
 
 #[test]

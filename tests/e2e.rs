@@ -70,13 +70,19 @@ fn three_tier_applies_plans_clean_and_destroys() {
     copy_dir(&repo().join("examples/three-tier"), &tmp.path().join("examples/three-tier"));
     copy_dir(&repo().join("modules"), &tmp.path().join("modules"));
     let dir = tmp.path().join("examples/three-tier");
-    let env = [("AWS_ENDPOINT_URL", url.as_str()), ("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")];
+    let env = [
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
 
     let out = strata_in(&dir, &["apply", "--auto-approve", "--var", MOTO_AMI], &env);
     assert_eq!(out.code, 0, "apply:\n{}", out.snapshot());
     assert!(out.stdout.contains("Apply complete: 36 created"), "{}", out.stdout);
     // Progress: one line per resource as it starts and ends, layer by layer.
-    let started = |addr: &str| out.stdout.lines().position(|l| l.contains(&format!("{addr}: creating"))).unwrap_or_else(|| panic!("{addr} started"));
+    let started =
+        |addr: &str| out.stdout.lines().position(|l| l.contains(&format!("{addr}: creating"))).unwrap_or_else(|| panic!("{addr} started"));
     assert!(started("module.network.aws_vpc.this") < started("module.db.aws_db_instance.primary"));
     assert!(started("module.db.aws_db_instance.primary") < started("module.web.aws_instance.app[0]"));
     assert!(started("module.web.aws_lb.this") < started("aws_route53_record.www"));
@@ -101,7 +107,12 @@ fn apply_refuses_without_a_terminal_or_auto_approve() {
     let Some(moto) = moto() else { return };
     let url = moto.url.clone();
     let dir = crate::support::scratch(&[("main.tf", "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.9.0.0/16\"\n}\n")]);
-    let env = [("AWS_ENDPOINT_URL", url.as_str()), ("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")];
+    let env = [
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
     let out = strata_in(dir.path(), &["apply"], &env);
     assert_eq!(out.code, 1, "{}", out.snapshot());
     assert!(out.stderr.contains("--auto-approve"), "{}", out.stderr);
@@ -127,10 +138,19 @@ resource "aws_subnet" "s" {
 }
 "#;
     let dir = crate::support::scratch(&[("main.tf", config)]);
-    let env = [("AWS_ENDPOINT_URL", url.as_str()), ("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")];
+    let env = [
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
     let out = strata_in(dir.path(), &["plan"], &env);
     assert_eq!(out.code, 0, "{}", out.snapshot());
-    assert!(out.stdout.lines().any(|l| l.contains("availability_zone ") && l.ends_with("= \"us-east-1a\"")), "the data source was read at plan time:\n{}", out.stdout);
+    assert!(
+        out.stdout.lines().any(|l| l.contains("availability_zone ") && l.ends_with("= \"us-east-1a\"")),
+        "the data source was read at plan time:\n{}",
+        out.stdout
+    );
     let out = strata_in(dir.path(), &["apply", "--auto-approve"], &env);
     assert_eq!(out.code, 0, "{}", out.snapshot());
     let out = strata_in(dir.path(), &["plan", "--detailed-exitcode"], &env);
@@ -141,14 +161,21 @@ resource "aws_subnet" "s" {
     // state is not written by planning.
     let state_path = dir.path().join(".strata/state.json");
     let before = std::fs::read(&state_path).unwrap();
-    let subnet = crate::drift::boto3(&moto, "print(ec2.describe_subnets(Filters=[{'Name': 'cidr-block', 'Values': ['10.8.1.0/24']}])['Subnets'][0]['SubnetId'])");
+    let subnet = crate::drift::boto3(
+        &moto,
+        "print(ec2.describe_subnets(Filters=[{'Name': 'cidr-block', 'Values': ['10.8.1.0/24']}])['Subnets'][0]['SubnetId'])",
+    );
     crate::drift::boto3(&moto, &format!("ec2.delete_subnet(SubnetId={subnet:?})"));
     let out = strata_in(dir.path(), &["plan", "--detailed-exitcode", "--json"], &env);
     assert_eq!(out.code, 2, "{}", out.snapshot());
     let plan: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(plan["state"]["refreshed"], true);
-    let actions: Vec<(String, String)> =
-        plan["changes"].as_array().unwrap().iter().map(|c| (c["address"].as_str().unwrap().into(), c["action"].as_str().unwrap().into())).collect();
+    let actions: Vec<(String, String)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["address"].as_str().unwrap().into(), c["action"].as_str().unwrap().into()))
+        .collect();
     assert!(actions.contains(&("aws_subnet.s".into(), "create".into())), "{actions:?}");
     assert_eq!(std::fs::read(&state_path).unwrap(), before, "plan wrote the state");
 

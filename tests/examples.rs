@@ -33,7 +33,9 @@ fn three_tier_graph_puts_every_layer_in_order() {
     }
     // The read replica waits for its primary.
     let wave_of = |addr: &str| {
-        doc["nodes"].as_array().unwrap().iter().find(|n| n["address"] == addr).unwrap_or_else(|| panic!("{addr} in graph"))["wave"].as_u64().unwrap()
+        doc["nodes"].as_array().unwrap().iter().find(|n| n["address"] == addr).unwrap_or_else(|| panic!("{addr} in graph"))["wave"]
+            .as_u64()
+            .unwrap()
     };
     let primary = wave_of("module.db.aws_db_instance.primary");
     let replica = wave_of("module.db.aws_db_instance.replica[0]");

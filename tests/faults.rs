@@ -72,7 +72,11 @@ fn read_request(reader: &mut BufReader<TcpStream>, stop: &AtomicBool) -> Option<
             Ok(0) => return None,
             Ok(_) => {}
             // The read timeout before the request: a chance to notice the stop.
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) && head.is_empty() && line.is_empty() => {
+            Err(e)
+                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+                    && head.is_empty()
+                    && line.is_empty() =>
+            {
                 if stop.load(Ordering::SeqCst) {
                     return None;
                 }

@@ -19,7 +19,8 @@ fn valid_configurations_validate() {
 /// The codes named in the first comment lines of a fixture's main.tf.
 fn expected_codes(dir: &std::path::Path) -> Vec<String> {
     let text = std::fs::read_to_string(dir.join("main.tf")).unwrap_or_default();
-    let head: String = text.lines().take_while(|l| l.trim_start().starts_with('#') || l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    let head: String =
+        text.lines().take_while(|l| l.trim_start().starts_with('#') || l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
     let re = regex_lite(&head);
     assert!(!re.is_empty(), "{} names no expected code in its first comment lines", dir.display());
     re

@@ -62,7 +62,9 @@ fn simulate_apply_round(dir: &std::path::Path) {
                 *n += 1;
                 J::String(format!("fake-{n}"))
             }
-            (J::Object(a), J::Object(u)) => J::Object(a.iter().map(|(k, v)| (k.clone(), fill(v, u.get(k).unwrap_or(&J::Null), n))).collect()),
+            (J::Object(a), J::Object(u)) => {
+                J::Object(a.iter().map(|(k, v)| (k.clone(), fill(v, u.get(k).unwrap_or(&J::Null), n))).collect())
+            }
             (J::Array(a), J::Array(u)) => J::Array(a.iter().enumerate().map(|(i, v)| fill(v, u.get(i).unwrap_or(&J::Null), n)).collect()),
             (a, _) => a.clone(),
         }
@@ -195,9 +197,16 @@ fn cost_report_formats_baseline_and_budget() {
 
 #[test]
 fn prices_from_an_offer_file() {
-    let dir = scratch(&[("main.tf", "provider \"aws\" {\n  region = \"eu-west-3\"\n}\nresource \"aws_instance\" \"a\" {\n  ami           = \"ami-1\"\n  instance_type = \"t3.medium\"\n}\n")]);
+    let dir = scratch(&[(
+        "main.tf",
+        "provider \"aws\" {\n  region = \"eu-west-3\"\n}\nresource \"aws_instance\" \"a\" {\n  ami           = \"ami-1\"\n  instance_type = \"t3.medium\"\n}\n",
+    )]);
     let plain = strata_in(dir.path(), &["cost", "--format", "json"], &[]);
-    let with = strata_in(dir.path(), &["cost", "--format", "json", "--prices", &crate::support::repo().join("fixtures/prices/ec2-eu-west-3.json").display().to_string()], &[]);
+    let with = strata_in(
+        dir.path(),
+        &["cost", "--format", "json", "--prices", &crate::support::repo().join("fixtures/prices/ec2-eu-west-3.json").display().to_string()],
+        &[],
+    );
     assert_eq!(with.code, 0, "{}", with.snapshot());
     let total = |s: &str| serde_json::from_str::<J>(s).unwrap()["total_after"].clone();
     assert_ne!(total(&plain.stdout), total(&with.stdout), "the offer file priced what the catalog lacks");

@@ -23,11 +23,13 @@ fn list_show_and_outputs_hide_secrets() {
     let out = strata_in(dir.path(), &["state", "show", "aws_db_instance.main"], &[]);
     assert_eq!(out.code, 0);
     assert!(out.stdout.contains("password") && out.stdout.contains("(sensitive value)"), "{}", out.stdout);
-    let secret = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.path().join(".strata/state.json")).unwrap()).unwrap();
-    let password = secret["resources"].as_array().unwrap().iter().find(|r| r["address"] == "aws_db_instance.main").unwrap()["attributes"]["password"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let secret =
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.path().join(".strata/state.json")).unwrap()).unwrap();
+    let password =
+        secret["resources"].as_array().unwrap().iter().find(|r| r["address"] == "aws_db_instance.main").unwrap()["attributes"]["password"]
+            .as_str()
+            .unwrap()
+            .to_string();
     for args in [vec!["state", "show", "aws_db_instance.main"], vec!["show"], vec!["show", "--json"], vec!["output"]] {
         let out = strata_in(dir.path(), &args, &[]);
         assert!(!out.stdout.contains(&password), "{args:?} printed the password");

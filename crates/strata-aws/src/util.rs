@@ -304,7 +304,8 @@ mod tests {
         assert_eq!(raw_summary(&raw), "HTTP 500: 500 Internal Server Error Internal Server Error KeyError: 'pop from an empty set'");
         let long = HttpResponse::new(status, aws_smithy_types::body::SdkBody::from("x ".repeat(1000)));
         assert_eq!(raw_summary(&long).len(), "HTTP 500: ".len() + 300);
-        let empty = HttpResponse::new(aws_smithy_runtime_api::http::StatusCode::try_from(503).unwrap(), aws_smithy_types::body::SdkBody::empty());
+        let empty =
+            HttpResponse::new(aws_smithy_runtime_api::http::StatusCode::try_from(503).unwrap(), aws_smithy_types::body::SdkBody::empty());
         assert_eq!(raw_summary(&empty), "HTTP 503");
     }
 

@@ -27,9 +27,12 @@ pub(crate) fn check_body(body: &Body, schema: &BlockSchema, file: FileId, what: 
                 let name = a.key.as_str();
                 match schema.attributes.get(name) {
                     Some(attr) if !attr.optional && !attr.required => diags.push(
-                        Diagnostic::error("strata::config::computed_attribute", format!("`{name}` of `{what}` is set by the provider and cannot be configured"))
-                            .with_label(span_of(file, &a.key), "computed attribute")
-                            .with_help("remove it; refer to it from other resources instead"),
+                        Diagnostic::error(
+                            "strata::config::computed_attribute",
+                            format!("`{name}` of `{what}` is set by the provider and cannot be configured"),
+                        )
+                        .with_label(span_of(file, &a.key), "computed attribute")
+                        .with_help("remove it; refer to it from other resources instead"),
                     ),
                     Some(_) => {}
                     // Terraform's "attributes as blocks": `ingress = []` removes every rule.
@@ -42,8 +45,11 @@ pub(crate) fn check_body(body: &Body, schema: &BlockSchema, file: FileId, what: 
                 if ident == "dynamic" {
                     let Some(label) = b.labels.first().map(|l| l.as_str().to_string()) else {
                         diags.push(
-                            Diagnostic::error("strata::config::block_labels", "a `dynamic` block takes one label: the block type it generates")
-                                .with_label(Some(header_span(file, b)), "missing label"),
+                            Diagnostic::error(
+                                "strata::config::block_labels",
+                                "a `dynamic` block takes one label: the block type it generates",
+                            )
+                            .with_label(Some(header_span(file, b)), "missing label"),
                         );
                         continue;
                     };
@@ -60,8 +66,11 @@ pub(crate) fn check_body(body: &Body, schema: &BlockSchema, file: FileId, what: 
                     let contents: Vec<&Block> = b.body.get_blocks("content").collect();
                     if contents.len() != 1 {
                         diags.push(
-                            Diagnostic::error("strata::config::missing_block", format!("dynamic `{label}` block needs exactly one `content` block"))
-                                .with_label(Some(header_span(file, b)), "content missing or repeated"),
+                            Diagnostic::error(
+                                "strata::config::missing_block",
+                                format!("dynamic `{label}` block needs exactly one `content` block"),
+                            )
+                            .with_label(Some(header_span(file, b)), "content missing or repeated"),
                         );
                     }
                     for c in contents {
@@ -81,9 +90,12 @@ pub(crate) fn check_body(body: &Body, schema: &BlockSchema, file: FileId, what: 
                             .with_help(format!("`{what}` has no long-running operation to bound; remove the block")),
                     ),
                     None if schema.attributes.contains_key(ident) => diags.push(
-                        Diagnostic::error("strata::config::unsupported_block", format!("`{ident}` of `{what}` is an argument, not a block"))
-                            .with_label(Some(header_span(file, b)), "written as a block")
-                            .with_help(format!("write it as an argument: `{ident} = ...`")),
+                        Diagnostic::error(
+                            "strata::config::unsupported_block",
+                            format!("`{ident}` of `{what}` is an argument, not a block"),
+                        )
+                        .with_label(Some(header_span(file, b)), "written as a block")
+                        .with_help(format!("write it as an argument: `{ident} = ...`")),
                     ),
                     None => diags.push(unsupported(ident, schema, what, Some(header_span(file, b)), "block type")),
                 }
@@ -104,8 +116,11 @@ pub(crate) fn check_body(body: &Body, schema: &BlockSchema, file: FileId, what: 
         let dynamic = dynamic_blocks.contains(name);
         if n < nested.min_items && !dynamic {
             diags.push(
-                Diagnostic::error("strata::config::missing_block", format!("`{what}` needs at least {} `{name}` block(s)", nested.min_items))
-                    .with_label(Some(header.clone()), format!("add a `{name} {{ }}` block")),
+                Diagnostic::error(
+                    "strata::config::missing_block",
+                    format!("`{what}` needs at least {} `{name}` block(s)", nested.min_items),
+                )
+                .with_label(Some(header.clone()), format!("add a `{name} {{ }}` block")),
             );
         }
         let max = if nested.nesting == Nesting::Single { Some(1) } else { nested.max_items };
@@ -122,10 +137,15 @@ pub(crate) fn check_body(body: &Body, schema: &BlockSchema, file: FileId, what: 
 }
 
 fn unsupported(name: &str, schema: &BlockSchema, what: &str, span: Option<Span>, kind: &str) -> Diagnostic {
-    let names: Vec<&String> = schema.attributes.keys().filter(|k| {
-        let a = &schema.attributes[*k];
-        a.optional || a.required
-    }).chain(schema.blocks.keys()).collect();
+    let names: Vec<&String> = schema
+        .attributes
+        .keys()
+        .filter(|k| {
+            let a = &schema.attributes[*k];
+            a.optional || a.required
+        })
+        .chain(schema.blocks.keys())
+        .collect();
     let code = if kind == "argument" { "strata::config::unsupported_attribute" } else { "strata::config::unsupported_block" };
     let d = Diagnostic::error(code, format!("`{what}` has no {kind} `{name}`")).with_label(span, format!("unknown {kind}"));
     match did_you_mean(name, &names) {
@@ -155,8 +175,11 @@ pub(crate) fn eval_body(body: &Body, schema: &BlockSchema, ctx: &ExprCtx) -> (Va
                         Ok(Value::List(items)) => blocks.entry(a.key.as_str().to_string()).or_default().extend(items),
                         Ok(_) => unknown_blocks.push(a.key.as_str().to_string()),
                         Err(msg) => diags.push(
-                            Diagnostic::error("strata::config::invalid_attribute_value", format!("invalid value for `{}`: {msg}", a.key.as_str()))
-                                .with_label(span_of(ctx.file, &a.value), "expected a list of objects"),
+                            Diagnostic::error(
+                                "strata::config::invalid_attribute_value",
+                                format!("invalid value for `{}`: {msg}", a.key.as_str()),
+                            )
+                            .with_label(span_of(ctx.file, &a.value), "expected a list of objects"),
                         ),
                     },
                     Err(d) => diags.extend(d),
@@ -171,8 +194,11 @@ pub(crate) fn eval_body(body: &Body, schema: &BlockSchema, ctx: &ExprCtx) -> (Va
                         }
                         Err(msg) => {
                             diags.push(
-                                Diagnostic::error("strata::config::invalid_attribute_value", format!("invalid value for `{}`: {msg}", a.key.as_str()))
-                                    .with_label(span_of(ctx.file, &a.value), format!("expected {}", attr.ty)),
+                                Diagnostic::error(
+                                    "strata::config::invalid_attribute_value",
+                                    format!("invalid value for `{}`: {msg}", a.key.as_str()),
+                                )
+                                .with_label(span_of(ctx.file, &a.value), format!("expected {}", attr.ty)),
                             );
                             out.insert(a.key.as_str().to_string(), Value::Unknown(attr.ty.clone()));
                         }
@@ -233,8 +259,11 @@ fn eval_dynamic(b: &Block, label: &str, schema: &BlockSchema, ctx: &ExprCtx, dia
         Value::Null => Vec::new(),
         other => {
             diags.push(
-                Diagnostic::error("strata::config::invalid_for_each", format!("dynamic `{label}` needs a collection to iterate, got a {}", other.type_name()))
-                    .with_label(span_of(ctx.file, &for_each.value), "not a list, set or map"),
+                Diagnostic::error(
+                    "strata::config::invalid_for_each",
+                    format!("dynamic `{label}` needs a collection to iterate, got a {}", other.type_name()),
+                )
+                .with_label(span_of(ctx.file, &for_each.value), "not a list, set or map"),
             );
             return Some(Vec::new());
         }

@@ -12,17 +12,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use hcl_edit::expr::Expression;
-use strata_core::{
-    Address, Diagnostic, Diagnostics, InstanceKey, Layer, Mode, ModulePath, Span, Type, Value, did_you_mean,
-};
+use strata_core::{Address, Diagnostic, Diagnostics, InstanceKey, Layer, Mode, ModulePath, Span, Type, Value, did_you_mean};
 use strata_expr::{ChildScope, ExprCtx, Reference, eval_expr};
 use strata_provider::ProviderSchema;
 
 use crate::body::{check_body, eval_body, eval_generic_body};
 use crate::loader::Config;
 use crate::model::{Expr, Module, Resource};
-use crate::refs::{body_refs, expr_refs, first_attr, second_attr};
 use crate::planner::{PlanRequest, Planned, Planner};
+use crate::refs::{body_refs, expr_refs, first_attr, second_attr};
 use crate::vars::{InputVariables, resolve_root_variable};
 
 const UNKNOWN_REFERENCE: &str = "strata::config::unknown_reference";
@@ -171,8 +169,7 @@ pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchem
     ev.build_static_graph();
     // A reference reported as unknown by the static analysis fails again when
     // evaluated; keep only the first (it has the better suggestion).
-    let reported: Vec<Span> =
-        ev.diags.iter().filter(|d| d.code == UNKNOWN_REFERENCE).filter_map(|d| d.primary_span().cloned()).collect();
+    let reported: Vec<Span> = ev.diags.iter().filter(|d| d.code == UNKNOWN_REFERENCE).filter_map(|d| d.primary_span().cloned()).collect();
     let static_count = ev.diags.0.len();
     let order = ev.order();
     for n in order {
@@ -187,7 +184,8 @@ pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchem
         i += 1;
         let repeated = i > static_count
             && d.code == UNKNOWN_REFERENCE
-            && d.primary_span().is_some_and(|s| reported.iter().any(|r| r.file == s.file && r.range.start <= s.range.start && s.range.end <= r.range.end));
+            && d.primary_span()
+                .is_some_and(|s| reported.iter().any(|r| r.file == s.file && r.range.start <= s.range.start && s.range.end <= r.range.end));
         !repeated
     });
     diags.sort();
@@ -398,9 +396,12 @@ impl<'a> Evaluator<'a> {
             let refs = strata_expr::references(&e.expr);
             let Some(r) = refs.first().filter(|_| matches!(e.expr, Expression::Traversal(_) | Expression::Variable(_))) else {
                 self.diags.push(
-                    Diagnostic::error("strata::config::invalid_depends_on", "`depends_on` items must be references to resources or modules")
-                        .with_label(span, "not a plain reference")
-                        .with_help("write `aws_vpc.main` or `module.network`, without attributes or indexes"),
+                    Diagnostic::error(
+                        "strata::config::invalid_depends_on",
+                        "`depends_on` items must be references to resources or modules",
+                    )
+                    .with_label(span, "not a plain reference")
+                    .with_help("write `aws_vpc.main` or `module.network`, without attributes or indexes"),
                 );
                 continue;
             };
@@ -412,7 +413,11 @@ impl<'a> Evaluator<'a> {
                             self.edges[id].push((dep, span.clone()));
                         }
                     }
-                    None => self.unknown_reference(span, &format!("module.{call}"), self.module(m).module_calls.keys().map(|k| format!("module.{k}"))),
+                    None => self.unknown_reference(
+                        span,
+                        &format!("module.{call}"),
+                        self.module(m).module_calls.keys().map(|k| format!("module.{k}")),
+                    ),
                 }
                 continue;
             }
@@ -421,7 +426,8 @@ impl<'a> Evaluator<'a> {
     }
 
     fn subtree_resource_nodes(&self, m: usize) -> Vec<usize> {
-        let mut out: Vec<usize> = self.module(m).resources.keys().filter_map(|k| self.index.get(&(m, Item::Resource(k.clone()))).copied()).collect();
+        let mut out: Vec<usize> =
+            self.module(m).resources.keys().filter_map(|k| self.index.get(&(m, Item::Resource(k.clone()))).copied()).collect();
         for &child in self.config.children[m].values() {
             out.extend(self.subtree_resource_nodes(child));
         }
@@ -438,8 +444,9 @@ impl<'a> Evaluator<'a> {
                 ("count" | "each" | "path" | "terraform" | "self", _) => continue,
                 ("var", Some(name)) => {
                     if !module.variables.contains_key(name) {
-                        let mut d = Diagnostic::error("strata::config::unknown_reference", format!("undeclared input variable `var.{name}`"))
-                            .with_label(span, "no such variable in this module");
+                        let mut d =
+                            Diagnostic::error("strata::config::unknown_reference", format!("undeclared input variable `var.{name}`"))
+                                .with_label(span, "no such variable in this module");
                         d = match did_you_mean(name, module.variables.keys()) {
                             Some(s) => d.with_help(format!("did you mean `var.{s}`?")),
                             None => d.with_help(format!("declare it with `variable \"{name}\" {{}}`")),
@@ -459,7 +466,11 @@ impl<'a> Evaluator<'a> {
                 ("module", Some(call)) => {
                     let Some(&child) = self.config.children[m].get(call) else {
                         if !module.module_calls.contains_key(call) {
-                            self.unknown_reference(span, &format!("module.{call}"), module.module_calls.keys().map(|k| format!("module.{k}")));
+                            self.unknown_reference(
+                                span,
+                                &format!("module.{call}"),
+                                module.module_calls.keys().map(|k| format!("module.{k}")),
+                            );
                         }
                         continue;
                     };
@@ -467,8 +478,9 @@ impl<'a> Evaluator<'a> {
                     match second_attr(&r) {
                         Some(out) if outputs.contains_key(out) => Item::Output(out.to_string()),
                         Some(out) => {
-                            let mut d = Diagnostic::error("strata::config::unknown_reference", format!("module `{call}` has no output `{out}`"))
-                                .with_label(span, "no such output");
+                            let mut d =
+                                Diagnostic::error("strata::config::unknown_reference", format!("module `{call}` has no output `{out}`"))
+                                    .with_label(span, "no such output");
                             d = match did_you_mean(out, outputs.keys()) {
                                 Some(s) => d.with_help(format!("did you mean `module.{call}.{s}`?")),
                                 None => d.with_help(format!("outputs of `{call}`: {}", join_or_none(outputs.keys()))),
@@ -837,7 +849,12 @@ impl<'a> Evaluator<'a> {
             v = v.mark_if(true);
         }
         match self.insts[inst].parent {
-            None => self.out.outputs.push(OutputValue { name: name.to_string(), value: v, sensitive: o.sensitive, description: o.description.clone() }),
+            None => self.out.outputs.push(OutputValue {
+                name: name.to_string(),
+                value: v,
+                sensitive: o.sensitive,
+                description: o.description.clone(),
+            }),
             Some(parent) => {
                 let call = self.parents[m].as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
                 let key = self.insts[inst].repetition.key();
@@ -898,8 +915,11 @@ impl<'a> Evaluator<'a> {
                     Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 100_000.0 => Some((0..n as i64).map(Repetition::Count).collect()),
                     _ => {
                         self.diags.push(
-                            Diagnostic::error("strata::config::invalid_count", format!("`count` must be a whole number from 0 to 100000, got {}", describe(&v)))
-                                .with_label(c.span(), "invalid count"),
+                            Diagnostic::error(
+                                "strata::config::invalid_count",
+                                format!("`count` must be a whole number from 0 to 100000, got {}", describe(&v)),
+                            )
+                            .with_label(c.span(), "invalid count"),
                         );
                         None
                     }
@@ -907,14 +927,20 @@ impl<'a> Evaluator<'a> {
             }
             (None, Some(f)) => {
                 let v = self.eval_in(inst, f, None)?;
-                if v.is_unknown() || v.as_map().is_some_and(|m| m.keys().len() != m.len()) || v.as_seq().is_some_and(|s| s.iter().any(Value::is_unknown)) {
+                if v.is_unknown()
+                    || v.as_map().is_some_and(|m| m.keys().len() != m.len())
+                    || v.as_seq().is_some_and(|s| s.iter().any(Value::is_unknown))
+                {
                     self.unknown_repetition(inst, f, "for_each", what);
                     return None;
                 }
                 if v.contains_sensitive() {
                     self.diags.push(
-                        Diagnostic::error("strata::config::sensitive_for_each", "`for_each` must not use sensitive values: instance keys are shown in plans")
-                            .with_label(f.span(), "sensitive"),
+                        Diagnostic::error(
+                            "strata::config::sensitive_for_each",
+                            "`for_each` must not use sensitive values: instance keys are shown in plans",
+                        )
+                        .with_label(f.span(), "sensitive"),
                     );
                     return None;
                 }
@@ -938,9 +964,12 @@ impl<'a> Evaluator<'a> {
                     }
                     other => {
                         self.diags.push(
-                            Diagnostic::error("strata::config::invalid_for_each", format!("`for_each` needs a map or a set of strings, got a {}", other.type_name()))
-                                .with_label(f.span(), "not a map or set")
-                                .with_help("convert a list with toset(...)"),
+                            Diagnostic::error(
+                                "strata::config::invalid_for_each",
+                                format!("`for_each` needs a map or a set of strings, got a {}", other.type_name()),
+                            )
+                            .with_label(f.span(), "not a map or set")
+                            .with_help("convert a list with toset(...)"),
                         );
                         None
                     }
@@ -967,7 +996,10 @@ impl<'a> Evaluator<'a> {
             }
         }
         // A value that is unknown because it already failed was reported once.
-        if culprit.as_ref().is_some_and(|c| self.failed.iter().any(|f| c == f || c.starts_with(&format!("{f}.")) || c.starts_with(&format!("{f}[")))) {
+        if culprit
+            .as_ref()
+            .is_some_and(|c| self.failed.iter().any(|f| c == f || c.starts_with(&format!("{f}.")) || c.starts_with(&format!("{f}["))))
+        {
             return;
         }
         let msg = match &culprit {
@@ -1026,7 +1058,13 @@ impl<'a> Evaluator<'a> {
             insert_path(&mut self.insts[inst].scope, &root, Value::unknown());
             return;
         };
-        let initial = if r.count.is_some() { Value::List(Vec::new()) } else if r.for_each.is_some() { Value::Map(BTreeMap::new()) } else { Value::Null };
+        let initial = if r.count.is_some() {
+            Value::List(Vec::new())
+        } else if r.for_each.is_some() {
+            Value::Map(BTreeMap::new())
+        } else {
+            Value::Null
+        };
         insert_path(&mut self.insts[inst].scope, &root, initial);
 
         let layer_override = r.layer.as_ref().and_then(|e| self.eval_layer(inst, e));
@@ -1035,7 +1073,8 @@ impl<'a> Evaluator<'a> {
         let ignore_changes = r.lifecycle.ignore_changes.as_ref().map(|e| ignore_list(&self.config.sources, e)).unwrap_or_default();
         for rep in reps {
             let key = rep.key();
-            let addr = Address { module: self.insts[inst].path.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: key.clone() };
+            let addr =
+                Address { module: self.insts[inst].path.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: key.clone() };
             let (value, planned) = match schema {
                 Some(s) => {
                     let scope = &self.insts[inst].scope;
@@ -1058,8 +1097,13 @@ impl<'a> Evaluator<'a> {
                                 }
                             });
                             let moved_from = moved_from.as_ref();
-                            let mut planned =
-                                self.planner.plan(PlanRequest { addr: &addr, moved_from, schema: s, config: &config, ignore_changes: &ignore_changes });
+                            let mut planned = self.planner.plan(PlanRequest {
+                                addr: &addr,
+                                moved_from,
+                                schema: s,
+                                config: &config,
+                                ignore_changes: &ignore_changes,
+                            });
                             let value = std::mem::replace(&mut planned.value, Value::Null);
                             (value, planned)
                         }
@@ -1228,7 +1272,7 @@ impl<'a> Evaluator<'a> {
         inst
     }
 
-    fn visit(&self, i: usize, seen: &mut Vec<bool>, out: &mut Vec<usize>) {
+    fn visit(&self, i: usize, seen: &mut [bool], out: &mut Vec<usize>) {
         // Iterative post-order DFS (deep graphs must not overflow the stack).
         if seen[i] {
             return;

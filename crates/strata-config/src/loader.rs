@@ -69,7 +69,13 @@ struct Loader {
 
 impl Loader {
     /// Loads one module directory; returns its index.
-    fn load_module(&mut self, dir: &Path, called_from: Option<Span>, stack: &mut Vec<PathBuf>, preset: Option<Vec<(PathBuf, String)>>) -> Option<usize> {
+    fn load_module(
+        &mut self,
+        dir: &Path,
+        called_from: Option<Span>,
+        stack: &mut Vec<PathBuf>,
+        preset: Option<Vec<(PathBuf, String)>>,
+    ) -> Option<usize> {
         let listed = match preset {
             Some(files) => Ok(files.into_iter().map(|(p, t)| (p, Some(t))).collect::<Vec<_>>()),
             None => list_config_files(dir).map(|files| files.into_iter().map(|p| (p, None)).collect()),
@@ -123,7 +129,9 @@ impl Loader {
                 self.diags.push(
                     Diagnostic::error("strata::config::unsupported_module_source", format!("module source {source:?} is not a local path"))
                         .with_label(Some(span), "not a local path")
-                        .with_help("strata loads modules from local paths starting with ./ or ../; vendor registry modules into the repository"),
+                        .with_help(
+                            "strata loads modules from local paths starting with ./ or ../; vendor registry modules into the repository",
+                        ),
                 );
                 continue;
             }
@@ -131,8 +139,11 @@ impl Loader {
             let child_canonical = child_dir.canonicalize().unwrap_or_else(|_| child_dir.clone());
             if stack.contains(&child_canonical) || stack.len() >= MAX_MODULE_DEPTH {
                 self.diags.push(
-                    Diagnostic::error("strata::config::module_recursion", format!("module `{name}` calls a module that is already being loaded"))
-                        .with_label(Some(span), "this source leads back to an enclosing module"),
+                    Diagnostic::error(
+                        "strata::config::module_recursion",
+                        format!("module `{name}` calls a module that is already being loaded"),
+                    )
+                    .with_label(Some(span), "this source leads back to an enclosing module"),
                 );
                 continue;
             }
@@ -182,8 +193,11 @@ impl Loader {
         };
         if labels.len() != want {
             self.diags.push(
-                Diagnostic::error("strata::config::block_labels", format!("a `{kind}` block takes {want} label(s), found {}", labels.len()))
-                    .with_label(Some(header), "wrong number of labels"),
+                Diagnostic::error(
+                    "strata::config::block_labels",
+                    format!("a `{kind}` block takes {want} label(s), found {}", labels.len()),
+                )
+                .with_label(Some(header), "wrong number of labels"),
             );
             return;
         }
@@ -295,8 +309,11 @@ impl Loader {
                                 "replace_triggered_by" => {}
                                 other => {
                                     let names = ["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"];
-                                    let mut d = Diagnostic::error("strata::config::unsupported_attribute", format!("unsupported lifecycle argument `{other}`"))
-                                        .with_label(span_of(file, &a), "not a lifecycle argument");
+                                    let mut d = Diagnostic::error(
+                                        "strata::config::unsupported_attribute",
+                                        format!("unsupported lifecycle argument `{other}`"),
+                                    )
+                                    .with_label(span_of(file, &a), "not a lifecycle argument");
                                     if let Some(s) = did_you_mean(other, names) {
                                         d = d.with_help(format!("did you mean `{s}`?"));
                                     }
@@ -310,9 +327,12 @@ impl Loader {
                 }
                 Structure::Block(b) if matches!(b.ident.as_str(), "provisioner" | "connection") => {
                     self.diags.push(
-                        Diagnostic::warning("strata::config::provisioner_ignored", format!("strata does not run provisioners: `{}` block ignored", b.ident.as_str()))
-                            .with_label(Some(header_span(file, &b)), "ignored")
-                            .with_help("bake software into images or pass it through user_data; provisioners are not part of the plan"),
+                        Diagnostic::warning(
+                            "strata::config::provisioner_ignored",
+                            format!("strata does not run provisioners: `{}` block ignored", b.ident.as_str()),
+                        )
+                        .with_label(Some(header_span(file, &b)), "ignored")
+                        .with_help("bake software into images or pass it through user_data; provisioners are not part of the plan"),
                     );
                 }
                 Structure::Block(b) => body.push(b),
@@ -362,7 +382,13 @@ impl Loader {
                     "sensitive" => var.sensitive = self.literal_bool(file, &a),
                     "nullable" => var.nullable = self.literal_bool(file, &a),
                     "ephemeral" => {}
-                    other => self.unsupported_attr(file, &a, other, &["type", "default", "description", "sensitive", "nullable", "validation"], "variable"),
+                    other => self.unsupported_attr(
+                        file,
+                        &a,
+                        other,
+                        &["type", "default", "description", "sensitive", "nullable", "validation"],
+                        "variable",
+                    ),
                 },
                 Structure::Block(b) if b.ident.as_str() == "validation" => {
                     let span = header_span(file, &b);
@@ -371,8 +397,11 @@ impl Loader {
                     match (cond, msg) {
                         (Some(condition), Some(error_message)) => var.validations.push(Validation { condition, error_message, span }),
                         _ => self.diags.push(
-                            Diagnostic::error("strata::config::missing_attribute", "a `validation` block needs `condition` and `error_message`")
-                                .with_label(Some(span), "incomplete validation"),
+                            Diagnostic::error(
+                                "strata::config::missing_attribute",
+                                "a `validation` block needs `condition` and `error_message`",
+                            )
+                            .with_label(Some(span), "incomplete validation"),
                         ),
                     }
                 }
@@ -388,7 +417,8 @@ impl Loader {
 
     fn read_output(&mut self, file: FileId, block: Block, header: Span, module: &mut Module) {
         let name = block.labels[0].as_str().to_string();
-        let mut out = Output { name: name.clone(), span: header.clone(), value: None, description: None, sensitive: false, depends_on: Vec::new() };
+        let mut out =
+            Output { name: name.clone(), span: header.clone(), value: None, description: None, sensitive: false, depends_on: Vec::new() };
         for s in block.body {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
@@ -495,8 +525,9 @@ impl Loader {
     }
 
     fn unsupported_attr(&mut self, file: FileId, a: &Attribute, name: &str, known: &[&str], block: &str) {
-        let mut d = Diagnostic::error("strata::config::unsupported_attribute", format!("unsupported argument `{name}` in a `{block}` block"))
-            .with_label(span_of(file, a), "not expected here");
+        let mut d =
+            Diagnostic::error("strata::config::unsupported_attribute", format!("unsupported argument `{name}` in a `{block}` block"))
+                .with_label(span_of(file, a), "not expected here");
         d = match did_you_mean(name, known.iter().copied()) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None => d.with_help(format!("a `{block}` block takes: {}", known.join(", "))),

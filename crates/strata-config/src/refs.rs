@@ -7,7 +7,7 @@ use strata_expr::{RefStep, Reference};
 /// Every reference in an expression, minus those rooted at `bound` names
 /// (dynamic block iterators).
 pub(crate) fn expr_refs(expr: &Expression, bound: &[String], out: &mut Vec<Reference>) {
-    out.extend(strata_expr::references(expr).into_iter().filter(|r| !bound.iter().any(|b| *b == r.root)));
+    out.extend(strata_expr::references(expr).into_iter().filter(|r| !bound.contains(&r.root)));
 }
 
 /// Every reference in a resource body, descending into nested and dynamic

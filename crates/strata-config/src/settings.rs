@@ -30,7 +30,8 @@ pub(crate) fn eval_settings(body: &Body, ctx: &ExprCtx) -> (Settings, Diagnostic
                     "strict_layers" => match v.to_bool() {
                         Some(b) => settings.strict_layers = b,
                         None => diags.push(
-                            Diagnostic::error("strata::config::invalid_value", "`strict_layers` must be true or false").with_label(span, "not a bool"),
+                            Diagnostic::error("strata::config::invalid_value", "`strict_layers` must be true or false")
+                                .with_label(span, "not a bool"),
                         ),
                     },
                     "required_version" => match v.as_str() {
@@ -40,7 +41,10 @@ pub(crate) fn eval_settings(body: &Body, ctx: &ExprCtx) -> (Settings, Diagnostic
                                 Ok(false) => diags.push(
                                     Diagnostic::error(
                                         "strata::config::unsupported_version",
-                                        format!("this configuration requires strata {req}, but this is strata {}", env!("CARGO_PKG_VERSION")),
+                                        format!(
+                                            "this configuration requires strata {req}, but this is strata {}",
+                                            env!("CARGO_PKG_VERSION")
+                                        ),
                                     )
                                     .with_label(span, "version constraint")
                                     .with_help("install a matching strata version or relax `required_version`"),
@@ -54,12 +58,16 @@ pub(crate) fn eval_settings(body: &Body, ctx: &ExprCtx) -> (Settings, Diagnostic
                             settings.required_version = Some(req.to_string());
                         }
                         None => diags.push(
-                            Diagnostic::error("strata::config::invalid_value", "`required_version` must be a string").with_label(span, "not a string"),
+                            Diagnostic::error("strata::config::invalid_value", "`required_version` must be a string")
+                                .with_label(span, "not a string"),
                         ),
                     },
                     other => {
-                        let mut d = Diagnostic::error("strata::config::unsupported_attribute", format!("unsupported argument `{other}` in the `strata` block"))
-                            .with_label(span_of(ctx.file, &a.key), "not a strata setting");
+                        let mut d = Diagnostic::error(
+                            "strata::config::unsupported_attribute",
+                            format!("unsupported argument `{other}` in the `strata` block"),
+                        )
+                        .with_label(span_of(ctx.file, &a.key), "not a strata setting");
                         d = match did_you_mean(other, ARGUMENTS) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
                             None => d.with_help(format!("settings: {}; blocks: {}", ARGUMENTS.join(", "), BLOCKS.join(", "))),
@@ -82,8 +90,11 @@ pub(crate) fn eval_settings(body: &Body, ctx: &ExprCtx) -> (Settings, Diagnostic
                     "budget" => settings.budget = Some(v),
                     "policy" => settings.policy = Some(v),
                     other => {
-                        let mut d = Diagnostic::error("strata::config::unsupported_block", format!("unsupported block `{other}` in the `strata` block"))
-                            .with_label(Some(header_span(ctx.file, b)), "not a strata setting");
+                        let mut d = Diagnostic::error(
+                            "strata::config::unsupported_block",
+                            format!("unsupported block `{other}` in the `strata` block"),
+                        )
+                        .with_label(Some(header_span(ctx.file, b)), "not a strata setting");
                         if let Some(s) = did_you_mean(other, BLOCKS) {
                             d = d.with_help(format!("did you mean `{s}`?"));
                         }
@@ -101,10 +112,8 @@ pub fn version_satisfies(version: &str, constraints: &str) -> Result<bool, Strin
     let have = parse_version(version).ok_or_else(|| format!("bad version {version:?}"))?;
     for c in constraints.split(',') {
         let c = c.trim();
-        let (op, rest) = ["~>", ">=", "<=", "!=", ">", "<", "="]
-            .iter()
-            .find_map(|op| c.strip_prefix(op).map(|r| (*op, r.trim())))
-            .unwrap_or(("=", c));
+        let (op, rest) =
+            ["~>", ">=", "<=", "!=", ">", "<", "="].iter().find_map(|op| c.strip_prefix(op).map(|r| (*op, r.trim()))).unwrap_or(("=", c));
         let want = parse_version(rest).ok_or_else(|| format!("{c:?} is not a version constraint"))?;
         let parts = rest.split('.').count();
         let ok = match op {
@@ -183,9 +192,12 @@ pub fn backend_settings(config: &crate::Config) -> Result<Option<BackendSettings
                 arguments.insert(a.key.as_str().to_string(), v.to_string());
             }
             None => {
-                return Err(Diagnostic::error("strata::config::backend_not_literal", format!("backend argument `{}` must be a literal string", a.key.as_str()))
-                    .with_label(span_of(settings.file, &a.value), "not a literal")
-                    .with_help("the state is located before anything is evaluated, so backend settings cannot use variables"));
+                return Err(Diagnostic::error(
+                    "strata::config::backend_not_literal",
+                    format!("backend argument `{}` must be a literal string", a.key.as_str()),
+                )
+                .with_label(span_of(settings.file, &a.value), "not a literal")
+                .with_help("the state is located before anything is evaluated, so backend settings cannot use variables"));
             }
         }
     }

@@ -71,10 +71,7 @@ output "ids" {
 }
 "#,
     )]);
-    assert_eq!(
-        addrs(&ev),
-        ["aws_instance.app[0]", "aws_instance.app[1]", "aws_subnet.s[\"a\"]", "aws_subnet.s[\"b\"]", "aws_vpc.main"]
-    );
+    assert_eq!(addrs(&ev), ["aws_instance.app[0]", "aws_instance.app[1]", "aws_subnet.s[\"a\"]", "aws_subnet.s[\"b\"]", "aws_vpc.main"]);
     assert_eq!(deps(&ev, "aws_instance.app[1]"), ["aws_subnet.s[\"a\"]", "aws_subnet.s[\"b\"]"]);
     let app1 = ev.resources.iter().find(|r| r.addr.to_string() == "aws_instance.app[1]").unwrap();
     let tags = app1.values.as_map().unwrap()["tags"].as_map().unwrap();
@@ -348,6 +345,13 @@ resource "aws_instance" "i" {
     assert_eq!(codes(&d), vec!["strata::config::ignored_block"]);
     assert!(d.iter().next().unwrap().message.contains("`aws_vpc`"), "{d:#?}");
     let i = ev.resources.iter().find(|r| r.addr.to_string() == "aws_instance.i").unwrap();
-    let create = i.values.as_map().and_then(|m| m.get("timeouts")).and_then(|t| t.as_seq()).and_then(|s| s.first()).and_then(|b| b.as_map()).and_then(|b| b.get("create"));
+    let create = i
+        .values
+        .as_map()
+        .and_then(|m| m.get("timeouts"))
+        .and_then(|t| t.as_seq())
+        .and_then(|s| s.first())
+        .and_then(|b| b.as_map())
+        .and_then(|b| b.get("create"));
     assert_eq!(create.and_then(|v| v.as_str()), Some("40m"));
 }

@@ -77,7 +77,9 @@ pub fn collect_inputs(config: &mut Config, sources: &VarSources) -> (InputVariab
     let mut auto: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")))
+                .filter(|p| {
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -132,7 +134,8 @@ fn load_var_file(config: &mut Config, path: &Path, declared: &[String], inputs: 
             }
         };
         let Some(obj) = json.as_object() else {
-            diags.push(Diagnostic::error("strata::config::invalid_var_file", format!("{origin}: a JSON variable file must hold an object")));
+            diags
+                .push(Diagnostic::error("strata::config::invalid_var_file", format!("{origin}: a JSON variable file must hold an object")));
             return;
         };
         for (name, v) in obj {
@@ -140,7 +143,9 @@ fn load_var_file(config: &mut Config, path: &Path, declared: &[String], inputs: 
                 diags.push(undeclared(name, declared, None, &origin, false));
                 continue;
             }
-            inputs.values.insert(name.clone(), InputValue { value: RawValue::Parsed(Value::from_json(v)), origin: origin.clone(), span: None });
+            inputs
+                .values
+                .insert(name.clone(), InputValue { value: RawValue::Parsed(Value::from_json(v)), origin: origin.clone(), span: None });
         }
         return;
     }
@@ -230,8 +235,7 @@ pub(crate) fn resolve_root_variable(inputs: &InputVariables, var: &Variable, ty:
             let expr = hcl_edit::parser::parse_expr(s).map_err(|e| fail(e.message().to_string()))?;
             let empty: BTreeMap<String, Value> = BTreeMap::new();
             let ctx = ExprCtx { file: var.span.file, scope: &empty, module_dir: crate::eval::file_base() };
-            eval_expr(&expr, &ctx).map_err(|d| fail(d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; ")))
-                .map(Some)
+            eval_expr(&expr, &ctx).map_err(|d| fail(d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))).map(Some)
         }
     }
 }

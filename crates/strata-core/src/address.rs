@@ -191,10 +191,8 @@ impl Parser<'_> {
 
     fn ident(&mut self) -> Result<String, AddressParseError> {
         let rest = self.rest();
-        let len = rest
-            .char_indices()
-            .find(|&(i, c)| !(c.is_alphanumeric() || c == '_' || (i > 0 && c == '-')))
-            .map_or(rest.len(), |(i, _)| i);
+        let len =
+            rest.char_indices().find(|&(i, c)| !(c.is_alphanumeric() || c == '_' || (i > 0 && c == '-'))).map_or(rest.len(), |(i, _)| i);
         if len == 0 || rest.starts_with(|c: char| c.is_ascii_digit()) {
             return Err(AddressParseError(format!("expected a name at offset {} in address {:?}", self.pos, self.s)));
         }

@@ -295,7 +295,9 @@ mod tests {
         let span = Span::new(FileId(0), 3..9);
         let mut d = Diagnostics::new();
         for i in 0..3 {
-            d.push(Diagnostic::warning("strata::graph::layer_lift", format!("`aws_eip.x[{i}]` lifted")).with_label(Some(span.clone()), "here"));
+            d.push(
+                Diagnostic::warning("strata::graph::layer_lift", format!("`aws_eip.x[{i}]` lifted")).with_label(Some(span.clone()), "here"),
+            );
         }
         d.push(Diagnostic::warning("strata::graph::layer_lift", "other").with_label(Some(Span::new(FileId(0), 20..21)), "there"));
         d.collapse_repeats();

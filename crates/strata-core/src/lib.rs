@@ -12,7 +12,7 @@ pub mod types;
 pub mod value;
 
 pub use address::{Address, InstanceKey, Mode, ModulePath, ModuleStep};
+pub use diag::{Diagnostic, Diagnostics, FileId, Label, Severity, SourceMap, Span, did_you_mean};
 pub use layer::Layer;
-pub use diag::{did_you_mean, Diagnostic, Diagnostics, FileId, Label, Severity, SourceMap, Span};
 pub use types::{ObjectAttr, Type};
-pub use value::{format_number, Value};
+pub use value::{Value, format_number};

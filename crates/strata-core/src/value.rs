@@ -288,9 +288,7 @@ fn convert(v: &Value, ty: &Type, path: &str) -> Result<Value, String> {
         },
         Type::Number => match v {
             Value::Number(_) => Ok(v.clone()),
-            Value::String(s) => parse_number(s)
-                .map(Value::Number)
-                .ok_or_else(|| at(format!("a number is required, got the string {s:?}"))),
+            Value::String(s) => parse_number(s).map(Value::Number).ok_or_else(|| at(format!("a number is required, got the string {s:?}"))),
             _ => Err(at(format!("number required, got {}", v.type_name()))),
         },
         Type::Bool => match v {
@@ -319,7 +317,13 @@ fn convert(v: &Value, ty: &Type, path: &str) -> Result<Value, String> {
             if items.len() != ts.len() {
                 return Err(at(format!("tuple of {} elements required, got {}", ts.len(), items.len())));
             }
-            items.iter().zip(ts).enumerate().map(|(i, (v, t))| convert(v, t, &format!("{path}[{i}]"))).collect::<Result<_, _>>().map(Value::List)
+            items
+                .iter()
+                .zip(ts)
+                .enumerate()
+                .map(|(i, (v, t))| convert(v, t, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()
+                .map(Value::List)
         }
         Type::Map(et) => {
             let m = match v {
@@ -371,12 +375,9 @@ fn unify_elements(items: Vec<Value>, et: &Type) -> Vec<Value> {
         return items;
     }
     let has_string = items.iter().any(|v| matches!(v.peel(), Value::String(_)));
-    let all_prim = items.iter().all(|v| matches!(v.peel(), Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null | Value::Unknown(_)));
-    if has_string && all_prim {
-        items.into_iter().map(|v| v.convert(&Type::String).unwrap_or(Value::Null)).collect()
-    } else {
-        items
-    }
+    let all_prim =
+        items.iter().all(|v| matches!(v.peel(), Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null | Value::Unknown(_)));
+    if has_string && all_prim { items.into_iter().map(|v| v.convert(&Type::String).unwrap_or(Value::Null)).collect() } else { items }
 }
 
 /// `items` without repeats, first occurrences kept in order. Hashing keeps

@@ -54,7 +54,10 @@ pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics
     // The provider block's region, else the standard AWS environment variables.
     let region = ev
         .and_then(|ev| {
-            ev.providers.iter().find(|p| p.name == "aws" && p.alias.is_none()).and_then(|p| p.config.as_map()?.get("region")?.as_str().map(str::to_string))
+            ev.providers
+                .iter()
+                .find(|p| p.name == "aws" && p.alias.is_none())
+                .and_then(|p| p.config.as_map()?.get("region")?.as_str().map(str::to_string))
         })
         .or_else(|| ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty())));
     let budget_span = budget_span(&run.config);
@@ -94,4 +97,3 @@ fn budget_span(config: &strata_config::Config) -> Option<Span> {
     let block = settings.body.get_blocks("budget").next()?;
     hcl_edit::Span::span(&block.ident).map(|r| Span::new(settings.file, r))
 }
-

@@ -505,7 +505,10 @@ impl Provider for FakeProvider {
         let index = self.record(call);
         if req.planned.is_null() && self.lock().planned_needed.contains(&req.ty) {
             self.end(index);
-            return FindByIntentResponse { found: None, error: Some(error("strata::aws::planned_needed", format!("{} needs its planned object", req.ty))) };
+            return FindByIntentResponse {
+                found: None,
+                error: Some(error("strata::aws::planned_needed", format!("{} needs its planned object", req.ty))),
+            };
         }
         let found = {
             let inner = self.lock();

@@ -29,7 +29,6 @@ pub struct Live<'a> {
     pub optional: bool,
 }
 
-
 /// The `StatePlanner` plus data source reads through a live provider.
 struct LivePlanner<'a> {
     inner: StatePlanner<'a>,
@@ -54,7 +53,13 @@ impl strata_config::Planner for LivePlanner<'_> {
 
 /// Configure a provider from the configuration's `provider "aws"` block
 /// (evaluated without state: provider settings come from variables and locals).
-pub fn configure(live: &Live, config: &Config, inputs: &strata_config::InputVariables, lineage: &str, schema: &ProviderSchema) -> Diagnostics {
+pub fn configure(
+    live: &Live,
+    config: &Config,
+    inputs: &strata_config::InputVariables,
+    lineage: &str,
+    schema: &ProviderSchema,
+) -> Diagnostics {
     let (ev, _) = strata_config::evaluate(config, inputs, schema, &strata_config::NoPriorState);
     let block = ev.providers.iter().find(|p| p.name == "aws" && p.alias.is_none()).map(|p| p.config.clone()).unwrap_or_default();
     live.runtime.block_on(live.provider.configure(strata_provider::ConfigureRequest { config: block, lineage: lineage.to_string() }))
@@ -200,7 +205,11 @@ fn plan_into(
     run.config_digest = digest(config, &ev);
     if !diagnostics.has_errors() {
         let opts = PlanOptions { targets: req.targets.clone(), replace: req.replace.clone(), config_digest: run.config_digest.clone() };
-        let (plan, d) = if mode.destroy { destroy_plan(&ev, &graph, state.as_ref(), &opts) } else { strata_plan::build_plan(&mut ev, &graph, state.as_ref(), &opts) };
+        let (plan, d) = if mode.destroy {
+            destroy_plan(&ev, &graph, state.as_ref(), &opts)
+        } else {
+            strata_plan::build_plan(&mut ev, &graph, state.as_ref(), &opts)
+        };
         diagnostics.extend(d);
         let mut plan = plan;
         plan.refreshed = live.is_some_and(|l| l.refresh) && state.as_ref().is_some_and(|s| !s.resources.is_empty());
@@ -235,16 +244,26 @@ fn recover(
     for _ in 0..=state.intents.len() {
         let pending: std::collections::HashSet<Address> =
             state.intents.iter().filter_map(|i| i.address.parse::<Address>().ok()).map(|a| a.resource()).collect();
-        let recorded: std::collections::HashSet<Address> = state.resources.iter().filter_map(|r| r.addr().ok()).map(|a| a.resource()).collect();
+        let recorded: std::collections::HashSet<Address> =
+            state.resources.iter().filter_map(|r| r.addr().ok()).map(|a| a.resource()).collect();
         let (ev, _) = strata_config::evaluate(config, inputs, schema, &StatePlanner::new(Some(state), &[]));
         let planned: std::collections::HashMap<Address, strata_core::Value> = ev
             .resources
             .into_iter()
-            .filter(|r| r.dependencies.iter().all(|(d, _)| d.mode == strata_core::Mode::Data || (recorded.contains(&d.resource()) && !pending.contains(&d.resource()))))
+            .filter(|r| {
+                r.dependencies.iter().all(|(d, _)| {
+                    d.mode == strata_core::Mode::Data || (recorded.contains(&d.resource()) && !pending.contains(&d.resource()))
+                })
+            })
             .map(|r| (r.addr, r.values))
             .collect();
         let report = live.runtime.block_on(crate::recover::recover_intents(&live.provider, backend, state, &planned));
-        tracing::info!(adopted = report.adopted.len(), dropped = report.dropped.len(), left = state.intents.len(), "recovered intents of an interrupted apply");
+        tracing::info!(
+            adopted = report.adopted.len(),
+            dropped = report.dropped.len(),
+            left = state.intents.len(),
+            "recovered intents of an interrupted apply"
+        );
         diagnostics.extend(report.diagnostics);
         if (report.adopted.is_empty() && report.dropped.is_empty()) || state.intents.is_empty() {
             return;
@@ -261,9 +280,12 @@ fn destroy_plan(ev: &Evaluated, graph: &Graph, state: Option<&State>, opts: &Pla
     for r in ev.resources.iter().filter(|r| r.prevent_destroy) {
         if plan.changes.iter().any(|c| c.addr == r.addr) {
             diags.push(
-                Diagnostic::error("strata::plan::prevent_destroy", format!("`{}` has `prevent_destroy` set and cannot be destroyed", r.addr))
-                    .with_label(Some(r.span.clone()), "`lifecycle { prevent_destroy = true }` protects this resource")
-                    .with_help("remove `prevent_destroy` from its lifecycle block first, or leave it out with --target"),
+                Diagnostic::error(
+                    "strata::plan::prevent_destroy",
+                    format!("`{}` has `prevent_destroy` set and cannot be destroyed", r.addr),
+                )
+                .with_label(Some(r.span.clone()), "`lifecycle { prevent_destroy = true }` protects this resource")
+                .with_help("remove `prevent_destroy` from its lifecycle block first, or leave it out with --target"),
             );
         }
     }

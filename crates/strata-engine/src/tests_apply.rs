@@ -939,7 +939,9 @@ resource "aws_subnet" "b" {
 }
 "#;
     apply_ok(&env, main).await;
-    let budgets = |addr: &str| env.fake.apply_calls().into_iter().rev().find(|c| c.addr.as_ref().is_some_and(|a| a.to_string() == addr)).unwrap().timeouts;
+    let budgets = |addr: &str| {
+        env.fake.apply_calls().into_iter().rev().find(|c| c.addr.as_ref().is_some_and(|a| a.to_string() == addr)).unwrap().timeouts
+    };
     assert_eq!(budgets("aws_subnet.a").create, Some(Duration::from_secs(90 * 60)));
     assert_eq!(budgets("aws_subnet.a").update, None);
     assert_eq!(budgets("aws_subnet.b").create, None, "no block: the provider's defaults");
@@ -990,8 +992,7 @@ async fn intents_recovery_left_are_looked_up_again_before_their_creates() {
     assert_eq!(env.fake.objects("aws_vpc").len(), 2, "a's object is adopted, not made twice");
     let calls: Vec<String> = env.fake.apply_calls().iter().map(|c| format!("{:?} {}", c.kind, c.addr.as_ref().unwrap())).collect();
     assert_eq!(names(&calls, Clone::clone), ["Apply(Create) aws_vpc.b", "Apply(Update) aws_vpc.a"], "a is adopted and finished");
-    let lookups: Vec<Option<String>> =
-        env.fake.calls().into_iter().filter(|c| c.kind == CallKind::FindByIntent).map(|c| c.token).collect();
+    let lookups: Vec<Option<String>> = env.fake.calls().into_iter().filter(|c| c.kind == CallKind::FindByIntent).map(|c| c.token).collect();
     assert_eq!(names(&lookups, |t| t.clone().unwrap_or_default()), ["token-a", "token-b"]);
     assert_eq!(env.call("aws_vpc.b", ApplyAction::Create).token.as_deref(), Some("token-b"), "b's create reuses its intent");
     let state = env.state();
@@ -1019,9 +1020,15 @@ resource "aws_db_instance" "db" {
 "#;
     std::fs::write(env._dir.path().join("main.tf"), main).unwrap();
     env.fake.need_planned("aws_db_instance");
-    let made = env.fake.insert("aws_db_instance", Value::map([("identifier", Value::string("db"))]), Some("aws_db_instance.db"), Some("token-db"));
+    let made =
+        env.fake.insert("aws_db_instance", Value::map([("identifier", Value::string("db"))]), Some("aws_db_instance.db"), Some("token-db"));
     let mut state = State::new();
-    state.intents.push(Intent { address: "aws_db_instance.db".into(), token: "token-db".into(), operation: "create".into(), started_at: "2026-01-01T00:00:00Z".into() });
+    state.intents.push(Intent {
+        address: "aws_db_instance.db".into(),
+        token: "token-db".into(),
+        operation: "create".into(),
+        started_at: "2026-01-01T00:00:00Z".into(),
+    });
     env.backend.persist(&mut state).unwrap();
 
     let rt = tokio::runtime::Runtime::new().unwrap();

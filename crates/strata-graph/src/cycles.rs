@@ -68,10 +68,7 @@ pub(crate) fn cycles(adj: &[Vec<usize>], c: &Components) -> Vec<Vec<usize>> {
         .comps
         .iter()
         .filter(|comp| is_cyclic(adj, comp))
-        .filter_map(|comp| {
-            comp.first()
-                .map(|&start| cycle_through(adj, &c.comp_of, start, &mut parent))
-        })
+        .filter_map(|comp| comp.first().map(|&start| cycle_through(adj, &c.comp_of, start, &mut parent)))
         .collect();
     out.sort_unstable_by_key(|path| path.first().copied());
     out
@@ -80,12 +77,7 @@ pub(crate) fn cycles(adj: &[Vec<usize>], c: &Components) -> Vec<Vec<usize>> {
 /// The shortest cycle through `start` within its component. `parent` is
 /// scratch space of `usize::MAX` entries, restored before returning, so that
 /// many components cost time proportional to their own size only.
-fn cycle_through(
-    adj: &[Vec<usize>],
-    comp_of: &[usize],
-    start: usize,
-    parent: &mut [usize],
-) -> Vec<usize> {
+fn cycle_through(adj: &[Vec<usize>], comp_of: &[usize], start: usize, parent: &mut [usize]) -> Vec<usize> {
     let comp = comp_of[start];
     let mut queue = VecDeque::from([start]);
     let mut touched = vec![start];
@@ -157,21 +149,8 @@ mod tests {
     fn one_cycle_per_component_starting_at_its_smallest_node() {
         // Component {1, 2, 3} with a shortcut 3 → 1 and a longer way round
         // through 4; component {5, 6}; a self loop on 7; 0 only feeds in.
-        let edges = [
-            (0, 2),
-            (2, 3),
-            (3, 1),
-            (1, 2),
-            (3, 4),
-            (4, 1),
-            (6, 5),
-            (5, 6),
-            (7, 7),
-        ];
-        assert_eq!(
-            find_cycles(8, &edges),
-            vec![vec![1, 2, 3], vec![5, 6], vec![7]]
-        );
+        let edges = [(0, 2), (2, 3), (3, 1), (1, 2), (3, 4), (4, 1), (6, 5), (5, 6), (7, 7)];
+        assert_eq!(find_cycles(8, &edges), vec![vec![1, 2, 3], vec![5, 6], vec![7]]);
     }
 
     #[test]

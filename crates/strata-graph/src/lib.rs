@@ -129,10 +129,7 @@ impl Graph {
 
     /// The node with this instance address.
     pub fn find(&self, addr: &Address) -> Option<NodeId> {
-        self.nodes
-            .binary_search_by(|n| n.addr.cmp(addr))
-            .ok()
-            .map(NodeId)
+        self.nodes.binary_search_by(|n| n.addr.cmp(addr)).ok().map(NodeId)
     }
 
     /// The direct dependencies of a node, in address order.
@@ -172,19 +169,10 @@ impl Graph {
     /// Ids that do not belong to this graph are ignored.
     pub fn subgraph_with_dependencies(&self, targets: impl IntoIterator<Item = NodeId>) -> Graph {
         let mut keep = vec![false; self.nodes.len()];
-        let mut stack: Vec<usize> = targets
-            .into_iter()
-            .map(NodeId::index)
-            .filter(|&i| i < self.nodes.len())
-            .collect();
+        let mut stack: Vec<usize> = targets.into_iter().map(NodeId::index).filter(|&i| i < self.nodes.len()).collect();
         while let Some(i) = stack.pop() {
             if !std::mem::replace(&mut keep[i], true) {
-                stack.extend(
-                    self.deps[i]
-                        .iter()
-                        .map(|d| d.target.0)
-                        .filter(|&t| !keep[t]),
-                );
+                stack.extend(self.deps[i].iter().map(|d| d.target.0).filter(|&t| !keep[t]));
             }
         }
         let kept: Vec<usize> = (0..self.nodes.len()).filter(|&i| keep[i]).collect();
@@ -192,24 +180,10 @@ impl Graph {
         for (new, &old) in kept.iter().enumerate() {
             new_id[old] = new;
         }
-        let nodes: Vec<Node> = kept
-            .iter()
-            .map(|&i| Node {
-                wave: None,
-                ..self.nodes[i].clone()
-            })
-            .collect();
+        let nodes: Vec<Node> = kept.iter().map(|&i| Node { wave: None, ..self.nodes[i].clone() }).collect();
         let deps: Vec<Vec<Dep>> = kept
             .iter()
-            .map(|&i| {
-                self.deps[i]
-                    .iter()
-                    .map(|d| Dep {
-                        target: NodeId(new_id[d.target.0]),
-                        span: d.span.clone(),
-                    })
-                    .collect()
-            })
+            .map(|&i| self.deps[i].iter().map(|d| Dep { target: NodeId(new_id[d.target.0]), span: d.span.clone() }).collect())
             .collect();
         // Whether a node can be ordered depends only on its dependencies, so
         // the full graph's answer holds; its waves give a dependencies-first order.
@@ -222,12 +196,7 @@ impl Graph {
     /// Finishes a graph: reverse edges and waves. `order`
     /// lists every node with its same-layer dependencies before it (except
     /// `blocked` nodes, which get no wave).
-    fn assemble(
-        mut nodes: Vec<Node>,
-        deps: Vec<Vec<Dep>>,
-        order: &[usize],
-        blocked: &[bool],
-    ) -> Graph {
+    fn assemble(mut nodes: Vec<Node>, deps: Vec<Vec<Dep>>, order: &[usize], blocked: &[bool]) -> Graph {
         let mut dependents = vec![Vec::new(); nodes.len()];
         for (i, ds) in deps.iter().enumerate() {
             for d in ds {
@@ -235,12 +204,7 @@ impl Graph {
             }
         }
         let apply = assign_waves(&mut nodes, &deps, order, blocked);
-        Graph {
-            nodes,
-            deps,
-            dependents,
-            apply,
-        }
+        Graph { nodes, deps, dependents, apply }
     }
 }
 
@@ -252,12 +216,7 @@ fn layer_index(layer: Layer) -> usize {
 /// than the deepest dependency in its own layer; dependencies in lower layers
 /// are in earlier layers' waves anyway, and a dependency in a higher layer (a
 /// layer violation, already reported) cannot be honoured and is ignored.
-fn assign_waves(
-    nodes: &mut [Node],
-    deps: &[Vec<Dep>],
-    order: &[usize],
-    blocked: &[bool],
-) -> Vec<Wave> {
+fn assign_waves(nodes: &mut [Node], deps: &[Vec<Dep>], order: &[usize], blocked: &[bool]) -> Vec<Wave> {
     let mut depth = vec![0usize; nodes.len()];
     let mut waves_in_layer = [0usize; 5];
     for &i in order {
@@ -265,12 +224,7 @@ fn assign_waves(
             continue;
         }
         let layer = nodes[i].layer;
-        depth[i] = deps[i]
-            .iter()
-            .filter(|d| nodes[d.target.0].layer == layer)
-            .map(|d| depth[d.target.0] + 1)
-            .max()
-            .unwrap_or(0);
+        depth[i] = deps[i].iter().filter(|d| nodes[d.target.0].layer == layer).map(|d| depth[d.target.0] + 1).max().unwrap_or(0);
         let count = &mut waves_in_layer[layer_index(layer)];
         *count = (*count).max(depth[i] + 1);
     }
@@ -278,10 +232,7 @@ fn assign_waves(
     let mut waves = Vec::new();
     for layer in Layer::ALL {
         first_wave[layer_index(layer)] = waves.len();
-        waves.extend((0..waves_in_layer[layer_index(layer)]).map(|_| Wave {
-            layer,
-            nodes: Vec::new(),
-        }));
+        waves.extend((0..waves_in_layer[layer_index(layer)]).map(|_| Wave { layer, nodes: Vec::new() }));
     }
     for (i, node) in nodes.iter_mut().enumerate() {
         if !blocked[i] {
@@ -309,35 +260,20 @@ pub fn build(mut inputs: Vec<NodeInput>, opts: &GraphOptions) -> (Graph, Diagnos
         let duplicate = again.addr == first.addr;
         if duplicate {
             diags.push(
-                Diagnostic::error(
-                    "strata::graph::duplicate_address",
-                    format!("`{}` is declared more than once", again.addr),
-                )
-                .with_label(again.span.clone(), "declared again here")
-                .with_label(first.span.clone(), "first declared here"),
+                Diagnostic::error("strata::graph::duplicate_address", format!("`{}` is declared more than once", again.addr))
+                    .with_label(again.span.clone(), "declared again here")
+                    .with_label(first.span.clone(), "first declared here"),
             );
         }
         duplicate
     });
     let unique = inputs;
-    let ids: HashMap<&Address, NodeId> = unique
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (&n.addr, NodeId(i)))
-        .collect();
+    let ids: HashMap<&Address, NodeId> = unique.iter().enumerate().map(|(i, n)| (&n.addr, NodeId(i))).collect();
     let deps: Vec<Vec<Dep>> = unique
         .iter()
         .map(|n| {
-            let mut ds: Vec<Dep> = n
-                .deps
-                .iter()
-                .filter_map(|d| {
-                    ids.get(&d.target).map(|&target| Dep {
-                        target,
-                        span: d.span.clone(),
-                    })
-                })
-                .collect();
+            let mut ds: Vec<Dep> =
+                n.deps.iter().filter_map(|d| ids.get(&d.target).map(|&target| Dep { target, span: d.span.clone() })).collect();
             // Stable, so the first reference to a target keeps its span.
             ds.sort_by_key(|d| d.target);
             ds.dedup_by_key(|d| d.target);
@@ -345,50 +281,22 @@ pub fn build(mut inputs: Vec<NodeInput>, opts: &GraphOptions) -> (Graph, Diagnos
         })
         .collect();
     drop(ids);
-    let adj: Vec<Vec<usize>> = deps
-        .iter()
-        .map(|ds| ds.iter().map(|d| d.target.0).collect())
-        .collect();
+    let adj: Vec<Vec<usize>> = deps.iter().map(|ds| ds.iter().map(|d| d.target.0).collect()).collect();
     let comps = cycles::components(&adj);
 
     for path in cycles::cycles(&adj, &comps) {
         let hops = path.iter().zip(path.iter().cycle().skip(1));
-        let names: Vec<String> = path
-            .iter()
-            .chain(path.first())
-            .map(|&i| unique[i].addr.to_string())
-            .collect();
-        let mut d = Diagnostic::error(
-            "strata::graph::cycle",
-            format!("dependency cycle: {}", names.join(" → ")),
-        );
+        let names: Vec<String> = path.iter().chain(path.first()).map(|&i| unique[i].addr.to_string()).collect();
+        let mut d = Diagnostic::error("strata::graph::cycle", format!("dependency cycle: {}", names.join(" → ")));
         for (&from, &to) in hops {
-            let span = deps[from]
-                .iter()
-                .find(|d| d.target.0 == to)
-                .and_then(|d| d.span.clone());
-            d = d.with_label(
-                span,
-                format!(
-                    "`{}` depends on `{}` here",
-                    unique[from].addr, unique[to].addr
-                ),
-            );
+            let span = deps[from].iter().find(|d| d.target.0 == to).and_then(|d| d.span.clone());
+            d = d.with_label(span, format!("`{}` depends on `{}` here", unique[from].addr, unique[to].addr));
         }
-        diags.push(d.with_help(
-            "remove one of these references or `depends_on` entries to break the cycle",
-        ));
+        diags.push(d.with_help("remove one of these references or `depends_on` entries to break the cycle"));
     }
 
     let n = unique.len();
-    let mut layer: Vec<Layer> = unique
-        .iter()
-        .map(|u| {
-            u.explicit_layer
-                .as_ref()
-                .map_or(u.default_layer, |(l, _)| *l)
-        })
-        .collect();
+    let mut layer: Vec<Layer> = unique.iter().map(|u| u.explicit_layer.as_ref().map_or(u.default_layer, |(l, _)| *l)).collect();
     let mut lifted_by: Vec<Option<NodeId>> = vec![None; n];
     let mut blocked = vec![false; n];
     let mut order = Vec::with_capacity(n);
@@ -399,9 +307,7 @@ pub fn build(mut inputs: Vec<NodeInput>, opts: &GraphOptions) -> (Graph, Diagnos
         for &i in comp {
             order.push(i);
             blocked[i] = cyclic || deps[i].iter().any(|d| blocked[d.target.0]);
-            let outside = deps[i]
-                .iter()
-                .filter(|d| comps.comp_of[d.target.0] != comps.comp_of[i]);
+            let outside = deps[i].iter().filter(|d| comps.comp_of[d.target.0] != comps.comp_of[i]);
             let node = &unique[i];
             if let Some((explicit, layer_span)) = &node.explicit_layer {
                 for d in outside.filter(|d| layer[d.target.0] > *explicit) {
@@ -425,13 +331,7 @@ pub fn build(mut inputs: Vec<NodeInput>, opts: &GraphOptions) -> (Graph, Diagnos
                 continue;
             }
             // The highest dependency; on a tie, the first in address order.
-            let Some(top) = outside.reduce(|best, d| {
-                if layer[d.target.0] > layer[best.target.0] {
-                    d
-                } else {
-                    best
-                }
-            }) else {
+            let Some(top) = outside.reduce(|best, d| if layer[d.target.0] > layer[best.target.0] { d } else { best }) else {
                 continue;
             };
             let top_layer = layer[top.target.0];
@@ -441,10 +341,8 @@ pub fn build(mut inputs: Vec<NodeInput>, opts: &GraphOptions) -> (Graph, Diagnos
             layer[i] = top_layer;
             lifted_by[i] = Some(top.target);
             let dep_addr = &unique[top.target.0].addr;
-            let message = format!(
-                "`{}` lifted from layer {} to layer {top_layer} because it depends on `{dep_addr}`",
-                node.addr, node.default_layer
-            );
+            let message =
+                format!("`{}` lifted from layer {} to layer {top_layer} because it depends on `{dep_addr}`", node.addr, node.default_layer);
             let d = if opts.strict_layers {
                 Diagnostic::error("strata::graph::layer_lift", message)
             } else {
@@ -452,22 +350,13 @@ pub fn build(mut inputs: Vec<NodeInput>, opts: &GraphOptions) -> (Graph, Diagnos
             };
             diags.push(
                 d.with_label(node.span.clone(), format!("lifted to layer {top_layer}"))
-                    .with_label(
-                        top.span.clone(),
-                        format!("`{dep_addr}` is in layer {top_layer}"),
-                    )
-                    .with_help(format!(
-                        "set `layer = \"{}\"` explicitly, or fix the dependency on `{dep_addr}`",
-                        top_layer.name()
-                    )),
+                    .with_label(top.span.clone(), format!("`{dep_addr}` is in layer {top_layer}"))
+                    .with_help(format!("set `layer = \"{}\"` explicitly, or fix the dependency on `{dep_addr}`", top_layer.name())),
             );
         }
     }
 
-    let lifted_addr: Vec<Option<Address>> = lifted_by
-        .iter()
-        .map(|l| l.map(|d| unique[d.0].addr.clone()))
-        .collect();
+    let lifted_addr: Vec<Option<Address>> = lifted_by.iter().map(|l| l.map(|d| unique[d.0].addr.clone())).collect();
     let nodes: Vec<Node> = unique
         .into_iter()
         .zip(layer)

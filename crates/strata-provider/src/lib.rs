@@ -11,6 +11,6 @@ mod plan;
 pub mod provider;
 pub mod schema;
 
-pub use provider::*;
 pub use plan::{PlannedChange, differs, plan_change};
-pub use schema::{AttributeSchema, BlockSchema, Nesting, NestedBlock, ProviderSchema, ResourceSchema};
+pub use provider::*;
+pub use schema::{AttributeSchema, BlockSchema, NestedBlock, Nesting, ProviderSchema, ResourceSchema};

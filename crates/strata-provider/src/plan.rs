@@ -24,7 +24,13 @@ pub struct PlannedChange {
 /// objects) and its prior state, if any. Attributes in `ignore_changes` (or
 /// `*` for all) keep their prior values. With `force_replace` the object is
 /// planned as new even if nothing forces it.
-pub fn plan_change(schema: &ResourceSchema, prior: Option<&Value>, config: &Value, ignore_changes: &[String], force_replace: bool) -> PlannedChange {
+pub fn plan_change(
+    schema: &ResourceSchema,
+    prior: Option<&Value>,
+    config: &Value,
+    ignore_changes: &[String],
+    force_replace: bool,
+) -> PlannedChange {
     let prior_map = prior.and_then(|p| p.peel().as_map());
     let config_map = config.peel().as_map();
     let in_place = plan_block(&schema.block, prior_map, config_map, ignore_changes);
@@ -96,7 +102,9 @@ fn plan_block(
             // metadata_options) is filled in by the provider, and a computed
             // block left out entirely (a route table's `route`) may be managed
             // elsewhere: keep what the provider reported.
-            None if (nested.nesting == Nesting::Single || nested.computed) && prior.is_some() => old.cloned().unwrap_or(Value::List(Vec::new())),
+            None if (nested.nesting == Nesting::Single || nested.computed) && prior.is_some() => {
+                old.cloned().unwrap_or(Value::List(Vec::new()))
+            }
             Some(v) if nested.nesting == Nesting::Single && prior.is_some() && v.as_seq().is_some_and(<[Value]>::is_empty) => {
                 old.cloned().unwrap_or(Value::List(Vec::new()))
             }
@@ -108,7 +116,13 @@ fn plan_block(
 }
 
 /// Force-new paths whose planned value differs from the prior one.
-fn replace_paths(block: &BlockSchema, prior: &BTreeMap<String, Value>, planned: &BTreeMap<String, Value>, prefix: &str, out: &mut Vec<String>) {
+fn replace_paths(
+    block: &BlockSchema,
+    prior: &BTreeMap<String, Value>,
+    planned: &BTreeMap<String, Value>,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
     for (name, attr) in &block.attributes {
         if attr.force_new && differs(prior.get(name), planned.get(name)) {
             out.push(format!("{prefix}{name}"));
@@ -155,7 +169,9 @@ fn equivalent(a: &Value, b: &Value) -> bool {
     };
     match (a, b) {
         _ if empty(a) && empty(b) => true,
-        (Value::List(x) | Value::Set(x), Value::List(y) | Value::Set(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| equivalent(a, b)),
+        (Value::List(x) | Value::Set(x), Value::List(y) | Value::Set(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| equivalent(a, b))
+        }
         (Value::Map(x), Value::Map(y)) => {
             x.keys().chain(y.keys()).all(|k| equivalent(x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null)))
         }

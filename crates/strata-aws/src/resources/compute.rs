@@ -130,7 +130,15 @@ async fn describe_instances(c: &Clients, filters: Vec<Filter>, calls: &mut usize
     let mut out = Vec::new();
     let mut token = None;
     loop {
-        let r = c.ec2.describe_instances().set_filters(Some(filters.clone())).max_results(1000).set_next_token(token).send().await.map_err(aws_err)?;
+        let r = c
+            .ec2
+            .describe_instances()
+            .set_filters(Some(filters.clone()))
+            .max_results(1000)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(aws_err)?;
         *calls += 1;
         for res in r.reservations() {
             out.extend(res.instances().iter().map(|i| (res.owner_id().map(str::to_string), i.clone())));
@@ -146,7 +154,15 @@ async fn describe_volumes(c: &Clients, filters: Vec<Filter>, calls: &mut usize) 
     let mut out = Vec::new();
     let mut token = None;
     loop {
-        let r = c.ec2.describe_volumes().set_filters(Some(filters.clone())).max_results(500).set_next_token(token).send().await.map_err(aws_err)?;
+        let r = c
+            .ec2
+            .describe_volumes()
+            .set_filters(Some(filters.clone()))
+            .max_results(500)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(aws_err)?;
         *calls += 1;
         out.extend(r.volumes().iter().cloned());
         token = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);

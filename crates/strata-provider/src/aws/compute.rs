@@ -81,18 +81,15 @@ fn instance() -> ResourceSchema {
         .attr("volume_size", optional_computed(NUMBER).force_new())
         .attr("volume_type", optional_computed(STRING).force_new());
     let enclave_options = BlockSchema::new().attr("enabled", optional_computed(BOOL).force_new());
-    let ephemeral_block_device = BlockSchema::new()
-        .attr("device_name", required(STRING))
-        .attr("no_device", optional(BOOL))
-        .attr("virtual_name", optional(STRING));
+    let ephemeral_block_device =
+        BlockSchema::new().attr("device_name", required(STRING)).attr("no_device", optional(BOOL)).attr("virtual_name", optional(STRING));
     let spot_options = BlockSchema::new()
         .attr("instance_interruption_behavior", optional_computed(STRING))
         .attr("max_price", optional_computed(STRING))
         .attr("spot_instance_type", optional_computed(STRING))
         .attr("valid_until", optional_computed(STRING));
-    let instance_market_options = BlockSchema::new()
-        .attr("market_type", optional_computed(STRING))
-        .block("spot_options", NestedBlock::single(spot_options));
+    let instance_market_options =
+        BlockSchema::new().attr("market_type", optional_computed(STRING)).block("spot_options", NestedBlock::single(spot_options));
     let launch_template = BlockSchema::new()
         .attr("id", optional_computed(STRING).force_new())
         .attr("name", optional_computed(STRING).force_new())

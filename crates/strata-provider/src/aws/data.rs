@@ -15,8 +15,7 @@ fn data_source(type_name: &str, block: BlockSchema) -> ResourceSchema {
 }
 
 fn ami() -> ResourceSchema {
-    let block_device_mapping =
-        object(&[("device_name", STRING), ("ebs", string_map()), ("no_device", STRING), ("virtual_name", STRING)]);
+    let block_device_mapping = object(&[("device_name", STRING), ("ebs", string_map()), ("no_device", STRING), ("virtual_name", STRING)]);
     let product_code = object(&[("product_code_id", STRING), ("product_code_type", STRING)]);
     let block = BlockSchema::new()
         // Arguments.
@@ -81,10 +80,7 @@ fn availability_zones() -> ResourceSchema {
 }
 
 fn caller_identity() -> ResourceSchema {
-    let block = BlockSchema::new()
-        .attr("account_id", computed(STRING))
-        .attr("arn", computed(STRING))
-        .attr("user_id", computed(STRING));
+    let block = BlockSchema::new().attr("account_id", computed(STRING)).attr("arn", computed(STRING)).attr("user_id", computed(STRING));
     data_source("aws_caller_identity", block)
 }
 

@@ -25,16 +25,12 @@ fn zone() -> ResourceSchema {
 }
 
 fn record() -> ResourceSchema {
-    let alias = BlockSchema::new()
-        .attr("evaluate_target_health", required(BOOL))
-        .attr("name", required(STRING))
-        .attr("zone_id", required(STRING));
+    let alias =
+        BlockSchema::new().attr("evaluate_target_health", required(BOOL)).attr("name", required(STRING)).attr("zone_id", required(STRING));
     let cidr = BlockSchema::new().attr("collection_id", required(STRING)).attr("location_name", required(STRING));
     let failover = BlockSchema::new().attr("type", required(STRING));
-    let geolocation = BlockSchema::new()
-        .attr("continent", optional(STRING))
-        .attr("country", optional(STRING))
-        .attr("subdivision", optional(STRING));
+    let geolocation =
+        BlockSchema::new().attr("continent", optional(STRING)).attr("country", optional(STRING)).attr("subdivision", optional(STRING));
     let coordinates = BlockSchema::new().attr("latitude", required(STRING)).attr("longitude", required(STRING));
     let geoproximity = BlockSchema::new()
         .attr("aws_region", optional(STRING))

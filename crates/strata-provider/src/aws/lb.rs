@@ -13,10 +13,7 @@ pub(super) fn resources() -> Vec<ResourceSchema> {
 /// `access_logs` and `connection_logs`: an S3 destination.
 fn log_destination() -> NestedBlock {
     NestedBlock::single(
-        BlockSchema::new()
-            .attr("bucket", required(STRING))
-            .attr("enabled", optional(BOOL).default(false))
-            .attr("prefix", optional(STRING)),
+        BlockSchema::new().attr("bucket", required(STRING)).attr("enabled", optional(BOOL).default(false)).attr("prefix", optional(STRING)),
     )
 }
 
@@ -83,8 +80,7 @@ fn target_group() -> ResourceSchema {
         .attr("cookie_name", optional(STRING))
         .attr("enabled", optional(BOOL).default(true))
         .attr("type", required(STRING));
-    let target_failover =
-        BlockSchema::new().attr("on_deregistration", required(STRING)).attr("on_unhealthy", required(STRING));
+    let target_failover = BlockSchema::new().attr("on_deregistration", required(STRING)).attr("on_unhealthy", required(STRING));
     let health_state = BlockSchema::new()
         .attr("enable_unhealthy_connection_termination", required(BOOL))
         .attr("unhealthy_draining_interval", optional(NUMBER).default(0));
@@ -145,8 +141,7 @@ fn listener() -> ResourceSchema {
         .attr("message_body", optional(STRING))
         .attr("status_code", optional_computed(STRING));
     let weighted_target = BlockSchema::new().attr("arn", required(STRING)).attr("weight", optional(NUMBER).default(1));
-    let forward_stickiness =
-        BlockSchema::new().attr("duration", required(NUMBER)).attr("enabled", optional(BOOL).default(false));
+    let forward_stickiness = BlockSchema::new().attr("duration", required(NUMBER)).attr("enabled", optional(BOOL).default(false));
     let forward = BlockSchema::new()
         .block("target_group", NestedBlock::set(weighted_target).min_items(1).max_items(5))
         .block("stickiness", NestedBlock::single(forward_stickiness));

@@ -4,9 +4,7 @@
 use strata_core::Layer;
 
 use super::{BOOL, NUMBER, STRING, string_list, string_set, timeouts};
-use crate::schema::{
-    BlockSchema, NestedBlock, ResourceSchema, computed, optional, optional_computed, required,
-};
+use crate::schema::{BlockSchema, NestedBlock, ResourceSchema, computed, optional, optional_computed, required};
 
 pub(super) fn resources() -> Vec<ResourceSchema> {
     vec![
