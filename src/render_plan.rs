@@ -94,6 +94,13 @@ pub fn write_plan_text(w: &mut dyn std::io::Write, plan: &Plan, color: bool) -> 
             plan.data_not_read.join(", ")
         );
     }
+    if !plan.interrupted_creates.is_empty() {
+        let _ = writeln!(
+            out,
+            "An earlier apply was interrupted while creating {}; apply looks for those objects and adopts them before it creates anything.\n",
+            plan.interrupted_creates.join(", ")
+        );
+    }
     if !plan.has_changes() {
         out.push_str("No changes. Your infrastructure matches the configuration.\n");
         return w.write_all(out.as_bytes());
@@ -424,6 +431,7 @@ struct JsonView<'a> {
     strata_version: &'a str,
     state: J,
     data_not_read: J,
+    interrupted_creates: &'a [String],
     config_digest: &'a str,
     created_at: &'a str,
     targets: &'a [String],
@@ -449,6 +457,7 @@ impl<'a> JsonView<'a> {
             strata_version: &plan.strata_version,
             state: json!({ "found": plan.state_found, "lineage": plan.lineage, "serial": plan.serial, "refreshed": plan.refreshed }),
             data_not_read: json!({ "addresses": plan.data_not_read, "reason": plan.data_not_read_reason }),
+            interrupted_creates: &plan.interrupted_creates,
             config_digest: &plan.config_digest,
             created_at: &plan.created_at,
             targets: &plan.targets,
@@ -607,6 +616,7 @@ mod tests {
             refreshed: false,
             data_not_read: Vec::new(),
             data_not_read_reason: None,
+            interrupted_creates: Vec::new(),
         }
     }
 
@@ -788,6 +798,16 @@ Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.
         let mut c = change("aws_instance.b", Layer::Application, Action::NoOp, Some(v.clone()), Some(v.clone()));
         let unchanged = plan(vec![c.clone()], Vec::new());
         assert_eq!(render_plan_text(&unchanged, true), "No changes. Your infrastructure matches the configuration.\n");
+        let mut notes = unchanged.clone();
+        notes.interrupted_creates = vec!["aws_vpc.a".into()];
+        notes.data_not_read = vec!["data.aws_ami.x".into()];
+        notes.data_not_read_reason = Some("--refresh=false".into());
+        assert_eq!(
+            render_plan_text(&notes, false),
+            "Data sources not read (--refresh=false): data.aws_ami.x; their values, and what depends on them, are known after apply.\n\n\
+             An earlier apply was interrupted while creating aws_vpc.a; apply looks for those objects and adopts them before it creates anything.\n\n\
+             No changes. Your infrastructure matches the configuration.\n"
+        );
         c.moved_from = Some("aws_instance.a".parse().unwrap());
         let text = render_plan_text(&plan(vec![c], Vec::new()), false);
         assert!(text.contains("  # aws_instance.a has moved to aws_instance.b\n  → resource \"aws_instance\" \"b\" {\n        # (2 unchanged attributes hidden)\n    }\n"), "{text}");

@@ -494,6 +494,13 @@ fn objects_whose_creates_were_never_recorded_are_adopted_not_made_again() {
 
     forget_every_record(&dir, &endpoint);
 
+    // A plan says so and leaves the intents to the apply (it writes nothing).
+    let (code, stdout, stderr) = run(&dir, &endpoint, &["plan", "--json", "--var", MOTO_AMI]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let plan: Json = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(plan["interrupted_creates"].as_array().map_or(0, Vec::len), THREE_TIER_RESOURCES, "{}", plan["interrupted_creates"]);
+    assert_eq!(state(&dir).unwrap()["intents"].as_array().map_or(0, Vec::len), THREE_TIER_RESOURCES);
+
     let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
     assert_eq!(code, 0, "apply after the lost records:\n{stdout}\n{stderr}");
     assert_converged(&endpoint, &endpoint, &dir, &baseline, "after adopting every object");

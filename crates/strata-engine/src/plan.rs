@@ -217,6 +217,9 @@ fn plan_into(
             plan.data_not_read = ev.data.iter().filter(|d| !d.values.is_wholly_known()).map(|d| d.addr.to_string()).collect();
             plan.data_not_read_reason = (!plan.data_not_read.is_empty()).then(|| why.to_string());
         }
+        // Creates a killed run left unresolved (a plan that may not write
+        // leaves them to the apply, which looks for their objects first).
+        plan.interrupted_creates = state.as_ref().map(|s| s.intents.iter().map(|i| i.address.clone()).collect()).unwrap_or_default();
         tracing::debug!(elapsed = ?started.elapsed(), changes = plan.changes.len(), "built plan");
         run.plan = (!diagnostics.has_errors()).then_some(plan);
     }

@@ -170,6 +170,11 @@ pub struct Plan {
     pub data_not_read: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_not_read_reason: Option<String>,
+    /// Addresses whose create an earlier, interrupted apply started and did
+    /// not record; the apply looks for their objects (and adopts them)
+    /// before creating anything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interrupted_creates: Vec<String>,
 }
 
 impl Plan {
