@@ -250,6 +250,18 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
         out.write_all(render_cost::render_summary(&priced.report).as_bytes())?;
     }
     if let Some(path) = &args.out {
+        // A saved plan is applied exactly as it is: one planned without its
+        // data sources would apply what their unknown values forced
+        // (replacements, say), so it is not saved.
+        if !plan.data_not_read.is_empty() {
+            let d = Diagnostic::error(
+                "strata::plan::data_not_read",
+                format!("cannot save a plan whose data sources were not read ({})", plan.data_not_read.join(", ")),
+            )
+            .with_help("plan with credentials and without --refresh=false to save it; `strata apply DIR` plans afresh");
+            print_plain(ui, [d], &SourceMap::new())?;
+            return Ok(exit::ERROR);
+        }
         if let Err(d) = plan.save(path) {
             print_plain(ui, [d], &SourceMap::new())?;
             return Ok(exit::ERROR);

@@ -135,6 +135,8 @@ fn execute(
         })
         .await
     });
+    // The status line goes before the summary is printed.
+    drop(progress);
     print_diags(ui, &outcome.diagnostics, &run.config.sources)?;
     let mut out = std::io::stdout().lock();
     writeln!(out)?;

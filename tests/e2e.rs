@@ -180,10 +180,17 @@ resource "aws_subnet" "s" {
     assert_eq!(std::fs::read(&state_path).unwrap(), before, "plan wrote the state");
 
     // Not refreshed: the state still records the subnet; the data source is unread.
-    let out = strata_in(dir.path(), &["plan", "--refresh=false"], &env);
-    assert_eq!(out.code, 0, "{}", out.snapshot());
+    // The subnet's zone comes from the unread data source: unknown, and it
+    // forces a replacement — so such a plan is shown but never saved.
+    let out = strata_in(dir.path(), &["plan", "--refresh=false", "--detailed-exitcode"], &env);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
     assert!(out.stdout.contains("Data sources not read (--refresh=false): data.aws_availability_zones.az"), "{}", out.stdout);
-    assert!(!out.stdout.contains("+ aws_subnet.s"), "{}", out.stdout);
+    assert!(out.stdout.contains("# aws_subnet.s must be replaced"), "{}", out.stdout);
+    assert!(!out.stdout.contains("# aws_vpc.v"), "the VPC was not deleted out of band: {}", out.stdout);
+    let out = strata_in(dir.path(), &["plan", "--refresh=false", "--out", "p.plan"], &env);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::plan::data_not_read"), "{}", out.stderr);
+    assert!(!dir.path().join("p.plan").exists());
     let no_credentials = [("AWS_ENDPOINT_URL", url.as_str()), ("AWS_REGION", "us-east-1")];
     let out = strata_in(dir.path(), &["plan"], &no_credentials);
     assert_eq!(out.code, 0, "{}", out.snapshot());

@@ -183,6 +183,8 @@ struct Faults {
     injected_into: Mutex<Vec<String>>,
     injected: AtomicUsize,
     forwarded: AtomicUsize,
+    /// How long every request waits before it is forwarded.
+    delay: Duration,
 }
 
 impl Faults {
@@ -209,6 +211,17 @@ pub(crate) struct Proxy {
 
 impl Proxy {
     pub(crate) fn start(upstream: &str, seed: u64, percent: u64) -> Proxy {
+        Proxy::start_with(upstream, seed, percent, Duration::ZERO)
+    }
+
+    /// A proxy that injects no faults but holds every request for `delay`
+    /// (calls then run long enough to be interrupted). Dropping it waits for
+    /// the requests it holds to reach the upstream.
+    pub(crate) fn slow(upstream: &str, delay: Duration) -> Proxy {
+        Proxy::start_with(upstream, 0, 0, delay)
+    }
+
+    fn start_with(upstream: &str, seed: u64, percent: u64, delay: Duration) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -221,6 +234,7 @@ impl Proxy {
             injected_into: Mutex::new(Vec::new()),
             injected: AtomicUsize::new(0),
             forwarded: AtomicUsize::new(0),
+            delay,
         });
         let connections = Arc::new(Mutex::new(Vec::new()));
         let acceptor = {
@@ -283,13 +297,12 @@ fn serve(client: TcpStream, upstream: &str, faults: &Faults, stop: &AtomicBool) 
             faults.injected_into.lock().unwrap().push(req.operation());
             fault(req.service(), throttle)
         }
-        None => match forward(upstream, &req) {
-            Ok(a) => {
-                faults.forwarded.fetch_add(1, Ordering::SeqCst);
-                a
-            }
-            Err(_) => return,
-        },
+        None => {
+            std::thread::sleep(faults.delay);
+            let Ok(a) = forward(upstream, &req) else { return };
+            faults.forwarded.fetch_add(1, Ordering::SeqCst);
+            a
+        }
     };
     let _ = writer.write_all(&answer);
     let _ = writer.flush();

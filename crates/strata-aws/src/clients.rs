@@ -7,7 +7,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_http_client::tls;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use strata_core::Value;
 use strata_provider::ProviderError;
 
@@ -67,9 +69,19 @@ impl Clients {
         let creds = shared.credentials_provider().ok_or_else(|| no_credentials("no credentials provider is configured".into()))?;
         match tokio::time::timeout(CREDENTIALS_TIMEOUT, creds.provide_credentials()).await {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                tracing::debug!(error = %aws_smithy_types::error::display::DisplayErrorContext(&e), "credential chain");
+            // Nothing configured anywhere (or only an unreachable instance
+            // metadata service): no credentials. A configured source that
+            // fails (an expired SSO session, a refused role) is an error.
+            Ok(Err(e @ (CredentialsError::CredentialsNotLoaded(_) | CredentialsError::ProviderTimedOut(_)))) => {
+                tracing::debug!(error = %DisplayErrorContext(&e), "credential chain");
                 return Err(no_credentials("no AWS credentials found (environment, profile, SSO or instance metadata)".into()));
+            }
+            Ok(Err(e)) => {
+                return Err(ProviderError {
+                    code: Some("strata::aws::credentials".into()),
+                    message: format!("cannot load AWS credentials: {}", DisplayErrorContext(&e)),
+                    retryable: false,
+                });
             }
             Err(_) => return Err(no_credentials(format!("no AWS credentials found within {}s", CREDENTIALS_TIMEOUT.as_secs()))),
         }

@@ -212,6 +212,22 @@ pub fn planned_needed(planned: &Value, ty: &str) -> Result<(), ProviderError> {
     Ok(())
 }
 
+/// Types without tags are found by what identifies them: when any of those
+/// attributes is still unknown (a reference to an object not recorded yet),
+/// "nothing found" could not be trusted, so the lookup fails instead and the
+/// intent stays for a later lookup with the attribute known.
+pub fn identity_known(planned: &Value, ty: &str, names: &[&str]) -> Result<(), ProviderError> {
+    planned_needed(planned, ty)?;
+    match names.iter().find(|n| planned.as_map().and_then(|m| m.get(**n)).is_some_and(|v| !v.is_wholly_known())) {
+        Some(name) => Err(ProviderError {
+            code: Some("strata::aws::planned_needed".into()),
+            message: format!("the object of an interrupted {ty} create is looked for by `{name}`, which is not known yet"),
+            retryable: false,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// A provider error made here (bad configuration that the schema let through).
 pub fn invalid(message: impl Into<String>) -> ProviderError {
     ProviderError { code: None, message: message.into(), retryable: false }

@@ -167,6 +167,7 @@ fn plan_into(
                 );
                 not_read = Some("no AWS credentials were found");
                 live = None;
+                diagnostics.extend(Diagnostics(configured.0.into_iter().filter(|d| d.code != strata_provider::NO_CREDENTIALS).collect()));
             }
             _ => {
                 diagnostics.extend(configured);
@@ -230,7 +231,8 @@ fn plan_into(
 
 /// Resolve the intents a killed run left, in rounds. The provider finds
 /// some objects by their planned values (deterministic names), so each
-/// round passes the planned objects whose dependencies are all recorded —
+/// round passes the planned objects (data sources read) whose managed
+/// dependencies are all recorded —
 /// their references are then real ids, not unknowns that could match
 /// nothing and drop an intent whose object exists — and the next round
 /// re-evaluates against what was adopted. Intents left over are looked for
@@ -249,15 +251,13 @@ fn recover(
             state.intents.iter().filter_map(|i| i.address.parse::<Address>().ok()).map(|a| a.resource()).collect();
         let recorded: std::collections::HashSet<Address> =
             state.resources.iter().filter_map(|r| r.addr().ok()).map(|a| a.resource()).collect();
-        let (ev, _) = strata_config::evaluate(config, inputs, schema, &StatePlanner::new(Some(state), &[]));
+        // Data sources are read, so that values from them are known too.
+        let planner = LivePlanner { inner: StatePlanner::new(Some(state), &[]), live: Some(live) };
+        let (ev, _) = strata_config::evaluate(config, inputs, schema, &planner);
         let planned: std::collections::HashMap<Address, strata_core::Value> = ev
             .resources
             .into_iter()
-            .filter(|r| {
-                r.dependencies.iter().all(|(d, _)| {
-                    d.mode == strata_core::Mode::Data || (recorded.contains(&d.resource()) && !pending.contains(&d.resource()))
-                })
-            })
+            .filter(|r| r.dependencies.iter().all(|(d, _)| recorded.contains(&d.resource()) && !pending.contains(&d.resource())))
             .map(|r| (r.addr, r.values))
             .collect();
         let report = live.runtime.block_on(crate::recover::recover_intents(&live.provider, backend, state, &planned));

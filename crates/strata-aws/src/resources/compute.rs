@@ -18,7 +18,7 @@ use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, Rea
 
 use super::ResourceType;
 use crate::clients::Clients;
-use crate::util::{Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, invalid, is_not_found, tags_for, wait_for};
+use crate::util::{Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, identity_known, invalid, is_not_found, tags_for, wait_for};
 
 pub fn types() -> Vec<Box<dyn ResourceType>> {
     vec![Box::new(Ec2Instance), Box::new(VolumeAttachment)]
@@ -29,6 +29,8 @@ pub fn types() -> Vec<Box<dyn ResourceType>> {
 
 /// EC2 accepts at most this many values in one filter; larger batches are split.
 pub(super) const FILTER_VALUES: usize = 200;
+/// Chunked describes of one type in flight at once.
+const CONCURRENT_DESCRIBES: usize = 8;
 
 pub(super) fn filter<S: Into<String>>(name: &str, values: impl IntoIterator<Item = S>) -> Filter {
     Filter::builder().name(name).set_values(Some(values.into_iter().map(Into::into).collect())).build()
@@ -210,7 +212,7 @@ async fn attached_volumes(c: &Clients, instances: &Described, calls: &mut usize)
     Ok(volumes.into_iter().filter_map(|v| Some((v.volume_id()?.to_string(), v))).collect())
 }
 
-/// Describe `ids` in chunks of [`FILTER_VALUES`], all chunks at once (a
+/// Describe `ids` in chunks of [`FILTER_VALUES`], up to [`CONCURRENT_DESCRIBES`] chunks at once (a
 /// refresh of 1,000 instances waits for one round trip, not five); the
 /// results in no particular order, the calls added to `calls`.
 async fn per_chunk<T, F, Fut>(c: &Clients, ids: &[String], calls: &mut usize, describe: F) -> Result<Vec<T>, ProviderError>
@@ -219,9 +221,15 @@ where
     F: Fn(Clients, Vec<String>) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, usize), ProviderError>> + Send + 'static,
 {
+    // At most a few at once: EC2 throttles bursts of describes.
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_DESCRIBES));
     let mut set = tokio::task::JoinSet::new();
     for chunk in ids.chunks(FILTER_VALUES) {
-        set.spawn(describe(c.clone(), chunk.to_vec()));
+        let (call, permits) = (describe(c.clone(), chunk.to_vec()), permits.clone());
+        set.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            call.await
+        });
     }
     let mut out = Vec::new();
     while let Some(joined) = set.join_next().await {
@@ -914,6 +922,7 @@ impl ResourceType for VolumeAttachment {
 
     async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
         // Attachments have no tags; the device, instance and volume identify one.
+        identity_known(planned, "aws_volume_attachment", &["device_name", "instance_id", "volume_id"])?;
         let Some(key) = AttachmentKey::of(planned) else { return Ok(None) };
         let volume = key.volume(c).await?;
         Ok(volume.filter(|v| is_attached(key.state_on(v))).map(|_| key.state(planned)))

@@ -22,8 +22,8 @@ use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, Rea
 use super::ResourceType;
 use crate::clients::Clients;
 use crate::util::{
-    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_ADDRESS, aws_err, invalid, is_not_found, no_unknowns, skeleton, tag_changes, tags_for,
-    wait_for,
+    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_ADDRESS, aws_err, identity_known, invalid, is_not_found, no_unknowns, skeleton, tag_changes,
+    tags_for, wait_for,
 };
 
 pub fn types() -> Vec<Box<dyn ResourceType>> {
@@ -713,6 +713,7 @@ impl ResourceType for Record {
 
     /// Records have no tags: zone, name, type and set identifier are the identity.
     async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+        identity_known(planned, "aws_route53_record", &["zone_id", "name", "type", "set_identifier"])?;
         let (Some(zone), Some(name), Some(ty)) = (planned.str_attr("zone_id"), planned.str_attr("name"), planned.string("type")) else {
             return Ok(None);
         };

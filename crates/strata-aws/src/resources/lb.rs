@@ -24,8 +24,8 @@ use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, Rea
 use super::ResourceType;
 use crate::clients::Clients;
 use crate::util::{
-    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, invalid, is_not_found, no_unknowns, skeleton, tag_changes, tags_for,
-    wait_for,
+    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, identity_known, invalid, is_not_found, no_unknowns, skeleton, tag_changes,
+    tags_for, wait_for,
 };
 
 pub fn types() -> Vec<Box<dyn ResourceType>> {
@@ -1280,6 +1280,7 @@ impl ResourceType for TargetGroupAttachment {
 
     /// Registrations have no tags: the (group, target, port) triple is the identity.
     async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+        identity_known(planned, "aws_lb_target_group_attachment", &["target_group_arn", "target_id", "port"])?;
         let Some(r) = Registration::of(planned) else { return Ok(None) };
         Ok(registered(c, &r.group).await?.filter(|t| is_registered(t, &r)).map(|_| r.state(planned)))
     }

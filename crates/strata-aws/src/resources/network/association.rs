@@ -18,7 +18,7 @@ use super::route_table::RouteTable;
 use super::{Ec2Kind, blank, filter, gone_ok, prior, prior_id, timeout};
 use crate::clients::Clients;
 use crate::resources::ResourceType;
-use crate::util::{Attrs, StateBuilder, aws_err, invalid, wait_for};
+use crate::util::{Attrs, StateBuilder, aws_err, identity_known, invalid, wait_for};
 
 pub struct Association;
 
@@ -142,6 +142,7 @@ impl ResourceType for Association {
     }
 
     async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+        identity_known(planned, "aws_route_table_association", &["subnet_id", "gateway_id", "route_table_id"])?;
         let target = planned.str_attr("subnet_id").or(planned.str_attr("gateway_id"));
         let (Some(target), Some(table)) = (target, planned.str_attr("route_table_id")) else { return Ok(None) };
         Ok(find_pair(c, target, table).await?.map(|a| state(planned, &a)))

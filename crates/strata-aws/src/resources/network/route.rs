@@ -22,7 +22,7 @@ use super::route_table::{
 use super::{Ec2Kind, blank, describe_one, enum_str, prior_id, timeout};
 use crate::clients::Clients;
 use crate::resources::ResourceType;
-use crate::util::{Attrs, StateBuilder, invalid, wait_for};
+use crate::util::{Attrs, StateBuilder, identity_known, invalid, wait_for};
 
 pub struct Route;
 
@@ -133,6 +133,11 @@ impl ResourceType for Route {
     }
 
     async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+        identity_known(
+            planned,
+            "aws_route",
+            &["route_table_id", "destination_cidr_block", "destination_ipv6_cidr_block", "destination_prefix_list_id"],
+        )?;
         let Some(table) = planned.str_attr("route_table_id") else { return Ok(None) };
         let Some(rt) = describe_one::<RouteTable>(c, table).await? else { return Ok(None) };
         Ok(find(&rt, &fields_of(planned, false)).map(|r| state(planned, table, r)))

@@ -25,7 +25,7 @@ use super::sg::{Rules, SecurityGroup, Source, api_rules, atom, block_rules, perm
 use super::{Ec2Kind, blank, describe_ids, describe_one, prior, timeout};
 use crate::clients::Clients;
 use crate::resources::ResourceType;
-use crate::util::{Attrs, StateBuilder, aws_err, invalid, wait_for};
+use crate::util::{Attrs, StateBuilder, aws_err, identity_known, invalid, wait_for};
 
 pub struct SecurityGroupRule;
 
@@ -192,6 +192,22 @@ impl ResourceType for SecurityGroupRule {
     }
 
     async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
+        identity_known(
+            planned,
+            "aws_security_group_rule",
+            &[
+                "security_group_id",
+                "type",
+                "protocol",
+                "from_port",
+                "to_port",
+                "cidr_blocks",
+                "ipv6_cidr_blocks",
+                "prefix_list_ids",
+                "source_security_group_id",
+                "self",
+            ],
+        )?;
         let Ok((group_id, egress, want)) = rule_of(planned) else { return Ok(None) };
         let Some(g) = describe_one::<SecurityGroup>(c, &group_id).await? else { return Ok(None) };
         let have = present(&g, egress, &want);
