@@ -197,3 +197,27 @@ resource "aws_subnet" "s" {
     assert!(out.stderr.contains("strata::plan::not_refreshed"), "{}", out.stderr);
     assert!(out.stdout.contains("Data sources not read (no AWS credentials were found)"), "{}", out.stdout);
 }
+
+/// A plan saved before any state exists applies: the apply's own new state
+/// is not "a state created since".
+#[test]
+fn a_plan_saved_without_state_applies() {
+    let Some(moto) = moto() else { return };
+    let url = moto.url.clone();
+    let dir = crate::support::scratch(&[("main.tf", "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.7.0.0/16\"\n}\n")]);
+    let env = [
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let out = strata_in(dir.path(), &["plan", "--out", "first.plan"], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let out = strata_in(dir.path(), &["apply", "--auto-approve", "first.plan"], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.contains("Apply complete: 1 created"), "{}", out.stdout);
+    // Applied once, it is stale.
+    let out = strata_in(dir.path(), &["apply", "--auto-approve", "first.plan"], &env);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::plan::stale"), "{}", out.stderr);
+}
