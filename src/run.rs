@@ -238,7 +238,12 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
         eprintln!("Apply cancelled.");
         return Ok(exit::ERROR);
     }
-    let replanner = ConfigReplanner { config: &locked.run.config, inputs: &locked.run.inputs, schema: strata_provider::aws::schema() };
+    let replanner = ConfigReplanner {
+        config: &locked.run.config,
+        inputs: &locked.run.inputs,
+        schema: strata_provider::aws::schema(),
+        data: Some(locked.provider.clone()),
+    };
     execute(ui, &rt, &locked, &plan, &replanner, &args.run)
 }
 

@@ -221,3 +221,49 @@ fn a_plan_saved_without_state_applies() {
     assert_eq!(out.code, 1, "{}", out.snapshot());
     assert!(out.stderr.contains("strata::plan::stale"), "{}", out.stderr);
 }
+
+/// A data source that depends on objects the apply creates is read during
+/// the apply, once they exist; the plan leaves it unknown instead of
+/// failing to find them.
+#[test]
+fn data_sources_waiting_on_creates_are_read_during_the_apply() {
+    let Some(moto) = moto() else { return };
+    let url = moto.url.clone();
+    let config = r#"
+resource "aws_vpc" "v" {
+  cidr_block = "10.6.0.0/16"
+}
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.6.1.0/24"
+}
+data "aws_subnets" "in_vpc" {
+  filter {
+    name   = "vpc-id"
+    values = [aws_vpc.v.id]
+  }
+  depends_on = [aws_subnet.a]
+}
+resource "aws_security_group" "sg" {
+  name        = "sg"
+  vpc_id      = aws_vpc.v.id
+  description = "subnets ${length(data.aws_subnets.in_vpc.ids)}"
+}
+"#;
+    let dir = crate::support::scratch(&[("main.tf", config)]);
+    let env = [
+        ("AWS_ENDPOINT_URL", url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let out = strata_in(dir.path(), &["plan"], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.lines().any(|l| l.contains("description") && l.contains("(known after apply)")), "{}", out.stdout);
+    let out = strata_in(dir.path(), &["apply", "--auto-approve"], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let out = strata_in(dir.path(), &["state", "show", "aws_security_group.sg"], &[]);
+    assert!(out.stdout.lines().any(|l| l.contains("description") && l.contains("\"subnets 1\"")), "{}", out.stdout);
+    let out = strata_in(dir.path(), &["plan", "--detailed-exitcode"], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+}

@@ -8,7 +8,7 @@
 //! in order for every instance of its module (`count` / `for_each` on module
 //! calls multiply them), expanding resources into instances.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use hcl_edit::expr::Expression;
@@ -1109,9 +1109,13 @@ impl<'a> Evaluator<'a> {
                         }
                         Mode::Data => {
                             let args = strata_provider::plan_change(s, None, &config, &[], false).planned;
-                            // Data sources are read now when their configured arguments are known;
-                            // otherwise (or without a provider) their values stay unknown.
-                            let value = match config.is_wholly_known().then(|| self.planner.read_data(&addr, &args)).flatten() {
+                            // Data sources are read now when their configured arguments are
+                            // known and nothing they depend on is about to be created or
+                            // replaced (the object they look for may not exist yet); otherwise
+                            // (or without a provider) their values stay unknown until the
+                            // apply re-evaluates.
+                            let read_now = config.is_wholly_known() && !self.waits_on_pending(node);
+                            let value = match read_now.then(|| self.planner.read_data(&addr, &args)).flatten() {
                                 Some(Ok(v)) => v,
                                 Some(Err(msg)) => {
                                     self.diags.push(
@@ -1290,6 +1294,35 @@ impl<'a> Evaluator<'a> {
                 out.push(n);
             }
         }
+    }
+
+    /// Whether `node` depends — through variables, locals, outputs, module
+    /// calls and data sources — on a managed resource with an instance about
+    /// to be created or replaced.
+    fn waits_on_pending(&self, node: usize) -> bool {
+        let mut seen = HashSet::new();
+        let mut stack = vec![node];
+        while let Some(id) = stack.pop() {
+            for (dep, _) in &self.edges[id] {
+                if !seen.insert(*dep) {
+                    continue;
+                }
+                if !self.is_managed(*dep) {
+                    stack.push(*dep);
+                    continue;
+                }
+                let pending = self.res_insts.get(dep).is_some_and(|instances| {
+                    instances.iter().any(|&(_, i)| {
+                        let p = &self.out.resources[i].planned;
+                        p.prior.is_none() || !p.requires_replace.is_empty() || p.replace_requested
+                    })
+                });
+                if pending {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     fn is_managed(&self, id: usize) -> bool {

@@ -183,11 +183,18 @@ pub struct ConfigReplanner<'a> {
     pub config: &'a Config,
     pub inputs: &'a InputVariables,
     pub schema: &'a ProviderSchema,
+    /// Reads data sources whose arguments became known (on a multi-threaded
+    /// runtime); without it they stay unknown.
+    pub data: Option<Arc<dyn Provider>>,
 }
 
 impl ConfigReplanner<'_> {
     fn evaluate(&self, state: &State) -> (strata_config::Evaluated, Diagnostics) {
-        strata_config::evaluate(self.config, self.inputs, self.schema, &StatePlanner::new(Some(state), &[]))
+        let planner = crate::plan::LivePlanner {
+            inner: StatePlanner::new(Some(state), &[]),
+            reader: self.data.as_ref().map(crate::plan::DataReader::Inside),
+        };
+        strata_config::evaluate(self.config, self.inputs, self.schema, &planner)
     }
 }
 

@@ -29,10 +29,18 @@ pub struct Live<'a> {
     pub optional: bool,
 }
 
-/// The `StatePlanner` plus data source reads through a live provider.
-struct LivePlanner<'a> {
-    inner: StatePlanner<'a>,
-    live: Option<&'a Live<'a>>,
+/// How a planner reads data sources: from outside the async runtime (a plan
+/// run) or from inside it (re-evaluation during an apply, whose data sources
+/// may depend on objects the apply just created).
+pub(crate) enum DataReader<'a> {
+    Outside(&'a Live<'a>),
+    Inside(&'a std::sync::Arc<dyn strata_provider::Provider>),
+}
+
+/// The `StatePlanner` plus data source reads through a provider.
+pub(crate) struct LivePlanner<'a> {
+    pub inner: StatePlanner<'a>,
+    pub reader: Option<DataReader<'a>>,
 }
 
 impl strata_config::Planner for LivePlanner<'_> {
@@ -41,9 +49,18 @@ impl strata_config::Planner for LivePlanner<'_> {
     }
 
     fn read_data(&self, addr: &Address, args: &strata_core::Value) -> Option<Result<strata_core::Value, String>> {
-        let live = self.live?;
         let req = strata_provider::ReadDataRequest { addr: addr.clone(), ty: addr.ty.clone(), config: args.clone() };
-        let resp = live.runtime.block_on(live.provider.read_data(req));
+        let resp = match self.reader.as_ref()? {
+            DataReader::Outside(live) => live.runtime.block_on(live.provider.read_data(req)),
+            DataReader::Inside(provider) => {
+                // Only a multi-threaded runtime can block one of its workers.
+                let handle = tokio::runtime::Handle::try_current().ok()?;
+                if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+                    return None;
+                }
+                tokio::task::block_in_place(|| handle.block_on(provider.read_data(req)))
+            }
+        };
         Some(match resp.error {
             Some(e) => Err(e.to_string()),
             None => Ok(resp.state),
@@ -195,7 +212,7 @@ fn plan_into(
             state = Some(outcome.state);
         }
     }
-    let planner = LivePlanner { inner: StatePlanner::new(state.as_ref(), &req.replace), live };
+    let planner = LivePlanner { inner: StatePlanner::new(state.as_ref(), &req.replace), reader: live.map(DataReader::Outside) };
     tracing::debug!(elapsed = ?started.elapsed(), resources = state.as_ref().map_or(0, |s| s.resources.len()), "read state");
     let (mut ev, d) = strata_config::evaluate(config, &run.inputs, schema, &planner);
     diagnostics.extend(d);
@@ -252,7 +269,7 @@ fn recover(
         let recorded: std::collections::HashSet<Address> =
             state.resources.iter().filter_map(|r| r.addr().ok()).map(|a| a.resource()).collect();
         // Data sources are read, so that values from them are known too.
-        let planner = LivePlanner { inner: StatePlanner::new(Some(state), &[]), live: Some(live) };
+        let planner = LivePlanner { inner: StatePlanner::new(Some(state), &[]), reader: Some(DataReader::Outside(live)) };
         let (ev, _) = strata_config::evaluate(config, inputs, schema, &planner);
         let planned: std::collections::HashMap<Address, strata_core::Value> = ev
             .resources

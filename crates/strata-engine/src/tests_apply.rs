@@ -129,7 +129,7 @@ async fn run(env: &Env, main: &str, options: ApplyOptions, cancel: &Cancel, prog
     let (config, inputs) = load(main);
     let state = env.backend.read().unwrap();
     let plan = make_plan(&config, &inputs, state.as_ref());
-    let replanner = ConfigReplanner { config: &config, inputs: &inputs, schema: strata_provider::aws::schema() };
+    let replanner = ConfigReplanner { config: &config, inputs: &inputs, schema: strata_provider::aws::schema(), data: None };
     let ctx = ApplyContext {
         provider: env.provider(),
         plan: &plan,
@@ -667,7 +667,7 @@ resource "aws_instance" "web" {
     let (config, inputs) = load(main);
     let plan = make_plan(&config, &inputs, None);
     let counting = Counting {
-        inner: ConfigReplanner { config: &config, inputs: &inputs, schema: strata_provider::aws::schema() },
+        inner: ConfigReplanner { config: &config, inputs: &inputs, schema: strata_provider::aws::schema(), data: None },
         planned: AtomicUsize::new(0),
     };
     let ctx = ApplyContext {
@@ -857,7 +857,7 @@ fn the_apply_future_can_be_spawned() {
     let env = Env::new();
     let (config, inputs) = load("");
     let plan = make_plan(&config, &inputs, None);
-    let replanner = ConfigReplanner { config: &config, inputs: &inputs, schema: strata_provider::aws::schema() };
+    let replanner = ConfigReplanner { config: &config, inputs: &inputs, schema: strata_provider::aws::schema(), data: None };
     let ctx = ApplyContext {
         provider: env.provider(),
         plan: &plan,

@@ -209,12 +209,9 @@ pub fn check_fresh(plan: &Plan, state: Option<&State>, config_digest: &str) -> R
     let mut changed = Vec::new();
     match state {
         None if plan.state_found => changed.push("the state it was made against no longer exists".to_string()),
+        Some(s) if !plan.state_found && s.serial > 0 => changed.push("a state was created since".to_string()),
         // A state never written (serial 0) is the apply's own fresh one.
-        Some(s) if !plan.state_found => {
-            if s.serial > 0 {
-                changed.push("a state was created since".to_string());
-            }
-        }
+        Some(_) if !plan.state_found => {}
         Some(s) if s.lineage != plan.lineage => {
             changed.push(format!("the state lineage differs ({} in the plan, {} now)", plan.lineage, s.lineage));
         }
