@@ -216,9 +216,15 @@ pub fn planned_needed(planned: &Value, ty: &str) -> Result<(), ProviderError> {
 /// attributes is still unknown (a reference to an object not recorded yet),
 /// "nothing found" could not be trusted, so the lookup fails instead and the
 /// intent stays for a later lookup with the attribute known.
+///
+/// Attributes the provider computes when they are not configured are
+/// unknown in a plan either way, so they are not held against the lookup.
 pub fn identity_known(planned: &Value, ty: &str, names: &[&str]) -> Result<(), ProviderError> {
     planned_needed(planned, ty)?;
-    match names.iter().find(|n| planned.as_map().and_then(|m| m.get(**n)).is_some_and(|v| !v.is_wholly_known())) {
+    let attrs = strata_provider::aws::schema().resource(ty).map(|r| &r.block.attributes);
+    let computed = |name: &str| attrs.and_then(|a| a.get(name)).is_none_or(|a| a.computed);
+    let unknown = |name: &str| planned.as_map().and_then(|m| m.get(name)).is_some_and(|v| !v.is_wholly_known());
+    match names.iter().find(|n| !computed(n) && unknown(n)) {
         Some(name) => Err(ProviderError {
             code: Some("strata::aws::planned_needed".into()),
             message: format!("the object of an interrupted {ty} create is looked for by `{name}`, which is not known yet"),
@@ -311,6 +317,21 @@ pub fn tag_changes(prior: &Value, wanted: &BTreeMap<String, String>) -> (BTreeMa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lookups_wait_for_configured_identity_only() {
+        let rule = |sg: Value| {
+            Value::map([("security_group_id", sg), ("type", Value::string("ingress")), ("source_security_group_id", Value::unknown())])
+        };
+        let names = ["security_group_id", "type", "source_security_group_id"];
+        // Unknown because it is computed when unset: no reason to wait.
+        assert!(identity_known(&rule(Value::string("sg-1")), "aws_security_group_rule", &names).is_ok());
+        // Unknown because it refers to an object not recorded yet: wait.
+        let err = identity_known(&rule(Value::unknown()), "aws_security_group_rule", &names).unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("strata::aws::planned_needed"));
+        assert!(err.message.contains("`security_group_id`"), "{}", err.message);
+        assert!(identity_known(&Value::Null, "aws_security_group_rule", &names).is_err());
+    }
 
     #[test]
     fn error_pages_are_told_by_status_and_text() {
