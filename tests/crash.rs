@@ -64,12 +64,7 @@ pub(crate) fn strata_cmd(dir: &Path, endpoint: &str, args: &[&str]) -> Command {
             cmd.env_remove(k);
         }
     }
-    cmd.envs([
-        ("AWS_ENDPOINT_URL", endpoint),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ]);
+    cmd.envs(crate::e2e::aws_env(endpoint));
     cmd
 }
 
@@ -483,16 +478,25 @@ fn forget_every_record(dir: &Path, endpoint: &str) {
     std::fs::write(dir.join(STATE_FILE), serde_json::to_string_pretty(&state).unwrap()).unwrap();
 }
 
+/// What moto holds, by type (see [`inventory`]).
+pub(crate) type Inventory = BTreeMap<String, Vec<Found>>;
+
+/// Three-tier applied on a moto of its own, then [`forget_every_record`]:
+/// the moto, what it held before, the temporary folder and the example.
+fn after_the_worst_crash() -> Option<(crate::e2e::Moto, Inventory, tempfile::TempDir, PathBuf)> {
+    let moto = moto()?;
+    let baseline = inventory(&moto.url);
+    let (tmp, dir) = three_tier();
+    let (code, stdout, stderr) = run(&dir, &moto.url, &apply_args());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    forget_every_record(&dir, &moto.url);
+    Some((moto, baseline, tmp, dir))
+}
+
 #[test]
 fn objects_whose_creates_were_never_recorded_are_adopted_not_made_again() {
-    let Some(moto) = moto() else { return };
+    let Some((moto, baseline, _tmp, dir)) = after_the_worst_crash() else { return };
     let endpoint = moto.url.clone();
-    let baseline = inventory(&endpoint);
-    let (_tmp, dir) = three_tier();
-    let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-
-    forget_every_record(&dir, &endpoint);
 
     // A plan says so and leaves the intents to the apply (it writes nothing).
     let (code, stdout, stderr) = run(&dir, &endpoint, &["plan", "--json", "--var", MOTO_AMI]);
@@ -508,13 +512,8 @@ fn objects_whose_creates_were_never_recorded_are_adopted_not_made_again() {
 
 #[test]
 fn destroy_right_after_the_worst_crash_leaves_nothing_behind() {
-    let Some(moto) = moto() else { return };
+    let Some((moto, baseline, _tmp, dir)) = after_the_worst_crash() else { return };
     let endpoint = moto.url.clone();
-    let baseline = inventory(&endpoint);
-    let (_tmp, dir) = three_tier();
-    let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    forget_every_record(&dir, &endpoint);
 
     // Recovery before planning finds every object (in rounds, dependencies
     // first), so the destroy plan covers them all.

@@ -60,13 +60,8 @@ resource "aws_security_group" "web" {
 }
 "#;
 
-fn env(moto: &Moto) -> [(&str, &str); 4] {
-    [
-        ("AWS_ENDPOINT_URL", moto.url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ]
+fn env(moto: &Moto) -> [(&'static str, &str); 4] {
+    crate::e2e::aws_env(&moto.url)
 }
 
 fn drift(dir: &Path, moto: &Moto, extra: &[&str]) -> Output {
@@ -239,12 +234,7 @@ fn drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata() {
 fn drift_rejects_a_bad_ignore_file_before_calling_the_cloud() {
     let tmp = scratch(&[("main.tf", CONFIG), (".strataignore", "aws_vpc.vpc-1\nvpc-0abc\naws_vpcc.*\n")]);
     // No endpoint is reachable: the check must stop at the ignore file.
-    let env = [
-        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let env = crate::e2e::aws_env("http://127.0.0.1:9");
     let out = strata_in(tmp.path(), &["drift", "--format", "prometheus"], &env);
     assert_eq!(out.code, 1, "{}", out.snapshot());
     assert!(out.stderr.contains("strata::drift::bad_ignore"), "{}", out.stderr);

@@ -59,6 +59,12 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// What strata needs to talk to the moto at `url`: endpoint, dummy
+/// credentials, region.
+pub(crate) fn aws_env(url: &str) -> [(&'static str, &str); 4] {
+    [("AWS_ENDPOINT_URL", url), ("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1")]
+}
+
 /// moto ships this Amazon Linux 2 image in every region.
 pub(crate) const MOTO_AMI: &str = "ami_id=ami-04681a1dbd79675a5";
 
@@ -70,12 +76,7 @@ fn three_tier_applies_plans_clean_and_destroys() {
     copy_dir(&repo().join("examples/three-tier"), &tmp.path().join("examples/three-tier"));
     copy_dir(&repo().join("modules"), &tmp.path().join("modules"));
     let dir = tmp.path().join("examples/three-tier");
-    let env = [
-        ("AWS_ENDPOINT_URL", url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let env = aws_env(&url);
 
     let out = strata_in(&dir, &["apply", "--auto-approve", "--var", MOTO_AMI], &env);
     assert_eq!(out.code, 0, "apply:\n{}", out.snapshot());
@@ -107,12 +108,7 @@ fn apply_refuses_without_a_terminal_or_auto_approve() {
     let Some(moto) = moto() else { return };
     let url = moto.url.clone();
     let dir = crate::support::scratch(&[("main.tf", "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.9.0.0/16\"\n}\n")]);
-    let env = [
-        ("AWS_ENDPOINT_URL", url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let env = aws_env(&url);
     let out = strata_in(dir.path(), &["apply"], &env);
     assert_eq!(out.code, 1, "{}", out.snapshot());
     assert!(out.stderr.contains("--auto-approve"), "{}", out.stderr);
@@ -138,12 +134,7 @@ resource "aws_subnet" "s" {
 }
 "#;
     let dir = crate::support::scratch(&[("main.tf", config)]);
-    let env = [
-        ("AWS_ENDPOINT_URL", url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let env = aws_env(&url);
     let out = strata_in(dir.path(), &["plan"], &env);
     assert_eq!(out.code, 0, "{}", out.snapshot());
     assert!(
@@ -205,12 +196,7 @@ fn a_plan_saved_without_state_applies() {
     let Some(moto) = moto() else { return };
     let url = moto.url.clone();
     let dir = crate::support::scratch(&[("main.tf", "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.7.0.0/16\"\n}\n")]);
-    let env = [
-        ("AWS_ENDPOINT_URL", url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let env = aws_env(&url);
     let out = strata_in(dir.path(), &["plan", "--out", "first.plan"], &env);
     assert_eq!(out.code, 0, "{}", out.snapshot());
     let out = strata_in(dir.path(), &["apply", "--auto-approve", "first.plan"], &env);
@@ -251,12 +237,7 @@ resource "aws_security_group" "sg" {
 }
 "#;
     let dir = crate::support::scratch(&[("main.tf", config)]);
-    let env = [
-        ("AWS_ENDPOINT_URL", url.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ];
+    let env = aws_env(&url);
     let out = strata_in(dir.path(), &["plan"], &env);
     assert_eq!(out.code, 0, "{}", out.snapshot());
     assert!(out.stdout.lines().any(|l| l.contains("description") && l.contains("(known after apply)")), "{}", out.stdout);
