@@ -35,6 +35,18 @@ const MAX_ATTEMPTS: u32 = 10;
 /// How long the credential chain may look (profiles, SSO, instance metadata).
 const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Whether the credential chain failed for want of any source (rather than
+/// a configured source failing).
+fn no_source(e: &CredentialsError) -> bool {
+    match e {
+        CredentialsError::CredentialsNotLoaded(_) | CredentialsError::ProviderTimedOut(_) => true,
+        // The last link, instance metadata, refused (no instance, or IMDS
+        // blocked): the chain found nothing before it.
+        CredentialsError::ProviderError(_) => DisplayErrorContext(e).to_string().contains("IMDS"),
+        _ => false,
+    }
+}
+
 fn no_credentials(message: String) -> ProviderError {
     ProviderError { code: Some(strata_provider::NO_CREDENTIALS.to_string()), message, retryable: false }
 }
@@ -69,10 +81,11 @@ impl Clients {
         let creds = shared.credentials_provider().ok_or_else(|| no_credentials("no credentials provider is configured".into()))?;
         match tokio::time::timeout(CREDENTIALS_TIMEOUT, creds.provide_credentials()).await {
             Ok(Ok(_)) => {}
-            // Nothing configured anywhere (or only an unreachable instance
-            // metadata service): no credentials. A configured source that
-            // fails (an expired SSO session, a refused role) is an error.
-            Ok(Err(e @ (CredentialsError::CredentialsNotLoaded(_) | CredentialsError::ProviderTimedOut(_)))) => {
+            // Nothing configured anywhere, the chain having ended at an
+            // instance metadata service that is absent or refuses: no
+            // credentials. A configured source that fails (an expired SSO
+            // session, a refused role) is an error.
+            Ok(Err(e)) if no_source(&e) => {
                 tracing::debug!(error = %DisplayErrorContext(&e), "credential chain");
                 return Err(no_credentials("no AWS credentials found (environment, profile, SSO or instance metadata)".into()));
             }
@@ -141,5 +154,18 @@ impl Clients {
             lineage: lineage.to_string(),
             default_tags,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_chain_without_any_source_means_no_credentials() {
+        assert!(no_source(&CredentialsError::not_loaded("no providers in chain provided credentials")));
+        assert!(no_source(&CredentialsError::provider_error("failed to load IMDS session token: request forbidden")));
+        assert!(!no_source(&CredentialsError::provider_error("the SSO session associated with this profile has expired")));
+        assert!(!no_source(&CredentialsError::invalid_configuration("profile `prod` has no role_arn")));
     }
 }
