@@ -73,7 +73,13 @@ impl Provider for AwsProvider {
     }
 
     async fn read(&self, req: ReadRequest) -> ReadResponse {
-        let result = async { self.resource(&req.ty)?.read(self.clients()?, &req.objects).await }.await;
+        let result = async {
+            let (c, t) = (self.clients()?, self.resource(&req.ty)?);
+            let (mut objects, calls) = t.read(c, &req.objects).await?;
+            let deep = if req.deep { t.read_deep(c, &mut objects).await? } else { 0 };
+            Ok((objects, calls + deep))
+        }
+        .await;
         match result {
             Ok((objects, calls)) => ReadResponse { objects, calls, error: None },
             Err(e) => ReadResponse { error: Some(e), ..ReadResponse::default() },

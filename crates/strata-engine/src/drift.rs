@@ -322,7 +322,7 @@ pub async fn drift(provider: &Arc<dyn Provider>, state: Option<&State>, ignore: 
             (ty, response)
         });
     }
-    let refreshed = crate::refresh::refresh(provider, recorded).await;
+    let refreshed = crate::refresh::refresh_with(provider, recorded, true).await;
     let mut listed: Vec<(String, ListResponse)> = Vec::new();
     let mut errors: Vec<DriftError> =
         refreshed.errors.iter().map(|(ty, e)| DriftError { ty: ty.clone(), operation: DriftOperation::Read, error: e.clone() }).collect();

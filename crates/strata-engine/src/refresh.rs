@@ -42,6 +42,12 @@ pub struct RefreshOutcome {
 /// values keep their marks: the schema's sensitive attributes and the paths
 /// the state marked.
 pub async fn refresh(provider: &Arc<dyn Provider>, state: &State) -> RefreshOutcome {
+    refresh_with(provider, state, false).await
+}
+
+/// [`refresh`], and with `deep` also what no batched call reports (one call
+/// per object; drift wants every attribute it can compare).
+pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: bool) -> RefreshOutcome {
     let mut by_type: BTreeMap<String, Vec<ReadObject>> = BTreeMap::new();
     for r in &state.resources {
         let Ok(addr) = r.addr() else { continue };
@@ -51,7 +57,7 @@ pub async fn refresh(provider: &Arc<dyn Provider>, state: &State) -> RefreshOutc
     for (ty, objects) in by_type {
         let provider = provider.clone();
         reads.spawn(async move {
-            let response = provider.read(ReadRequest { ty: ty.clone(), objects }).await;
+            let response = provider.read(ReadRequest { ty: ty.clone(), objects, deep }).await;
             (ty, response)
         });
     }

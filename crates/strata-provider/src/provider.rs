@@ -65,6 +65,10 @@ pub struct ReadObject {
 pub struct ReadRequest {
     pub ty: String,
     pub objects: Vec<ReadObject>,
+    /// Also read what no batched call reports, one call per object (load
+    /// balancer and target group attributes): drift asks for it, a refresh
+    /// before planning does not.
+    pub deep: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -3,10 +3,12 @@
 //!
 //! Reads are batched: one Describe call per 20 ARNs (the API's limit for
 //! tags) plus one DescribeTags call per 20 objects found. Attributes set
-//! through Modify*Attributes have no batched read; refresh keeps their
-//! recorded values, import and crash recovery read them per object.
+//! through Modify*Attributes have no batched read: a refresh keeps their
+//! recorded values; a deep read (drift), import and crash recovery read
+//! them per object.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -232,6 +234,34 @@ fn lb_state(base: &Value, lb: &ApiLoadBalancer, tags: &Tags) -> Value {
     no_unknowns(s.build())
 }
 
+/// Overlay per-object attribute reads (`read`: one call per object, a few
+/// at once) on the found states of a batched read; the number of calls.
+async fn per_object<F, Fut>(c: &Clients, results: &mut [ReadResult], read: F) -> Result<usize, ProviderError>
+where
+    F: Fn(Clients, String, Value) -> Fut,
+    Fut: Future<Output = Result<Value, ProviderError>> + Send + 'static,
+{
+    const AT_ONCE: usize = 8;
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, r) in results.iter().enumerate() {
+        let Some(state) = &r.state else { continue };
+        let Some(id) = state.string("id") else { continue };
+        let (call, permits) = (read(c.clone(), id, state.clone()), permits.clone());
+        set.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            (i, call.await)
+        });
+    }
+    let mut calls = 0;
+    while let Some(joined) = set.join_next().await {
+        let (i, state) = joined.map_err(|e| invalid(format!("an attribute read failed unexpectedly: {e}")))?;
+        calls += 1;
+        results[i].state = Some(state?);
+    }
+    Ok(calls)
+}
+
 /// What the batched reads of load balancers and target groups share: by
 /// ARN, 20 per call, and a listing in pages of [`PAGE`].
 trait Described: Clone + Send + Sync + Sized + 'static {
@@ -362,6 +392,10 @@ impl ResourceType for LoadBalancer {
             })
             .collect();
         Ok((results, calls))
+    }
+
+    async fn read_deep(&self, c: &Clients, results: &mut [ReadResult]) -> Result<usize, ProviderError> {
+        per_object(c, results, |c, id, state| async move { read_lb_attributes(&c, &id, state).await }).await
     }
 
     async fn create(&self, c: &Clients, req: &ApplyRequest) -> Result<Value, ProviderError> {
@@ -652,6 +686,10 @@ impl ResourceType for TargetGroup {
             })
             .collect();
         Ok((results, calls))
+    }
+
+    async fn read_deep(&self, c: &Clients, results: &mut [ReadResult]) -> Result<usize, ProviderError> {
+        per_object(c, results, |c, id, state| async move { read_tg_attributes(&c, &id, state).await }).await
     }
 
     async fn create(&self, c: &Clients, req: &ApplyRequest) -> Result<Value, ProviderError> {

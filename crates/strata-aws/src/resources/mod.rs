@@ -25,6 +25,12 @@ pub trait ResourceType: Send + Sync {
     /// (`state: None` when it is gone) and the number of API calls made.
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError>;
 
+    /// For a deep read: complete the read states with what only per-object
+    /// calls report. Returns the number of calls made.
+    async fn read_deep(&self, _c: &Clients, _results: &mut [ReadResult]) -> Result<usize, ProviderError> {
+        Ok(0)
+    }
+
     /// Create the object and wait until it is usable; return its state.
     async fn create(&self, c: &Clients, req: &ApplyRequest) -> Result<Value, ProviderError>;
 

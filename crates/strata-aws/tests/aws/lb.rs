@@ -169,6 +169,16 @@ async fn load_balancers_are_created_read_in_one_batch_updated_in_place_and_delet
     assert_eq!(get(&lb, "id"), get(&states[0].1, "id"), "updated in place");
     assert_eq!(get(&lb, "security_groups"), &strs(&[&net.security_groups[1]]));
     assert_eq!(get(&lb, "tags"), &tags(&[("Name", "renamed"), ("Tier", "web")]));
+    // Against the object as first recorded (idle timeout 30), the timeout
+    // changed "outside": a batched read keeps the recorded attribute, a deep
+    // read (drift's) asks the API, one more call per load balancer.
+    let stale = [(address.as_str(), &states[0].1)];
+    let (shallow, calls) = read(&p, "aws_lb", &stale).await;
+    assert_eq!(calls, 2);
+    assert_eq!(get(shallow[0].as_ref().unwrap(), "idle_timeout"), &num(30.0));
+    let (deep, calls) = support::read_with(&p, "aws_lb", &stale, true).await;
+    assert_eq!(calls, 3, "one DescribeLoadBalancerAttributes more");
+    assert_eq!(get(deep[0].as_ref().unwrap(), "idle_timeout"), &num(120.0));
     // Import reads the attributes back from the API.
     let imported = import(&p, "aws_lb.imported", "aws_lb", &id_of(&lb)).await.expect("imported");
     assert_eq!(get(&imported, "idle_timeout"), &num(120.0));

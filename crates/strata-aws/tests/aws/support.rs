@@ -100,7 +100,13 @@ pub async fn delete(p: &AwsProvider, address: &str, ty: &str, prior: Value) {
 
 /// Read objects back in one batch; returns the states in order (`None` = gone) and the call count.
 pub async fn read(p: &AwsProvider, ty: &str, objects: &[(&str, &Value)]) -> (Vec<Option<Value>>, usize) {
+    read_with(p, ty, objects, false).await
+}
+
+/// [`read`], with `deep` the per-object reads too.
+pub async fn read_with(p: &AwsProvider, ty: &str, objects: &[(&str, &Value)], deep: bool) -> (Vec<Option<Value>>, usize) {
     let req = ReadRequest {
+        deep,
         ty: ty.into(),
         objects: objects
             .iter()
