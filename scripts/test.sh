@@ -38,6 +38,9 @@ for _ in $(seq 1 100); do
 done
 if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then
   export STRATA_TEST_MOTO_URL="http://127.0.0.1:$port"
+  # The AWS SDK's own settings too (tests that start strata pass their own).
+  export AWS_ENDPOINT_URL="$STRATA_TEST_MOTO_URL" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+    AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
   echo "test.sh: moto_server on $STRATA_TEST_MOTO_URL" >&2
 else
   echo "test.sh: moto_server did not start:" >&2

@@ -140,6 +140,16 @@ fn execute(
     print_diags(ui, &outcome.diagnostics, &run.config.sources)?;
     let mut out = std::io::stdout().lock();
     writeln!(out)?;
+    // After a failure or an interrupt, what did happen is listed too (a
+    // clean run's progress lines already said it).
+    if !outcome.failed.is_empty() || !outcome.not_run.is_empty() {
+        if !outcome.succeeded.is_empty() {
+            writeln!(out, "Succeeded:")?;
+        }
+        for o in &outcome.succeeded {
+            writeln!(out, "  ✓ {} ({}) in {:.1}s", o.addr, o.op.as_str(), o.elapsed.as_secs_f64())?;
+        }
+    }
     if !outcome.failed.is_empty() {
         writeln!(out, "Failed:")?;
         for f in &outcome.failed {

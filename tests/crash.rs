@@ -549,6 +549,8 @@ fn sigint_lets_running_calls_finish_records_them_and_exits_130() {
     let started = end.stdout.lines().filter(|l| l.ends_with(": creating...")).count();
     let recorded = state["resources"].as_array().map_or(0, Vec::len);
     assert_eq!(recorded, started, "each started create is recorded:\n{}", end.stdout);
+    let succeeded = end.stdout.lines().filter(|l| l.starts_with("  ✓ ")).count();
+    assert_eq!(succeeded, started, "the end lists what succeeded:\n{}", end.stdout);
 
     let (code, stdout, stderr) = run(&dir, &endpoint, &apply_args());
     assert_eq!(code, 0, "apply after the interrupt:\n{stdout}\n{stderr}");

@@ -248,3 +248,45 @@ resource "aws_security_group" "sg" {
     let out = strata_in(dir.path(), &["plan", "--detailed-exitcode"], &env);
     assert_eq!(out.code, 0, "{}", out.snapshot());
 }
+
+/// A failed create: the rest of its layer finishes, the next layer does not
+/// start, and the end lists what succeeded, what failed (with AWS's error
+/// text) and what did not run.
+#[test]
+fn a_failure_is_reported_with_the_aws_error_and_what_did_and_did_not_run() {
+    let Some(moto) = moto() else { return };
+    let url = moto.url.clone();
+    let config = r#"
+resource "aws_vpc" "v" {
+  cidr_block = "10.5.0.0/16"
+}
+resource "aws_subnet" "outside" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.9.1.0/24"
+}
+resource "aws_subnet" "inside" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.5.1.0/24"
+}
+resource "aws_instance" "app" {
+  ami           = "ami-04681a1dbd79675a5"
+  instance_type = "t3.micro"
+  subnet_id     = aws_subnet.inside.id
+}
+"#;
+    let dir = crate::support::scratch(&[("main.tf", config)]);
+    let out = strata_in(dir.path(), &["apply", "--auto-approve"], &aws_env(&url));
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    let section = |name: &str| -> Vec<String> {
+        let mut lines = out.stdout.lines().skip_while(|l| *l != name).skip(1);
+        std::iter::from_fn(|| lines.next().filter(|l| l.starts_with("  ")).map(|l| l.trim().to_string())).collect()
+    };
+    let succeeded = section("Succeeded:");
+    assert!(succeeded.iter().any(|l| l.starts_with("✓ aws_vpc.v (create)")), "{}", out.stdout);
+    assert!(succeeded.iter().any(|l| l.starts_with("✓ aws_subnet.inside (create)")), "{}", out.stdout);
+    let failed = section("Failed:");
+    assert_eq!(failed.len(), 1, "{}", out.stdout);
+    assert!(failed[0].starts_with("✗ aws_subnet.outside (create): InvalidSubnet.Range"), "AWS's code and text: {}", failed[0]);
+    assert_eq!(section("Not run:"), ["- aws_instance.app (create): not started: an operation of an earlier layer failed"]);
+    assert!(out.stdout.contains("Apply failed: 2 created, 0 updated, 0 destroyed; 1 failed, 1 not run."), "{}", out.stdout);
+}
