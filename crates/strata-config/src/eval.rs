@@ -219,6 +219,43 @@ struct Evaluator<'a> {
     failed: BTreeSet<String>,
     /// Where each instance's value lives in its module instance's scope.
     slots: Vec<(Mode, usize, ValueSlot)>,
+    /// For each resource node, the managed resources its body refers to only
+    /// through an index (`aws_instance.app[count.index]`), with those indexes.
+    keyed: HashMap<usize, HashMap<usize, Vec<KeyRef>>>,
+    /// For each resource instance (index in out.resources), the instances of
+    /// its keyed dependencies it refers to: (dependency node, keys).
+    inst_keys: HashMap<usize, Vec<(usize, Vec<InstanceKey>)>>,
+}
+
+/// The index of a keyed reference: a literal, or an expression evaluated per instance.
+#[derive(Clone)]
+enum KeyRef {
+    Literal(Value),
+    Expr(Expression),
+}
+
+/// The keys an instance's keyed references evaluate to; a dependency whose
+/// index is not a known number or string is left out (it stays whole).
+fn instance_keys(keyed: Option<&HashMap<usize, Vec<KeyRef>>>, ctx: &ExprCtx) -> Vec<(usize, Vec<InstanceKey>)> {
+    let key_of = |v: &Value| match v.peel() {
+        Value::Number(n) if n.fract() == 0.0 && *n >= 0.0 => Some(InstanceKey::Int(*n as i64)),
+        Value::String(s) => Some(InstanceKey::Str(s.clone())),
+        _ => None,
+    };
+    let Some(keyed) = keyed else { return Vec::new() };
+    keyed
+        .iter()
+        .filter_map(|(dep, refs)| {
+            let keys = refs
+                .iter()
+                .map(|r| match r {
+                    KeyRef::Literal(v) => key_of(v),
+                    KeyRef::Expr(e) => eval_expr(e, ctx).ok().as_ref().and_then(key_of),
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some((*dep, keys))
+        })
+        .collect()
 }
 
 /// The place of one resource instance's value in a scope.
@@ -263,6 +300,8 @@ impl<'a> Evaluator<'a> {
             checked: BTreeSet::new(),
             failed: BTreeSet::new(),
             slots: Vec::new(),
+            keyed: HashMap::new(),
+            inst_keys: HashMap::new(),
         }
     }
 
@@ -348,6 +387,7 @@ impl<'a> Evaluator<'a> {
                     body_refs(&r.body, &mut Vec::new(), &mut body);
                     let ctx = RefContext { count: r.count.is_some(), each: r.for_each.is_some(), self_name: Some(key.clone()) };
                     self.check_repetition_refs(&body, r.file, ctx.clone(), "resource");
+                    self.find_keyed(id, m, &refs, &body, &r.depends_on);
                     refs.extend(body);
                     depends_on = &r.depends_on;
                     self.add_refs(id, m, r.file, refs, ctx);
@@ -1073,6 +1113,7 @@ impl<'a> Evaluator<'a> {
         let ignore_changes = r.lifecycle.ignore_changes.as_ref().map(|e| ignore_list(&self.config.sources, e)).unwrap_or_default();
         for rep in reps {
             let key = rep.key();
+            let mut keys = Vec::new();
             let addr =
                 Address { module: self.insts[inst].path.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: key.clone() };
             let (value, planned) = match schema {
@@ -1084,6 +1125,7 @@ impl<'a> Evaluator<'a> {
                     let ctx = ExprCtx { file: r.file, scope: &child, module_dir: file_base() };
                     let (config, d) = eval_body(&r.body, &s.block, &ctx);
                     self.diags.extend(d);
+                    keys = instance_keys(self.keyed.get(&node), &ctx);
                     match r.mode {
                         Mode::Managed => {
                             // `moved { from = a.x, to = a.y }` moves every instance, key kept.
@@ -1150,6 +1192,9 @@ impl<'a> Evaluator<'a> {
             };
             match r.mode {
                 Mode::Managed => {
+                    if !keys.is_empty() {
+                        self.inst_keys.insert(self.out.resources.len(), keys);
+                    }
                     self.res_insts.entry(node).or_default().push((inst, self.out.resources.len()));
                     self.slots.push((Mode::Managed, self.out.resources.len(), slot));
                     self.out.resources.push(instance);
@@ -1223,6 +1268,21 @@ impl<'a> Evaluator<'a> {
             }
             res_deps[id] = acc;
         }
+        // Managed dependencies reached through something other than the
+        // node's own references (locals, outputs, modules): always whole.
+        let via_other: Vec<HashSet<usize>> = (0..self.nodes.len())
+            .map(|id| {
+                self.edges[id]
+                    .iter()
+                    .filter(|(d, _)| {
+                        let in_same_cycle = self.in_cycle[*d] && self.in_cycle[id];
+                        !self.is_managed(*d) && !in_same_cycle
+                    })
+                    .flat_map(|(d, _)| res_deps[*d].keys().copied())
+                    .collect()
+            })
+            .collect();
+        let inst_keys = std::mem::take(&mut self.inst_keys);
         let res_insts = std::mem::take(&mut self.res_insts);
         // Instances of a dependency that share our module instance down to the
         // deepest module the two resources have in common, indexed by that
@@ -1244,7 +1304,24 @@ impl<'a> Evaluator<'a> {
                         }
                         m
                     });
-                    for &dep_idx in index.get(&self.ancestor(inst, common)).into_iter().flatten() {
+                    let candidates = index.get(&self.ancestor(inst, common)).map_or(&[][..], Vec::as_slice);
+                    // Referred to by index only: just the instances named
+                    // (all of them when the keys name none, to stay safe).
+                    let wanted = inst_keys
+                        .get(&idx)
+                        .and_then(|k| k.iter().find(|(d, _)| *d == dep_node))
+                        .filter(|_| !via_other[*node].contains(&dep_node))
+                        .map(|(_, keys)| keys);
+                    let named: Vec<usize> = match wanted {
+                        Some(keys) => candidates
+                            .iter()
+                            .copied()
+                            .filter(|&i| self.out.resources[i].addr.key.as_ref().is_some_and(|k| keys.contains(k)))
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    let chosen = if named.is_empty() { candidates } else { named.as_slice() };
+                    for &dep_idx in chosen {
                         deps.push((self.out.resources[dep_idx].addr.clone(), span.clone()));
                     }
                 }
@@ -1293,6 +1370,42 @@ impl<'a> Evaluator<'a> {
             } else {
                 out.push(n);
             }
+        }
+    }
+
+    /// The managed resource node of this module a reference names, if any.
+    fn managed_ref(&self, m: usize, r: &Reference) -> Option<usize> {
+        if matches!(r.root.as_str(), "var" | "local" | "module" | "data" | "count" | "each" | "self" | "path" | "terraform") {
+            return None;
+        }
+        let name = first_attr(r)?;
+        let node = *self.index.get(&(m, Item::Resource(format!("{}.{name}", r.root))))?;
+        self.is_managed(node).then_some(node)
+    }
+
+    /// Record which managed resources node `id` refers to only by index
+    /// from its body (`other` are its count / for_each / layer references;
+    /// those, `depends_on` and unindexed references make a dependency whole).
+    fn find_keyed(&mut self, id: usize, m: usize, other: &[Reference], body: &[Reference], depends_on: &[Expr]) {
+        let mut keyed: HashMap<usize, Vec<KeyRef>> = HashMap::new();
+        let mut whole: HashSet<usize> = HashSet::new();
+        for r in body {
+            let Some(dep) = self.managed_ref(m, r) else { continue };
+            match (&r.key_expr, r.path.get(1)) {
+                (Some(e), _) => keyed.entry(dep).or_default().push(KeyRef::Expr(e.clone())),
+                (None, Some(strata_expr::RefStep::Index(v))) if v.is_wholly_known() => {
+                    keyed.entry(dep).or_default().push(KeyRef::Literal(v.clone()));
+                }
+                _ => {
+                    whole.insert(dep);
+                }
+            }
+        }
+        let depends: Vec<Reference> = depends_on.iter().flat_map(|e| strata_expr::references(&e.expr)).collect();
+        whole.extend(other.iter().chain(&depends).filter_map(|r| self.managed_ref(m, r)));
+        keyed.retain(|dep, _| !whole.contains(dep));
+        if !keyed.is_empty() {
+            self.keyed.insert(id, keyed);
         }
     }
 

@@ -72,7 +72,8 @@ output "ids" {
 "#,
     )]);
     assert_eq!(addrs(&ev), ["aws_instance.app[0]", "aws_instance.app[1]", "aws_subnet.s[\"a\"]", "aws_subnet.s[\"b\"]", "aws_vpc.main"]);
-    assert_eq!(deps(&ev, "aws_instance.app[1]"), ["aws_subnet.s[\"a\"]", "aws_subnet.s[\"b\"]"]);
+    // `aws_subnet.s["a"]` names one instance: the dependency is that one.
+    assert_eq!(deps(&ev, "aws_instance.app[1]"), ["aws_subnet.s[\"a\"]"]);
     let app1 = ev.resources.iter().find(|r| r.addr.to_string() == "aws_instance.app[1]").unwrap();
     let tags = app1.values.as_map().unwrap()["tags"].as_map().unwrap();
     assert_eq!(tags["Name"], Value::string("app-1"));
@@ -354,4 +355,64 @@ resource "aws_instance" "i" {
         .and_then(|b| b.as_map())
         .and_then(|b| b.get("create"));
     assert_eq!(create.and_then(|v| v.as_str()), Some("40m"));
+}
+
+/// An instance that refers to another resource only by index depends on the
+/// instances named, not on all of them (a fleet of N stays N edges, not N²);
+/// any unindexed, splat, `depends_on`, `count` or indirect reference keeps
+/// the whole resource, and so do indexes that name nothing.
+#[test]
+fn indexed_references_depend_on_the_instances_they_name() {
+    let ev = eval_ok(&[(
+        "main.tf",
+        r#"
+locals {
+  apps = aws_instance.app
+}
+resource "aws_instance" "app" {
+  count         = 3
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+}
+resource "aws_ebs_volume" "data" {
+  count             = 3
+  availability_zone = "us-east-1a"
+  size              = 10
+}
+resource "aws_volume_attachment" "one_to_one" {
+  count       = 3
+  device_name = "/dev/sdh"
+  instance_id = aws_instance.app[count.index].id
+  volume_id   = aws_ebs_volume.data[(count.index + 1) % 3].id
+}
+resource "aws_volume_attachment" "mixed" {
+  count       = 3
+  device_name = "/dev/sdi"
+  instance_id = aws_instance.app[count.index].id
+  volume_id   = aws_ebs_volume.data[count.index].id
+  depends_on  = [aws_ebs_volume.data]
+}
+resource "aws_eip" "via_local" {
+  count    = 3
+  instance = local.apps[count.index].id
+}
+resource "aws_eip" "splat" {
+  count    = 3
+  instance = element(aws_instance.app[*].id, count.index)
+}
+resource "aws_eip" "nowhere" {
+  count    = 1
+  instance = try(aws_instance.app[count.index + 10].id, null)
+}
+"#,
+    )]);
+    assert_eq!(deps(&ev, "aws_volume_attachment.one_to_one[1]"), ["aws_ebs_volume.data[2]", "aws_instance.app[1]"]);
+    let all_apps = ["aws_instance.app[0]", "aws_instance.app[1]", "aws_instance.app[2]"];
+    let all_data = ["aws_ebs_volume.data[0]", "aws_ebs_volume.data[1]", "aws_ebs_volume.data[2]"];
+    let mut mixed: Vec<&str> = all_data.to_vec();
+    mixed.push("aws_instance.app[2]");
+    assert_eq!(deps(&ev, "aws_volume_attachment.mixed[2]"), mixed, "depends_on keeps the whole resource");
+    assert_eq!(deps(&ev, "aws_eip.via_local[0]"), all_apps, "through a local: whole");
+    assert_eq!(deps(&ev, "aws_eip.splat[0]"), all_apps, "a splat: whole");
+    assert_eq!(deps(&ev, "aws_eip.nowhere[0]"), all_apps, "an index naming no instance: whole");
 }

@@ -18,6 +18,10 @@ pub struct Reference {
     pub path: Vec<RefStep>,
     /// The whole traversal in the source.
     pub span: Range<usize>,
+    /// The expression of a non-literal index right after the first
+    /// attribute (`count.index` in `aws_instance.app[count.index].id`), for
+    /// the evaluator to learn which instance an instance refers to.
+    pub key_expr: Option<Expression>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +68,7 @@ impl<'e> Walker<'e> {
             Expression::StringTemplate(t) => self.template(t, depth),
             Expression::HeredocTemplate(h) => self.template(&h.template, depth),
             Expression::Parenthesis(p) => self.expr(p.inner(), depth),
-            Expression::Variable(v) => self.push(v.as_str(), Vec::new(), e.span()),
+            Expression::Variable(v) => self.push(v.as_str(), Vec::new(), e.span(), None),
             Expression::Conditional(c) => {
                 self.expr(&c.cond_expr, depth);
                 self.expr(&c.true_expr, depth);
@@ -93,7 +97,13 @@ impl<'e> Walker<'e> {
                                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => RefStep::Splat,
                             })
                             .collect();
-                        self.push(v.as_str(), path, t.span());
+                        let key_expr = match t.operators.get(1).map(|op| op.value()) {
+                            Some(TraversalOperator::Index(e)) if !matches!(e, Expression::String(_) | Expression::Number(_)) => {
+                                Some(e.clone())
+                            }
+                            _ => None,
+                        };
+                        self.push(v.as_str(), path, t.span(), key_expr);
                     }
                     base => self.expr(base, depth),
                 }
@@ -155,9 +165,9 @@ impl<'e> Walker<'e> {
         n
     }
 
-    fn push(&mut self, root: &str, path: Vec<RefStep>, span: Option<Range<usize>>) {
+    fn push(&mut self, root: &str, path: Vec<RefStep>, span: Option<Range<usize>>, key_expr: Option<Expression>) {
         if !self.bound.contains(&root) {
-            self.out.push(Reference { root: root.to_owned(), path, span: span.unwrap_or(0..0) });
+            self.out.push(Reference { root: root.to_owned(), path, span: span.unwrap_or(0..0), key_expr });
         }
     }
 }

@@ -471,7 +471,7 @@ fn type_constraints() {
 
 fn refs(src: &str) -> Vec<(String, Vec<RefStep>, String)> {
     let expr = hcl_edit::parser::parse_expr(src).unwrap();
-    references(&expr).into_iter().map(|Reference { root, path, span }| (root, path, src[span].to_string())).collect()
+    references(&expr).into_iter().map(|Reference { root, path, span, .. }| (root, path, src[span].to_string())).collect()
 }
 
 fn attr(a: &str) -> RefStep {
