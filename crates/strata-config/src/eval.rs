@@ -1320,7 +1320,11 @@ impl<'a> Evaluator<'a> {
                             .collect(),
                         None => Vec::new(),
                     };
-                    let chosen = if named.is_empty() { candidates } else { named.as_slice() };
+                    // Every key must name an instance exactly (`"1"` is not `1`:
+                    // the evaluator converts such keys), or the whole resource stays.
+                    let exact = wanted
+                        .is_some_and(|keys| keys.iter().all(|k| named.iter().any(|&i| self.out.resources[i].addr.key.as_ref() == Some(k))));
+                    let chosen = if exact { named.as_slice() } else { candidates };
                     for &dep_idx in chosen {
                         deps.push((self.out.resources[dep_idx].addr.clone(), span.clone()));
                     }

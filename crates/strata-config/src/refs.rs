@@ -7,7 +7,13 @@ use strata_expr::{RefStep, Reference};
 /// Every reference in an expression, minus those rooted at `bound` names
 /// (dynamic block iterators).
 pub(crate) fn expr_refs(expr: &Expression, bound: &[String], out: &mut Vec<Reference>) {
-    out.extend(strata_expr::references(expr).into_iter().filter(|r| !bound.contains(&r.root)));
+    out.extend(strata_expr::references(expr).into_iter().filter(|r| !bound.contains(&r.root)).map(|mut r| {
+        // An index that names a dynamic block's iterator is not the instance's.
+        if r.key_expr.as_ref().is_some_and(|e| strata_expr::references(e).iter().any(|k| bound.contains(&k.root))) {
+            r.key_expr = None;
+        }
+        r
+    }));
 }
 
 /// Every reference in a resource body, descending into nested and dynamic

@@ -400,6 +400,20 @@ resource "aws_eip" "splat" {
   count    = 3
   instance = element(aws_instance.app[*].id, count.index)
 }
+resource "aws_eip" "by_string" {
+  for_each = toset(["0", "1"])
+  instance = aws_instance.app[each.key].id
+  tags     = { first = aws_instance.app[0].id }
+}
+resource "aws_subnet" "s" {
+  for_each   = toset(["a", "b", "c"])
+  vpc_id     = "vpc-1"
+  cidr_block = "10.0.1.0/24"
+}
+resource "aws_eip" "looped" {
+  for_each = toset(["a"])
+  tags     = { for each in [{ key = "b" }, { key = "c" }] : each.key => aws_subnet.s[each.key].id }
+}
 resource "aws_eip" "nowhere" {
   count    = 1
   instance = try(aws_instance.app[count.index + 10].id, null)
@@ -415,4 +429,10 @@ resource "aws_eip" "nowhere" {
     assert_eq!(deps(&ev, "aws_eip.via_local[0]"), all_apps, "through a local: whole");
     assert_eq!(deps(&ev, "aws_eip.splat[0]"), all_apps, "a splat: whole");
     assert_eq!(deps(&ev, "aws_eip.nowhere[0]"), all_apps, "an index naming no instance: whole");
+    assert_eq!(deps(&ev, "aws_eip.by_string[\"1\"]"), all_apps, "a string key on a counted resource: whole");
+    assert_eq!(
+        deps(&ev, "aws_eip.looped[\"a\"]"),
+        ["aws_subnet.s[\"a\"]", "aws_subnet.s[\"b\"]", "aws_subnet.s[\"c\"]"],
+        "an index a `for` decides, even one named like the instance's `each`: whole"
+    );
 }

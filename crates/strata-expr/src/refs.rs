@@ -97,8 +97,13 @@ impl<'e> Walker<'e> {
                                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => RefStep::Splat,
                             })
                             .collect();
+                        // Not when it names a `for` variable: the loop, not the
+                        // instance, decides that index.
                         let key_expr = match t.operators.get(1).map(|op| op.value()) {
-                            Some(TraversalOperator::Index(e)) if !matches!(e, Expression::String(_) | Expression::Number(_)) => {
+                            Some(TraversalOperator::Index(e))
+                                if !matches!(e, Expression::String(_) | Expression::Number(_))
+                                    && !references(e).iter().any(|r| self.bound.contains(&r.root.as_str())) =>
+                            {
                                 Some(e.clone())
                             }
                             _ => None,
