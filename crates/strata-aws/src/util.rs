@@ -212,6 +212,33 @@ pub fn planned_needed(planned: &Value, ty: &str) -> Result<(), ProviderError> {
     Ok(())
 }
 
+/// How many calls of one kind a provider read runs at once (AWS throttles
+/// bursts of describes).
+pub const AT_ONCE: usize = 8;
+
+/// Run `calls` concurrently, at most [`AT_ONCE`] at a time; their outputs in
+/// no particular order.
+pub async fn at_most_a_few<T, Fut>(calls: impl IntoIterator<Item = Fut>) -> Result<Vec<T>, ProviderError>
+where
+    T: Send + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
+    let mut set = tokio::task::JoinSet::new();
+    for call in calls {
+        let permits = permits.clone();
+        set.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            call.await
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        out.push(joined.map_err(|e| invalid(format!("a concurrent read failed unexpectedly: {e}")))?);
+    }
+    Ok(out)
+}
+
 /// Types without tags are found by what identifies them: when any of those
 /// attributes is still unknown (a reference to an object not recorded yet),
 /// "nothing found" could not be trusted, so the lookup fails instead and the

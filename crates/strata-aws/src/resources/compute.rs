@@ -18,7 +18,9 @@ use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, Rea
 
 use super::ResourceType;
 use crate::clients::Clients;
-use crate::util::{Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, identity_known, invalid, is_not_found, tags_for, wait_for};
+use crate::util::{
+    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, at_most_a_few, aws_err, identity_known, invalid, is_not_found, tags_for, wait_for,
+};
 
 pub fn types() -> Vec<Box<dyn ResourceType>> {
     vec![Box::new(Ec2Instance), Box::new(VolumeAttachment)]
@@ -29,8 +31,6 @@ pub fn types() -> Vec<Box<dyn ResourceType>> {
 
 /// EC2 accepts at most this many values in one filter; larger batches are split.
 pub(super) const FILTER_VALUES: usize = 200;
-/// Chunked describes of one type in flight at once.
-const CONCURRENT_DESCRIBES: usize = 8;
 
 pub(super) fn filter<S: Into<String>>(name: &str, values: impl IntoIterator<Item = S>) -> Filter {
     Filter::builder().name(name).set_values(Some(values.into_iter().map(Into::into).collect())).build()
@@ -212,7 +212,7 @@ async fn attached_volumes(c: &Clients, instances: &Described, calls: &mut usize)
     Ok(volumes.into_iter().filter_map(|v| Some((v.volume_id()?.to_string(), v))).collect())
 }
 
-/// Describe `ids` in chunks of [`FILTER_VALUES`], up to [`CONCURRENT_DESCRIBES`] chunks at once (a
+/// Describe `ids` in chunks of [`FILTER_VALUES`], a few chunks at once (a
 /// refresh of 1,000 instances waits for one round trip, not five); the
 /// results in no particular order, the calls added to `calls`.
 async fn per_chunk<T, F, Fut>(c: &Clients, ids: &[String], calls: &mut usize, describe: F) -> Result<Vec<T>, ProviderError>
@@ -221,19 +221,9 @@ where
     F: Fn(Clients, Vec<String>) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, usize), ProviderError>> + Send + 'static,
 {
-    // At most a few at once: EC2 throttles bursts of describes.
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_DESCRIBES));
-    let mut set = tokio::task::JoinSet::new();
-    for chunk in ids.chunks(FILTER_VALUES) {
-        let (call, permits) = (describe(c.clone(), chunk.to_vec()), permits.clone());
-        set.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            call.await
-        });
-    }
     let mut out = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        let (found, n) = joined.map_err(|e| invalid(format!("a describe task failed: {e}")))??;
+    for result in at_most_a_few(ids.chunks(FILTER_VALUES).map(|chunk| describe(c.clone(), chunk.to_vec()))).await? {
+        let (found, n) = result?;
         *calls += n;
         out.extend(found);
     }

@@ -26,8 +26,8 @@ use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, Rea
 use super::ResourceType;
 use crate::clients::Clients;
 use crate::util::{
-    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, identity_known, invalid, is_not_found, no_unknowns, skeleton, tag_changes,
-    tags_for, wait_for,
+    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, at_most_a_few, aws_err, identity_known, invalid, is_not_found, no_unknowns, skeleton,
+    tag_changes, tags_for, wait_for,
 };
 
 pub fn types() -> Vec<Box<dyn ResourceType>> {
@@ -241,25 +241,17 @@ where
     F: Fn(Clients, String, Value) -> Fut,
     Fut: Future<Output = Result<Value, ProviderError>> + Send + 'static,
 {
-    const AT_ONCE: usize = 8;
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
-    let mut set = tokio::task::JoinSet::new();
-    for (i, r) in results.iter().enumerate() {
-        let Some(state) = &r.state else { continue };
-        let Some(id) = state.string("id") else { continue };
-        let (call, permits) = (read(c.clone(), id, state.clone()), permits.clone());
-        set.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            (i, call.await)
-        });
-    }
-    let mut calls = 0;
-    while let Some(joined) = set.join_next().await {
-        let (i, state) = joined.map_err(|e| invalid(format!("an attribute read failed unexpectedly: {e}")))?;
-        calls += 1;
+    let calls = results.iter().enumerate().filter_map(|(i, r)| {
+        let state = r.state.as_ref()?;
+        let call = read(c.clone(), state.string("id")?, state.clone());
+        Some(async move { (i, call.await) })
+    });
+    let read_back = at_most_a_few(calls).await?;
+    let n = read_back.len();
+    for (i, state) in read_back {
         results[i].state = Some(state?);
     }
-    Ok(calls)
+    Ok(n)
 }
 
 /// What the batched reads of load balancers and target groups share: by
@@ -269,6 +261,8 @@ trait Described: Clone + Send + Sync + Sized + 'static {
     fn by_arns(c: &Clients, arns: Vec<String>) -> impl Future<Output = Result<Vec<Self>, ProviderError>> + Send;
     /// One page of every object, and the marker of the next.
     fn page(c: &Clients, marker: Option<String>) -> impl Future<Output = Result<(Vec<Self>, Option<String>), ProviderError>> + Send;
+    /// The object with this name (names are unique per region and kind).
+    fn by_name(c: &Clients, name: &str) -> impl Future<Output = Result<Vec<Self>, ProviderError>> + Send;
 }
 
 impl Described for ApiLoadBalancer {
@@ -285,6 +279,11 @@ impl Described for ApiLoadBalancer {
         let r = c.elbv2.describe_load_balancers().page_size(PAGE).set_marker(marker).send().await.map_err(aws_err)?;
         Ok((r.load_balancers().to_vec(), r.next_marker().map(str::to_string)))
     }
+
+    async fn by_name(c: &Clients, name: &str) -> Result<Vec<Self>, ProviderError> {
+        let r = c.elbv2.describe_load_balancers().names(name).send().await.map_err(aws_err)?;
+        Ok(r.load_balancers().to_vec())
+    }
 }
 
 impl Described for ApiTargetGroup {
@@ -300,6 +299,11 @@ impl Described for ApiTargetGroup {
     async fn page(c: &Clients, marker: Option<String>) -> Result<(Vec<Self>, Option<String>), ProviderError> {
         let r = c.elbv2.describe_target_groups().page_size(PAGE).set_marker(marker).send().await.map_err(aws_err)?;
         Ok((r.target_groups().to_vec(), r.next_marker().map(str::to_string)))
+    }
+
+    async fn by_name(c: &Clients, name: &str) -> Result<Vec<Self>, ProviderError> {
+        let r = c.elbv2.describe_target_groups().names(name).send().await.map_err(aws_err)?;
+        Ok(r.target_groups().to_vec())
     }
 }
 
@@ -335,6 +339,54 @@ async fn all<T: Described>(c: &Clients, calls: &mut usize) -> Result<Vec<(String
             _ => return Ok(out),
         }
     }
+}
+
+/// The batched read both kinds share: one Describe per 20 ARNs, one
+/// DescribeTags per 20 found, each state built by `state(prior, object, tags)`.
+async fn read_described<T: Described>(
+    c: &Clients,
+    objects: &[ReadObject],
+    state: impl Fn(&Value, &T, &Tags) -> Value,
+) -> Result<(Vec<ReadResult>, usize), ProviderError> {
+    let mut calls = 0;
+    let arns: Vec<String> = objects.iter().map(|o| o.id.clone()).filter(|id| !id.is_empty()).collect();
+    let found: HashMap<String, T> = describe::<T>(c, &arns, &mut calls).await?.into_iter().collect();
+    let tags = describe_tags(c, &found.keys().cloned().collect::<Vec<_>>(), &mut calls).await?;
+    let results = objects
+        .iter()
+        .map(|o| ReadResult {
+            addr: o.addr.clone(),
+            state: found.get(&o.id).map(|found| state(&o.prior, found, tags.get(&o.id).unwrap_or(&Tags::new()))),
+        })
+        .collect();
+    Ok((results, calls))
+}
+
+/// After a crash: the object of this kind that carries the intent `token`,
+/// with its ARN and tags. The name is deterministic when configured: one
+/// call finds it; otherwise every object is listed.
+async fn find_tagged<T: Described>(c: &Clients, planned: &Value, token: &str) -> Result<Option<(String, T, Tags)>, ProviderError> {
+    let mut calls = 0;
+    let candidates: Vec<(String, T)> = match planned.str_attr("name") {
+        Some(name) => match T::by_name(c, name).await {
+            Ok(found) => found.into_iter().map(|o| (o.arn().to_string(), o)).collect(),
+            Err(e) if is_not_found(&e) => Vec::new(),
+            Err(e) => return Err(e),
+        },
+        None => all::<T>(c, &mut calls).await?,
+    };
+    let mut tags = describe_tags(c, &candidates.iter().map(|(arn, _)| arn.clone()).collect::<Vec<_>>(), &mut calls).await?;
+    let Some((arn, found)) = with_intent(&candidates, &tags, token).cloned() else { return Ok(None) };
+    let tags = tags.remove(&arn).unwrap_or_default();
+    Ok(Some((arn, found, tags)))
+}
+
+/// Every object of this kind in the region with its tags (drift).
+async fn list_described<T: Described>(c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
+    let mut calls = 0;
+    let arns: Vec<String> = all::<T>(c, &mut calls).await?.into_iter().map(|(arn, _)| arn).collect();
+    let mut tags = describe_tags(c, &arns, &mut calls).await?;
+    Ok((arns.into_iter().map(|id| ListedObject { tags: tags.remove(&id).unwrap_or_default(), id }).collect(), calls))
 }
 
 /// One object and its tags; `None` when it does not exist.
@@ -380,18 +432,7 @@ impl ResourceType for LoadBalancer {
     }
 
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
-        let mut calls = 0;
-        let arns: Vec<String> = objects.iter().map(|o| o.id.clone()).filter(|id| !id.is_empty()).collect();
-        let found: HashMap<String, ApiLoadBalancer> = describe::<ApiLoadBalancer>(c, &arns, &mut calls).await?.into_iter().collect();
-        let tags = describe_tags(c, &found.keys().cloned().collect::<Vec<_>>(), &mut calls).await?;
-        let results = objects
-            .iter()
-            .map(|o| ReadResult {
-                addr: o.addr.clone(),
-                state: found.get(&o.id).map(|lb| lb_state(&o.prior, lb, tags.get(&o.id).unwrap_or(&Tags::new()))),
-            })
-            .collect();
-        Ok((results, calls))
+        read_described(c, objects, lb_state).await
     }
 
     async fn read_deep(&self, c: &Clients, results: &mut [ReadResult]) -> Result<usize, ProviderError> {
@@ -499,19 +540,8 @@ impl ResourceType for LoadBalancer {
     }
 
     async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
-        let mut calls = 0;
-        let candidates = match planned.str_attr("name") {
-            Some(name) => match c.elbv2.describe_load_balancers().names(name).send().await.map_err(aws_err) {
-                Ok(r) => r.load_balancers().iter().map(|lb| (lb.load_balancer_arn().unwrap_or_default().to_string(), lb.clone())).collect(),
-                Err(e) if is_not_found(&e) => Vec::new(),
-                Err(e) => return Err(e),
-            },
-            None => all::<ApiLoadBalancer>(c, &mut calls).await?,
-        };
-        let tags = describe_tags(c, &candidates.iter().map(|(arn, _)| arn.clone()).collect::<Vec<_>>(), &mut calls).await?;
-        let Some((arn, lb)) = with_intent(&candidates, &tags, token) else { return Ok(None) };
-        let state = lb_state(planned, lb, tags.get(arn).unwrap_or(&Tags::new()));
-        read_lb_attributes(c, arn, state).await.map(Some)
+        let Some((arn, lb, tags)) = find_tagged::<ApiLoadBalancer>(c, planned, token).await? else { return Ok(None) };
+        read_lb_attributes(c, &arn, lb_state(planned, &lb, &tags)).await.map(Some)
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
@@ -521,10 +551,7 @@ impl ResourceType for LoadBalancer {
     }
 
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
-        let mut calls = 0;
-        let arns: Vec<String> = all::<ApiLoadBalancer>(c, &mut calls).await?.into_iter().map(|(arn, _)| arn).collect();
-        let mut tags = describe_tags(c, &arns, &mut calls).await?;
-        Ok((arns.into_iter().map(|id| ListedObject { tags: tags.remove(&id).unwrap_or_default(), id }).collect(), calls))
+        list_described::<ApiLoadBalancer>(c).await
     }
 }
 
@@ -674,18 +701,7 @@ impl ResourceType for TargetGroup {
     }
 
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
-        let mut calls = 0;
-        let arns: Vec<String> = objects.iter().map(|o| o.id.clone()).filter(|id| !id.is_empty()).collect();
-        let found: HashMap<String, ApiTargetGroup> = describe::<ApiTargetGroup>(c, &arns, &mut calls).await?.into_iter().collect();
-        let tags = describe_tags(c, &found.keys().cloned().collect::<Vec<_>>(), &mut calls).await?;
-        let results = objects
-            .iter()
-            .map(|o| ReadResult {
-                addr: o.addr.clone(),
-                state: found.get(&o.id).map(|tg| tg_state(&o.prior, tg, tags.get(&o.id).unwrap_or(&Tags::new()))),
-            })
-            .collect();
-        Ok((results, calls))
+        read_described(c, objects, tg_state).await
     }
 
     async fn read_deep(&self, c: &Clients, results: &mut [ReadResult]) -> Result<usize, ProviderError> {
@@ -780,20 +796,8 @@ impl ResourceType for TargetGroup {
     }
 
     async fn find_by_intent(&self, c: &Clients, _addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
-        let mut calls = 0;
-        // The name is deterministic when configured: one call finds it.
-        let candidates = match planned.str_attr("name") {
-            Some(name) => match c.elbv2.describe_target_groups().names(name).send().await.map_err(aws_err) {
-                Ok(r) => r.target_groups().iter().map(|tg| (tg.target_group_arn().unwrap_or_default().to_string(), tg.clone())).collect(),
-                Err(e) if is_not_found(&e) => Vec::new(),
-                Err(e) => return Err(e),
-            },
-            None => all::<ApiTargetGroup>(c, &mut calls).await?,
-        };
-        let tags = describe_tags(c, &candidates.iter().map(|(arn, _)| arn.clone()).collect::<Vec<_>>(), &mut calls).await?;
-        let Some((arn, tg)) = with_intent(&candidates, &tags, token) else { return Ok(None) };
-        let state = tg_state(planned, tg, tags.get(arn).unwrap_or(&Tags::new()));
-        read_tg_attributes(c, arn, state).await.map(Some)
+        let Some((arn, tg, tags)) = find_tagged::<ApiTargetGroup>(c, planned, token).await? else { return Ok(None) };
+        read_tg_attributes(c, &arn, tg_state(planned, &tg, &tags)).await.map(Some)
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
@@ -803,10 +807,7 @@ impl ResourceType for TargetGroup {
     }
 
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
-        let mut calls = 0;
-        let arns: Vec<String> = all::<ApiTargetGroup>(c, &mut calls).await?.into_iter().map(|(arn, _)| arn).collect();
-        let mut tags = describe_tags(c, &arns, &mut calls).await?;
-        Ok((arns.into_iter().map(|id| ListedObject { tags: tags.remove(&id).unwrap_or_default(), id }).collect(), calls))
+        list_described::<ApiTargetGroup>(c).await
     }
 }
 
