@@ -66,6 +66,13 @@ pub struct ConfigArgs {
     #[arg(default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
 
+    #[command(flatten)]
+    pub variables: VarArgs,
+}
+
+/// Root variable values given on the command line.
+#[derive(Debug, Args)]
+pub struct VarArgs {
     /// Set a root variable (repeatable): --var region=eu-west-1.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
@@ -73,6 +80,22 @@ pub struct ConfigArgs {
     /// Load variable values from a .tfvars, .hcl or .json file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+}
+
+/// What a plan covers: whether it refreshes first, and `--target` / `--replace`.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Read the recorded objects from the cloud before planning (`--refresh=false` skips it).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+
+    /// Plan only this resource or module and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+
+    /// Replace this resource instance even if nothing forces it (repeatable).
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -179,17 +202,8 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
 
-    /// Read the current objects from the cloud before planning (`--refresh=false` skips it).
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
-    pub refresh: bool,
-
-    /// Plan only this resource or module and what it depends on (repeatable).
-    #[arg(long = "target", value_name = "ADDR")]
-    pub targets: Vec<String>,
-
-    /// Replace this resource instance even if nothing forces it (repeatable).
-    #[arg(long = "replace", value_name = "ADDR")]
-    pub replace: Vec<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 
     /// Exit 0 when there are no changes, 2 when there are, 1 on errors.
     #[arg(long)]
@@ -279,21 +293,11 @@ pub struct ApplyArgs {
     #[arg(default_value = ".", value_name = "DIR|PLANFILE")]
     pub target: PathBuf,
 
-    #[arg(long = "var", value_name = "NAME=VALUE")]
-    pub vars: Vec<String>,
+    #[command(flatten)]
+    pub variables: VarArgs,
 
-    #[arg(long = "var-file", value_name = "FILE")]
-    pub var_files: Vec<PathBuf>,
-
-    /// Read the recorded objects from the cloud before planning (`--refresh=false` skips it).
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
-    pub refresh: bool,
-
-    #[arg(long = "target", value_name = "ADDR")]
-    pub targets: Vec<String>,
-
-    #[arg(long = "replace", value_name = "ADDR")]
-    pub replace: Vec<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 
     #[command(flatten)]
     pub run: RunArgs,

@@ -186,7 +186,14 @@ fn graph(ui: &Ui, args: &GraphArgs) -> std::io::Result<u8> {
 }
 
 pub(crate) fn var_sources(args: &ConfigArgs) -> VarSources {
-    VarSources { var_files: args.var_files.clone(), vars: args.vars.clone(), env: std::env::vars().collect() }
+    args.variables.sources()
+}
+
+impl cli::VarArgs {
+    /// The variable sources: these flags and the environment.
+    pub(crate) fn sources(&self) -> VarSources {
+        VarSources { var_files: self.var_files.clone(), vars: self.vars.clone(), env: std::env::vars().collect() }
+    }
 }
 
 /// Parse `--target` and `--replace`; `None` after printing the errors.
@@ -221,12 +228,12 @@ pub(crate) fn parse_targets(
 }
 
 fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
-    let Some((targets, replace)) = parse_targets(ui, &args.targets, &args.replace)? else { return Ok(exit::ERROR) };
+    let Some((targets, replace)) = parse_targets(ui, &args.scope.targets, &args.scope.replace)? else { return Ok(exit::ERROR) };
     let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), targets, replace };
     // The plan reads the cloud (refresh, data sources) but writes nothing:
     // no state lock, no intent recovery (apply does that under the lock).
     let rt = run::runtime()?;
-    let live = strata_engine::plan::Live { provider: run::provider(), runtime: &rt, refresh: args.refresh, optional: true };
+    let live = strata_engine::plan::Live { provider: run::provider(), runtime: &rt, refresh: args.scope.refresh, optional: true };
     let mode = strata_engine::plan::RunMode { live: Some(&live), ..Default::default() };
     let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), mode);
     if !run.diagnostics.is_empty() {

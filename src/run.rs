@@ -192,38 +192,33 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
     let rt = runtime()?;
     let saved = args.target.is_file();
     let dir = if saved { Path::new(".").to_path_buf() } else { args.target.clone() };
-    let (targets, replace) = match crate::parse_targets(ui, &args.targets, &args.replace)? {
+    let (targets, replace) = match crate::parse_targets(ui, &args.scope.targets, &args.scope.replace)? {
         Some(x) => x,
         None => return Ok(exit::ERROR),
     };
-    let vars = strata_config::VarSources { var_files: args.var_files.clone(), vars: args.vars.clone(), env: std::env::vars().collect() };
+    let vars = args.variables.sources();
     let req = PlanRequest { vars, targets, replace };
     // A saved plan is applied as it is: no refresh, only a freshness check.
-    let refresh = args.refresh && !saved;
+    let refresh = args.scope.refresh && !saved;
     let mut locked = match locked_plan(ui, &dir, &req, &args.run.lock, &rt, Purpose { operation: "apply", refresh, destroy: false })? {
         Ok(x) => x,
         Err(code) => return Ok(code),
     };
     let run = &mut locked.run;
-    let plan = if saved {
+    if saved {
         match strata_plan::Plan::load(&args.target)
             .and_then(|p| strata_plan::check_fresh(&p, run.state.as_ref(), &run.config_digest).map(|()| p))
         {
-            Ok(p) => p,
+            Ok(p) => run.plan = Some(p),
             Err(d) => {
                 print_diags(ui, &Diagnostics(vec![d]), &run.config.sources)?;
                 return Ok(exit::ERROR);
             }
         }
-    } else {
-        match run.plan.clone() {
-            Some(p) => p,
-            None => return Ok(exit::ERROR),
-        }
-    };
-    render_plan::print(&plan, false, ui.color && std::io::stdout().is_terminal())?;
+    }
+    let Some(plan) = &run.plan else { return Ok(exit::ERROR) };
+    render_plan::print(plan, false, ui.color && std::io::stdout().is_terminal())?;
     let mut out = std::io::stdout().lock();
-    run.plan = Some(plan.clone());
     match strata_engine::cost::cost(
         run,
         &strata_engine::cost::CostRequest { prices: args.pricing.prices.clone(), usage_file: args.pricing.usage_file.clone() },
@@ -241,7 +236,10 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
         Err(d) => print_diags(ui, &d, &run.config.sources)?,
     }
     drop(out);
-    if !plan.has_changes() && run.state.as_ref().is_none_or(|s| s.deposed.is_empty()) {
+    // Priced; from here on the plan run is only read.
+    let locked = &locked;
+    let Some(plan) = &locked.run.plan else { return Ok(exit::ERROR) };
+    if !plan.has_changes() && locked.run.state.as_ref().is_none_or(|s| s.deposed.is_empty()) {
         return Ok(exit::OK);
     }
     if !approve(&args.run, "apply these changes")? {
@@ -254,7 +252,7 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
         schema: strata_provider::aws::schema(),
         data: Some(locked.provider.clone()),
     };
-    execute(ui, &rt, &locked, &plan, &replanner, &args.run)
+    execute(ui, &rt, locked, plan, &replanner, &args.run)
 }
 
 pub fn destroy(ui: &Ui, args: &DestroyArgs) -> std::io::Result<u8> {
