@@ -90,7 +90,7 @@ fn required_providers(file: FileId, block: &Block, diags: &mut Diagnostics) {
                     "the `aws` provider's version constraint is not checked: strata's AWS provider is built in",
                 )
                 .with_label(span_of(file, a), "version not checked")
-                .with_help("strata implements the resource types and arguments it lists in `strata validate` errors; remove `version` to silence this"),
+                .with_help("strata's AWS provider is part of strata: what it supports is what `strata validate` accepts; remove `version` to silence this"),
             );
         }
     }

@@ -1118,6 +1118,9 @@ impl<'a> Evaluator<'a> {
             Some(s) => {
                 let d = check_body(&r.body, &s.block, r.file, &r.ty, &r.span);
                 self.diags.extend(d);
+                if let Some(e) = &r.lifecycle.ignore_changes {
+                    check_ignore_changes(&self.config.sources, e, &s.block, &r.ty, &mut self.diags);
+                }
             }
             None => {
                 let names: Vec<&String> = match r.mode {
@@ -1766,6 +1769,59 @@ fn instance_slot<'v>(scope: &'v mut BTreeMap<String, Value>, path: &[&str], key:
             let Value::Map(m) = slot else { unreachable!("just made a map") };
             m.entry(k.clone()).or_insert_with(|| Value::Map(BTreeMap::new()))
         }
+    }
+}
+
+/// Every `ignore_changes` item must name a whole attribute or block of the
+/// type: strata cannot ignore part of one (`tags["Name"]`), and an item that
+/// names nothing would leave changes planned that the author meant to ignore.
+fn check_ignore_changes(
+    sources: &strata_core::SourceMap,
+    e: &Expr,
+    block: &strata_provider::BlockSchema,
+    ty: &str,
+    diags: &mut Diagnostics,
+) {
+    let items = match &e.expr {
+        Expression::Variable(v) if v.as_str() == "all" => return,
+        Expression::Array(items) => items,
+        _ => {
+            diags.push(
+                Diagnostic::error("strata::config::invalid_ignore_changes", "`ignore_changes` must be a list of attribute names, or `all`")
+                    .with_label(e.span(), "not a list")
+                    .with_help("write `ignore_changes = [tags, user_data]` or `ignore_changes = all`"),
+            );
+            return;
+        }
+    };
+    let names = block.attributes.keys().chain(block.blocks.keys());
+    let names: Vec<&String> = names.collect();
+    for item in items.iter() {
+        let Some(span) = hcl_edit::Span::span(item).map(|r| Span::new(e.file, r)) else { continue };
+        let text = sources.snippet(&span).trim().trim_matches('"').to_string();
+        if names.iter().any(|n| **n == text) {
+            continue;
+        }
+        let root: String = text.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        // `tags["DeployedAt"]`: one entry of a map attribute.
+        let is_map = block.attributes.get(&root).is_some_and(|a| matches!(a.ty, Type::Map(_)));
+        let key = text.strip_prefix(root.as_str()).and_then(|r| r.strip_prefix("[\"")).and_then(|r| r.strip_suffix("\"]"));
+        if is_map && key.is_some_and(|k| !k.contains('"')) {
+            continue;
+        }
+        let d = if root != text && names.iter().any(|n| **n == root) {
+            Diagnostic::error("strata::config::invalid_ignore_changes", format!("strata cannot ignore part of an attribute: `{text}`"))
+                .with_label(Some(span), "a path inside an attribute")
+                .with_help(format!("ignore the whole attribute with `{root}`, or remove this item"))
+        } else {
+            let mut d = Diagnostic::error("strata::config::invalid_ignore_changes", format!("`{ty}` has no attribute `{text}` to ignore"))
+                .with_label(Some(span), "not an attribute of this type");
+            if let Some(s) = did_you_mean(&text, names.iter().map(|n| n.as_str())) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            d
+        };
+        diags.push(d);
     }
 }
 

@@ -203,7 +203,7 @@ impl Loader {
                 let help = if kind == "import" {
                     "import an existing object with `strata import ADDRESS ID`"
                 } else {
-                    "forget an object without destroying it with `strata state rm ADDRESS`"
+                    "strata cannot forget an object without destroying it: keep the resource in the configuration, or remove it to destroy its object"
                 };
                 self.diags.push(
                     Diagnostic::error("strata::config::unsupported_block", format!("`{kind}` blocks are not supported"))
@@ -279,6 +279,16 @@ impl Loader {
                 }
             }
             "moved" => {
+                for s in block.body.iter() {
+                    match s {
+                        Structure::Attribute(a) if matches!(a.key.as_str(), "from" | "to") => {}
+                        Structure::Attribute(a) => {
+                            let key = a.key.as_str().to_string();
+                            self.unsupported_attr(file, a, &key, &["from", "to"], "moved");
+                        }
+                        Structure::Block(b) => self.unexpected_block(file, b, "moved"),
+                    }
+                }
                 let from = block.body.get_attribute("from").map(|a| Expr { file, expr: a.value.clone() });
                 let to = block.body.get_attribute("to").map(|a| Expr { file, expr: a.value.clone() });
                 match (from, to) {
@@ -328,6 +338,11 @@ impl Loader {
                     "count" => res.count = Some(Expr { file, expr: a.value }),
                     "for_each" => res.for_each = Some(Expr { file, expr: a.value }),
                     "depends_on" => res.depends_on = self.depends_on(file, a),
+                    "layer" if mode == Mode::Data => self.diags.push(
+                        Diagnostic::warning("strata::config::data_layer_ignored", "`layer` has no effect on a data source")
+                            .with_label(span_of(file, &a), "ignored")
+                            .with_help("layers order managed resources; a data source is read when what it refers to is known"),
+                    ),
                     "layer" => res.layer = Some(Expr { file, expr: a.value }),
                     "provider" => {
                         let span = span_of(file, &a).unwrap_or_else(|| header.clone());
@@ -397,6 +412,11 @@ impl Loader {
                         .with_help("bake software into images or pass it through user_data; provisioners are not part of the plan"),
                     );
                 }
+                Structure::Block(b) if mode == Mode::Data && b.ident.as_str() == "timeouts" => self.diags.push(
+                    Diagnostic::warning("strata::config::ignored_block", "`timeouts` has no effect on a data source")
+                        .with_label(Some(header_span(file, &b)), "ignored")
+                        .with_help("data sources are read with the provider's retries; remove the block"),
+                ),
                 Structure::Block(b) => body.push(b),
             }
         }

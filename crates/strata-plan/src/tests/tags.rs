@@ -95,3 +95,27 @@ resource "aws_vpc" "v" {{
         assert!(codes(&diags).contains(&"strata::plan::prevent_destroy"), "count = {n}: {diags:#?}");
     }
 }
+
+#[test]
+fn ignore_changes_on_one_map_entry_keeps_its_recorded_value() {
+    let files = |deployed: &str| {
+        format!(
+            r#"
+resource "aws_vpc" "v" {{
+  cidr_block = "10.0.0.0/16"
+  tags       = {{ Name = "v", DeployedAt = "{deployed}" }}
+  lifecycle {{
+    ignore_changes = [tags["DeployedAt"]]
+  }}
+}}
+"#
+        )
+    };
+    let state = applied(&[("main.tf", &files("monday"))]);
+    let plan = plan_ok(&[("main.tf", &files("tuesday"))], Some(&state), &PlanOptions::default());
+    assert!(effective(&plan).is_empty(), "{:?}", effective(&plan));
+    let changed = files("tuesday").replace(r#"Name = "v""#, r#"Name = "w""#);
+    let plan = plan_ok(&[("main.tf", &changed)], Some(&state), &PlanOptions::default());
+    let tags = change(&plan, "aws_vpc.v").after.as_ref().and_then(|a| a.as_map()).and_then(|m| m.get("tags")).cloned();
+    assert_eq!(tags, Some(Value::map([("DeployedAt", Value::string("monday")), ("Name", Value::string("w"))])));
+}
