@@ -168,6 +168,22 @@ impl Loader {
                 continue;
             }
             if let Some(child) = self.load_module(&child_dir, Some(span), stack, None) {
+                // An input the child does not declare would be dropped.
+                let declared = &self.modules[child].variables;
+                for (input, (input_span, _)) in &module.module_calls[&name].inputs {
+                    if !declared.contains_key(input) {
+                        let mut d = Diagnostic::error(
+                            "strata::config::unsupported_attribute",
+                            format!("module `{name}` declares no variable `{input}`"),
+                        )
+                        .with_label(Some(input_span.clone()), "not a variable of the module");
+                        d = match did_you_mean(input, declared.keys()) {
+                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                            None => d.with_help(format!("declare `variable \"{input}\" {{}}` in the module, or remove this argument")),
+                        };
+                        self.diags.push(d);
+                    }
+                }
                 self.children[idx].insert(name, child);
             }
         }
