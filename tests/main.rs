@@ -3,6 +3,7 @@
 
 mod support;
 
+mod conditions;
 mod crash;
 mod drift;
 mod e2e;

@@ -18,7 +18,7 @@ use strata_provider::ProviderSchema;
 
 use crate::body::{check_body, eval_body, eval_generic_body};
 use crate::loader::Config;
-use crate::model::{Expr, Module, Resource};
+use crate::model::{Condition, ConditionKind, Expr, Module, Resource};
 use crate::planner::{PlanRequest, Planned, Planner};
 use crate::refs::{body_refs, expr_refs, first_attr, second_attr};
 use crate::vars::{InputVariables, resolve_root_variable};
@@ -105,6 +105,23 @@ pub struct Evaluated {
     pub settings: Settings,
     /// Values of the root module's variables (sensitive ones marked).
     pub root_variables: BTreeMap<String, Value>,
+    /// Preconditions and postconditions of resource instances and data
+    /// sources that were false (each also reported in the diagnostics).
+    pub condition_failures: Vec<ConditionFailure>,
+    /// Resources declared with `prevent_destroy = true` (module keys and
+    /// instance key left out, see [`without_keys`]), with the
+    /// block header: none of their recorded instances may be deleted, also
+    /// when `count` or `for_each` no longer names them.
+    pub prevent_destroy: Vec<(Address, Span)>,
+}
+
+/// A `precondition` or `postcondition` that was false.
+#[derive(Debug, Clone)]
+pub struct ConditionFailure {
+    pub addr: Address,
+    pub kind: ConditionKind,
+    /// The diagnostic reported for it (also in the evaluation's diagnostics).
+    pub diagnostic: Diagnostic,
 }
 
 /// A declared item of some module: a node of the static graph.
@@ -175,6 +192,7 @@ pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchem
     for n in order {
         ev.eval_node(n);
     }
+    ev.eval_checks();
     ev.resolve_dependencies();
     ev.eval_root_blocks();
     ev.move_values_out();
@@ -357,6 +375,9 @@ impl<'a> Evaluator<'a> {
                     if let Some(v) = &o.value {
                         expr_refs(&v.expr, &[], &mut refs);
                     }
+                    for c in &o.preconditions {
+                        self.condition_refs(c, ConditionKind::Precondition, &mut refs);
+                    }
                     depends_on = &o.depends_on;
                 }
                 Item::Call(name) => {
@@ -383,6 +404,12 @@ impl<'a> Evaluator<'a> {
                     for e in r.count.iter().chain(&r.for_each).chain(&r.layer) {
                         expr_refs(&e.expr, &[], &mut refs);
                     }
+                    for c in &r.preconditions {
+                        self.condition_refs(c, ConditionKind::Precondition, &mut refs);
+                    }
+                    for c in &r.postconditions {
+                        self.condition_refs(c, ConditionKind::Postcondition, &mut refs);
+                    }
                     let mut body = Vec::new();
                     body_refs(&r.body, &mut Vec::new(), &mut body);
                     let ctx = RefContext { count: r.count.is_some(), each: r.for_each.is_some(), self_name: Some(key.clone()) };
@@ -399,6 +426,23 @@ impl<'a> Evaluator<'a> {
             self.add_refs(id, ref_module, file, refs, RefContext::default());
             self.add_depends_on(id, m, depends_on);
         }
+    }
+
+    /// The references of a condition; `self` is only for postconditions.
+    fn condition_refs(&mut self, c: &Condition, kind: ConditionKind, refs: &mut Vec<Reference>) {
+        let mut own = Vec::new();
+        expr_refs(&c.condition.expr, &[], &mut own);
+        expr_refs(&c.error_message.expr, &[], &mut own);
+        for r in &own {
+            if r.root == "self" && kind == ConditionKind::Precondition {
+                self.diags.push(
+                    Diagnostic::error("strata::config::invalid_self", "`self` is only available in postconditions")
+                        .with_label(Some(Span::new(c.condition.file, r.span.clone())), "not available in a precondition")
+                        .with_help("a precondition is checked before the object is planned; refer to the resource's inputs instead"),
+                );
+            }
+        }
+        refs.extend(own);
     }
 
     fn item_file(&self, m: usize, item: &Item) -> strata_core::FileId {
@@ -877,6 +921,15 @@ impl<'a> Evaluator<'a> {
         let m = self.insts[inst].module;
         let o = &self.module(m).outputs[name];
         let Some(e) = &o.value else { return };
+        if !o.preconditions.is_empty() {
+            let path = &self.insts[inst].path;
+            let subject = if path.is_root() { format!("output.{name}") } else { format!("{path}.output.{name}") };
+            let ctx = ExprCtx { file: e.file, scope: &self.insts[inst].scope, module_dir: file_base() };
+            let failed = check_conditions(&o.preconditions, ConditionKind::Precondition, &subject, &ctx);
+            for (d, _) in failed {
+                self.diags.push(d);
+            }
+        }
         let mut v = self.eval_in(inst, e, None).unwrap_or(Value::unknown());
         if v.contains_sensitive() && !o.sensitive {
             self.diags.push(
@@ -1065,6 +1118,9 @@ impl<'a> Evaluator<'a> {
             Some(s) => {
                 let d = check_body(&r.body, &s.block, r.file, &r.ty, &r.span);
                 self.diags.extend(d);
+                if let Some(e) = &r.lifecycle.ignore_changes {
+                    check_ignore_changes(&self.config.sources, e, &s.block, &r.ty, &mut self.diags);
+                }
             }
             None => {
                 let names: Vec<&String> = match r.mode {
@@ -1110,6 +1166,13 @@ impl<'a> Evaluator<'a> {
         let layer_override = r.layer.as_ref().and_then(|e| self.eval_layer(inst, e));
         let create_before_destroy = self.lifecycle_bool(inst, r.lifecycle.create_before_destroy.as_ref());
         let prevent_destroy = self.lifecycle_bool(inst, r.lifecycle.prevent_destroy.as_ref());
+        if prevent_destroy && r.mode == Mode::Managed {
+            let addr = Address { module: self.insts[inst].path.clone(), mode: r.mode, ty: r.ty.clone(), name: r.name.clone(), key: None };
+            let addr = without_keys(&addr);
+            if !self.out.prevent_destroy.iter().any(|(a, _)| *a == addr) {
+                self.out.prevent_destroy.push((addr, r.span.clone()));
+            }
+        }
         let ignore_changes = r.lifecycle.ignore_changes.as_ref().map(|e| ignore_list(&self.config.sources, e)).unwrap_or_default();
         for rep in reps {
             let key = rep.key();
@@ -1125,6 +1188,10 @@ impl<'a> Evaluator<'a> {
                     let ctx = ExprCtx { file: r.file, scope: &child, module_dir: file_base() };
                     let (config, d) = eval_body(&r.body, &s.block, &ctx);
                     self.diags.extend(d);
+                    // Preconditions hold before the change is planned.
+                    let subject = addr.to_string();
+                    let failed = check_conditions(&r.preconditions, ConditionKind::Precondition, &subject, &ctx);
+                    record_failures(&mut self.out, &mut self.diags, &addr, ConditionKind::Precondition, failed);
                     keys = instance_keys(self.keyed.get(&node), &ctx);
                     match r.mode {
                         Mode::Managed => {
@@ -1174,6 +1241,17 @@ impl<'a> Evaluator<'a> {
                 }
                 None => (Value::unknown(), Planned::default()),
             };
+            // Postconditions see the planned object as `self`; unknown parts defer them to the apply.
+            if !r.postconditions.is_empty() && schema.is_some() {
+                let scope = &self.insts[inst].scope;
+                let mut vars = BTreeMap::new();
+                rep.bind(&mut vars);
+                vars.insert("self".to_string(), value.clone());
+                let child = ChildScope { parent: scope, vars };
+                let ctx = ExprCtx { file: r.file, scope: &child, module_dir: file_base() };
+                let failed = check_conditions(&r.postconditions, ConditionKind::Postcondition, &addr.to_string(), &ctx);
+                record_failures(&mut self.out, &mut self.diags, &addr, ConditionKind::Postcondition, failed);
+            }
             // The value lives in the scope while later items refer to it and
             // moves into the instance at the end (no second copy).
             *instance_slot(&mut self.insts[inst].scope, &root, key.as_ref()) = value;
@@ -1473,6 +1551,23 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// `check` blocks: assertions evaluated once everything else is, in each
+    /// module instance; a false (or invalid) one is a warning, never an error.
+    fn eval_checks(&mut self) {
+        for inst in 0..self.insts.len() {
+            let m = self.insts[inst].module;
+            for check in &self.module(m).checks {
+                let path = &self.insts[inst].path;
+                let subject = if path.is_root() { format!("check.{}", check.name) } else { format!("{path}.check.{}", check.name) };
+                let ctx = ExprCtx { file: check.span.file, scope: &self.insts[inst].scope, module_dir: file_base() };
+                for (mut d, _) in check_conditions(&check.asserts, ConditionKind::Assert, &subject, &ctx) {
+                    d.severity = strata_core::Severity::Warning;
+                    self.diags.push(d);
+                }
+            }
+        }
+    }
+
     /// Provider blocks and the `strata` block, evaluated in the root scope.
     fn eval_root_blocks(&mut self) {
         let root = self.module(0);
@@ -1490,6 +1585,87 @@ impl<'a> Evaluator<'a> {
             self.diags.extend(d);
             self.out.settings = settings;
         }
+    }
+}
+
+/// A resource's static address: the instance key and module instance keys left out.
+pub fn without_keys(addr: &Address) -> Address {
+    let module = ModulePath(addr.module.0.iter().map(|s| strata_core::ModuleStep { name: s.name.clone(), key: None }).collect());
+    Address { module, mode: addr.mode, ty: addr.ty.clone(), name: addr.name.clone(), key: None }
+}
+
+/// Evaluate conditions; returns the diagnostics of those that failed or are
+/// invalid, each with whether it is a failure (false) rather than an invalid
+/// condition. An unknown condition is deferred (to the apply, or the next plan).
+fn check_conditions(conds: &[Condition], kind: ConditionKind, subject: &str, ctx: &ExprCtx) -> Vec<(Diagnostic, bool)> {
+    let mut out = Vec::new();
+    for c in conds {
+        // `self` in a precondition was reported with the static graph.
+        if kind == ConditionKind::Precondition && strata_expr::references(&c.condition.expr).iter().any(|r| r.root == "self") {
+            continue;
+        }
+        let cctx = ExprCtx { file: c.condition.file, ..*ctx };
+        let v = match eval_expr(&c.condition.expr, &cctx) {
+            Ok(v) => v,
+            Err(d) => {
+                out.extend(d.0.into_iter().map(|d| (d, false)));
+                continue;
+            }
+        };
+        if v.is_unknown() {
+            continue;
+        }
+        match v.to_bool() {
+            Some(true) => {}
+            Some(false) => {
+                let mctx = ExprCtx { file: c.error_message.file, ..*ctx };
+                let msg = match eval_expr(&c.error_message.expr, &mctx) {
+                    Ok(m) if m.contains_sensitive() => "(the error message refers to sensitive values)".to_string(),
+                    Ok(m) => m.to_template_string().unwrap_or_else(|| "the condition is false".into()),
+                    Err(_) => "the condition is false (its error_message could not be evaluated)".into(),
+                };
+                let (code, help) = match kind {
+                    ConditionKind::Assert => (
+                        "strata::config::check_failed",
+                        format!("`{subject}` only warns; the plan goes on: fix what the assertion reports"),
+                    ),
+                    ConditionKind::Precondition => (
+                        "strata::config::precondition_failed",
+                        format!("a precondition must hold before `{subject}` is planned: change the values it checks"),
+                    ),
+                    ConditionKind::Postcondition => (
+                        "strata::config::postcondition_failed",
+                        format!("the object of `{subject}` does not satisfy its postcondition: change its configuration or the condition"),
+                    ),
+                };
+                out.push((
+                    Diagnostic::error(code, format!("{} of `{subject}` failed: {msg}", kind.as_str()))
+                        .with_label(c.condition.span(), "this condition is false")
+                        .with_help(help),
+                    true,
+                ));
+            }
+            None => out.push((
+                Diagnostic::error("strata::config::invalid_condition", format!("a {} condition must be true or false", kind.as_str()))
+                    .with_label(
+                        c.condition.span(),
+                        if v.is_null() { "this is null".to_string() } else { format!("this is a {}", v.type_name()) },
+                    )
+                    .with_help("write a condition that evaluates to a bool, such as `length(var.x) > 0`"),
+                false,
+            )),
+        }
+    }
+    out
+}
+
+/// Report condition diagnostics, and record the failures of an instance.
+fn record_failures(out: &mut Evaluated, diags: &mut Diagnostics, addr: &Address, kind: ConditionKind, failed: Vec<(Diagnostic, bool)>) {
+    for (d, is_failure) in failed {
+        if is_failure {
+            out.condition_failures.push(ConditionFailure { addr: addr.clone(), kind, diagnostic: d.clone() });
+        }
+        diags.push(d);
     }
 }
 
@@ -1593,6 +1769,59 @@ fn instance_slot<'v>(scope: &'v mut BTreeMap<String, Value>, path: &[&str], key:
             let Value::Map(m) = slot else { unreachable!("just made a map") };
             m.entry(k.clone()).or_insert_with(|| Value::Map(BTreeMap::new()))
         }
+    }
+}
+
+/// Every `ignore_changes` item must name a whole attribute or block of the
+/// type: strata cannot ignore part of one (`tags["Name"]`), and an item that
+/// names nothing would leave changes planned that the author meant to ignore.
+fn check_ignore_changes(
+    sources: &strata_core::SourceMap,
+    e: &Expr,
+    block: &strata_provider::BlockSchema,
+    ty: &str,
+    diags: &mut Diagnostics,
+) {
+    let items = match &e.expr {
+        Expression::Variable(v) if v.as_str() == "all" => return,
+        Expression::Array(items) => items,
+        _ => {
+            diags.push(
+                Diagnostic::error("strata::config::invalid_ignore_changes", "`ignore_changes` must be a list of attribute names, or `all`")
+                    .with_label(e.span(), "not a list")
+                    .with_help("write `ignore_changes = [tags, user_data]` or `ignore_changes = all`"),
+            );
+            return;
+        }
+    };
+    let names = block.attributes.keys().chain(block.blocks.keys());
+    let names: Vec<&String> = names.collect();
+    for item in items.iter() {
+        let Some(span) = hcl_edit::Span::span(item).map(|r| Span::new(e.file, r)) else { continue };
+        let text = sources.snippet(&span).trim().trim_matches('"').to_string();
+        if names.iter().any(|n| **n == text) {
+            continue;
+        }
+        let root: String = text.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        // `tags["DeployedAt"]`: one entry of a map attribute.
+        let is_map = block.attributes.get(&root).is_some_and(|a| matches!(a.ty, Type::Map(_)));
+        let key = text.strip_prefix(root.as_str()).and_then(|r| r.strip_prefix("[\"")).and_then(|r| r.strip_suffix("\"]"));
+        if is_map && key.is_some_and(|k| !k.contains('"')) {
+            continue;
+        }
+        let d = if root != text && names.iter().any(|n| **n == root) {
+            Diagnostic::error("strata::config::invalid_ignore_changes", format!("strata cannot ignore part of an attribute: `{text}`"))
+                .with_label(Some(span), "a path inside an attribute")
+                .with_help(format!("ignore the whole attribute with `{root}`, or remove this item"))
+        } else {
+            let mut d = Diagnostic::error("strata::config::invalid_ignore_changes", format!("`{ty}` has no attribute `{text}` to ignore"))
+                .with_label(Some(span), "not an attribute of this type");
+            if let Some(s) = did_you_mean(&text, names.iter().map(|n| n.as_str())) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            d
+        };
+        diags.push(d);
     }
 }
 

@@ -13,6 +13,7 @@
 //! a state file or the terminal. It reports every problem it can find, not
 //! just the first.
 
+mod audit;
 mod body;
 mod eval;
 mod loader;
@@ -22,9 +23,11 @@ mod refs;
 mod settings;
 mod vars;
 
-pub use eval::{Evaluated, MovedStatement, OutputValue, ProviderConfig, ResourceInstance, Settings, evaluate};
+pub use eval::{
+    ConditionFailure, Evaluated, MovedStatement, OutputValue, ProviderConfig, ResourceInstance, Settings, evaluate, without_keys,
+};
 pub use loader::{Config, load, load_sources};
-pub use model::Module;
+pub use model::{ConditionKind, Module};
 pub use planner::{NoPriorState, PlanRequest, Planned, Planner};
 pub use settings::{BackendSettings, backend_settings, version_satisfies};
 pub use vars::{InputValue, InputVariables, RawValue, VarSources, collect_inputs};
@@ -50,3 +53,5 @@ pub fn graph_input(ev: &Evaluated, schema: &ProviderSchema) -> (Vec<NodeInput>, 
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_conditions;

@@ -28,6 +28,26 @@ impl Config {
     pub fn root(&self) -> &Module {
         &self.modules[0]
     }
+
+    /// Whether the resource block of an instance declares conditions of this kind.
+    pub fn has_conditions(&self, addr: &strata_core::Address, kind: ConditionKind) -> bool {
+        let mut m = 0;
+        for step in &addr.module.0 {
+            match self.children.get(m).and_then(|c| c.get(&step.name)) {
+                Some(&child) => m = child,
+                None => return false,
+            }
+        }
+        let key = match addr.mode {
+            Mode::Managed => format!("{}.{}", addr.ty, addr.name),
+            Mode::Data => format!("data.{}.{}", addr.ty, addr.name),
+        };
+        self.modules.get(m).and_then(|module| module.resources.get(&key)).is_some_and(|r| match kind {
+            ConditionKind::Precondition => !r.preconditions.is_empty(),
+            ConditionKind::Postcondition => !r.postconditions.is_empty(),
+            ConditionKind::Assert => false,
+        })
+    }
 }
 
 /// The deepest module nesting accepted (guards against a module that calls itself).
@@ -148,6 +168,22 @@ impl Loader {
                 continue;
             }
             if let Some(child) = self.load_module(&child_dir, Some(span), stack, None) {
+                // An input the child does not declare would be dropped.
+                let declared = &self.modules[child].variables;
+                for (input, (input_span, _)) in &module.module_calls[&name].inputs {
+                    if !declared.contains_key(input) {
+                        let mut d = Diagnostic::error(
+                            "strata::config::unsupported_attribute",
+                            format!("module `{name}` declares no variable `{input}`"),
+                        )
+                        .with_label(Some(input_span.clone()), "not a variable of the module");
+                        d = match did_you_mean(input, declared.keys()) {
+                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                            None => d.with_help(format!("declare `variable \"{input}\" {{}}` in the module, or remove this argument")),
+                        };
+                        self.diags.push(d);
+                    }
+                }
                 self.children[idx].insert(name, child);
             }
         }
@@ -177,10 +213,24 @@ impl Loader {
         let labels: Vec<String> = block.labels.iter().map(|l| l.as_str().to_string()).collect();
         let want = match kind.as_str() {
             "resource" | "data" => 2,
-            "variable" | "output" | "module" | "provider" => 1,
+            "variable" | "output" | "module" | "provider" | "check" => 1,
             "locals" | "terraform" | "strata" | "moved" => 0,
+            "import" | "removed" => {
+                let help = if kind == "import" {
+                    "import an existing object with `strata import ADDRESS ID`"
+                } else {
+                    "strata cannot forget an object without destroying it: keep the resource in the configuration, or remove it to destroy its object"
+                };
+                self.diags.push(
+                    Diagnostic::error("strata::config::unsupported_block", format!("`{kind}` blocks are not supported"))
+                        .with_label(Some(header), "not supported by strata")
+                        .with_help(help),
+                );
+                return;
+            }
             _ => {
-                let known = ["resource", "data", "variable", "locals", "output", "module", "provider", "terraform", "strata", "moved"];
+                let known =
+                    ["resource", "data", "variable", "locals", "output", "module", "provider", "terraform", "strata", "moved", "check"];
                 let mut d = Diagnostic::error("strata::config::unsupported_block", format!("unsupported block type `{kind}`"))
                     .with_label(Some(header), "not a top-level block strata knows");
                 d = match did_you_mean(&kind, known) {
@@ -226,12 +276,12 @@ impl Loader {
             "output" => self.read_output(file, block, header, module),
             "module" => self.read_module_call(file, block, header, module),
             "provider" => {
+                crate::audit::provider_block(file, &block, is_root, &mut self.diags);
                 let alias = block.body.get_attribute("alias").and_then(|a| a.value.as_str().map(str::to_string));
                 module.providers.push(ProviderBlock { name: labels[0].clone(), alias, span: header, file, body: block.body });
             }
-            "terraform" => {
-                // Accepted for compatibility; provider requirements and backends are Terraform's business.
-            }
+            "terraform" => crate::audit::terraform_block(file, &block, &mut self.diags),
+            "check" => self.read_check(file, block, header, module),
             "strata" => {
                 if !is_root {
                     self.diags.push(
@@ -245,6 +295,16 @@ impl Loader {
                 }
             }
             "moved" => {
+                for s in block.body.iter() {
+                    match s {
+                        Structure::Attribute(a) if matches!(a.key.as_str(), "from" | "to") => {}
+                        Structure::Attribute(a) => {
+                            let key = a.key.as_str().to_string();
+                            self.unsupported_attr(file, a, &key, &["from", "to"], "moved");
+                        }
+                        Structure::Block(b) => self.unexpected_block(file, b, "moved"),
+                    }
+                }
                 let from = block.body.get_attribute("from").map(|a| Expr { file, expr: a.value.clone() });
                 let to = block.body.get_attribute("to").map(|a| Expr { file, expr: a.value.clone() });
                 match (from, to) {
@@ -283,6 +343,8 @@ impl Loader {
             provider: None,
             layer: None,
             lifecycle: LifecycleBlock::default(),
+            preconditions: Vec::new(),
+            postconditions: Vec::new(),
             body: Body::new(),
         };
         let mut body = Body::new();
@@ -292,6 +354,11 @@ impl Loader {
                     "count" => res.count = Some(Expr { file, expr: a.value }),
                     "for_each" => res.for_each = Some(Expr { file, expr: a.value }),
                     "depends_on" => res.depends_on = self.depends_on(file, a),
+                    "layer" if mode == Mode::Data => self.diags.push(
+                        Diagnostic::warning("strata::config::data_layer_ignored", "`layer` has no effect on a data source")
+                            .with_label(span_of(file, &a), "ignored")
+                            .with_help("layers order managed resources; a data source is read when what it refers to is known"),
+                    ),
                     "layer" => res.layer = Some(Expr { file, expr: a.value }),
                     "provider" => {
                         let span = span_of(file, &a).unwrap_or_else(|| header.clone());
@@ -302,11 +369,28 @@ impl Loader {
                 Structure::Block(b) if b.ident.as_str() == "lifecycle" => {
                     for s in b.body {
                         match s {
+                            Structure::Attribute(a) if mode == Mode::Data => {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        "strata::config::unsupported_attribute",
+                                        format!("a data source's `lifecycle` takes no `{}`", a.key.as_str()),
+                                    )
+                                    .with_label(span_of(file, &a), "not for data sources")
+                                    .with_help("a data source's lifecycle block takes only `precondition` and `postcondition` blocks"),
+                                );
+                            }
                             Structure::Attribute(a) => match a.key.as_str() {
                                 "create_before_destroy" => res.lifecycle.create_before_destroy = Some(Expr { file, expr: a.value }),
                                 "prevent_destroy" => res.lifecycle.prevent_destroy = Some(Expr { file, expr: a.value }),
                                 "ignore_changes" => res.lifecycle.ignore_changes = Some(Expr { file, expr: a.value }),
-                                "replace_triggered_by" => {}
+                                "replace_triggered_by" => self.diags.push(
+                                    Diagnostic::warning(
+                                        "strata::config::replace_triggered_by_ignored",
+                                        "`replace_triggered_by` is not supported: changes to what it names do not replace this resource",
+                                    )
+                                    .with_label(span_of(file, &a), "ignored")
+                                    .with_help("replace the resource when needed with `strata apply --replace ADDRESS`"),
+                                ),
                                 other => {
                                     let names = ["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"];
                                     let mut d = Diagnostic::error(
@@ -320,7 +404,16 @@ impl Loader {
                                     self.diags.push(d);
                                 }
                             },
-                            Structure::Block(inner) if matches!(inner.ident.as_str(), "precondition" | "postcondition") => {}
+                            Structure::Block(inner) if inner.ident.as_str() == "precondition" => {
+                                if let Some(c) = self.read_condition(file, inner) {
+                                    res.preconditions.push(c);
+                                }
+                            }
+                            Structure::Block(inner) if inner.ident.as_str() == "postcondition" => {
+                                if let Some(c) = self.read_condition(file, inner) {
+                                    res.postconditions.push(c);
+                                }
+                            }
                             Structure::Block(inner) => self.unexpected_block(file, &inner, "lifecycle"),
                         }
                     }
@@ -335,6 +428,11 @@ impl Loader {
                         .with_help("bake software into images or pass it through user_data; provisioners are not part of the plan"),
                     );
                 }
+                Structure::Block(b) if mode == Mode::Data && b.ident.as_str() == "timeouts" => self.diags.push(
+                    Diagnostic::warning("strata::config::ignored_block", "`timeouts` has no effect on a data source")
+                        .with_label(Some(header_span(file, &b)), "ignored")
+                        .with_help("data sources are read with the provider's retries; remove the block"),
+                ),
                 Structure::Block(b) => body.push(b),
             }
         }
@@ -381,7 +479,7 @@ impl Loader {
                     "description" => var.description = a.value.as_str().map(str::to_string),
                     "sensitive" => var.sensitive = self.literal_bool(file, &a),
                     "nullable" => var.nullable = self.literal_bool(file, &a),
-                    "ephemeral" => {}
+                    "ephemeral" => self.ephemeral_ignored(file, &a, "variable"),
                     other => self.unsupported_attr(
                         file,
                         &a,
@@ -417,8 +515,15 @@ impl Loader {
 
     fn read_output(&mut self, file: FileId, block: Block, header: Span, module: &mut Module) {
         let name = block.labels[0].as_str().to_string();
-        let mut out =
-            Output { name: name.clone(), span: header.clone(), value: None, description: None, sensitive: false, depends_on: Vec::new() };
+        let mut out = Output {
+            name: name.clone(),
+            span: header.clone(),
+            value: None,
+            description: None,
+            sensitive: false,
+            depends_on: Vec::new(),
+            preconditions: Vec::new(),
+        };
         for s in block.body {
             match s {
                 Structure::Attribute(a) => match a.key.as_str() {
@@ -426,10 +531,14 @@ impl Loader {
                     "description" => out.description = a.value.as_str().map(str::to_string),
                     "sensitive" => out.sensitive = self.literal_bool(file, &a),
                     "depends_on" => out.depends_on = self.depends_on(file, a),
-                    "ephemeral" => {}
+                    "ephemeral" => self.ephemeral_ignored(file, &a, "output"),
                     other => self.unsupported_attr(file, &a, other, &["value", "description", "sensitive", "depends_on"], "output"),
                 },
-                Structure::Block(b) if matches!(b.ident.as_str(), "precondition") => {}
+                Structure::Block(b) if b.ident.as_str() == "precondition" => {
+                    if let Some(c) = self.read_condition(file, b) {
+                        out.preconditions.push(c);
+                    }
+                }
                 Structure::Block(b) => self.unexpected_block(file, &b, "output"),
             }
         }
@@ -475,7 +584,15 @@ impl Loader {
                                     .with_label(Some(span), "not a literal string"),
                             ),
                         },
-                        "version" | "providers" => {}
+                        "version" => self.diags.push(
+                            Diagnostic::warning(
+                                "strata::config::module_version_ignored",
+                                "a module's `version` is not used: strata loads modules from local paths",
+                            )
+                            .with_label(Some(span), "ignored")
+                            .with_help("remove `version`; the module's files are read from `source`"),
+                        ),
+                        "providers" => {}
                         "count" => call.count = Some(Expr { file, expr: a.value }),
                         "for_each" => call.for_each = Some(Expr { file, expr: a.value }),
                         "depends_on" => call.depends_on = self.depends_on(file, a),
@@ -500,6 +617,84 @@ impl Loader {
             return;
         }
         module.module_calls.insert(name, call);
+    }
+
+    /// `precondition`, `postcondition` or `assert`: `condition` and `error_message`.
+    fn read_condition(&mut self, file: FileId, block: Block) -> Option<Condition> {
+        let span = header_span(file, &block);
+        let kind = block.ident.as_str().to_string();
+        let (mut condition, mut error_message) = (None, None);
+        for s in block.body {
+            match s {
+                Structure::Attribute(a) => match a.key.as_str() {
+                    "condition" => condition = Some(Expr { file, expr: a.value }),
+                    "error_message" => error_message = Some(Expr { file, expr: a.value }),
+                    other => self.unsupported_attr(file, &a, other, &["condition", "error_message"], &kind),
+                },
+                Structure::Block(b) => self.unexpected_block(file, &b, &kind),
+            }
+        }
+        match (condition, error_message) {
+            (Some(condition), Some(error_message)) => Some(Condition { condition, error_message, span }),
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "strata::config::missing_attribute",
+                        format!("a `{kind}` block needs `condition` and `error_message`"),
+                    )
+                    .with_label(Some(span), format!("incomplete {kind}"))
+                    .with_help("write `condition = <bool expression>` and `error_message = \"...\"`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `check "NAME" { assert { ... } }`.
+    fn read_check(&mut self, file: FileId, block: Block, header: Span, module: &mut Module) {
+        let name = block.labels[0].as_str().to_string();
+        let mut check = Check { name: name.clone(), span: header.clone(), asserts: Vec::new() };
+        for s in block.body {
+            match s {
+                Structure::Block(b) if b.ident.as_str() == "assert" => {
+                    if let Some(c) = self.read_condition(file, b) {
+                        check.asserts.push(c);
+                    }
+                }
+                Structure::Block(b) if b.ident.as_str() == "data" => self.diags.push(
+                    Diagnostic::error("strata::config::unsupported_block", "data sources scoped to a `check` block are not supported")
+                        .with_label(Some(header_span(file, &b)), "not supported")
+                        .with_help("declare the data source at the top level and refer to it from the assertion"),
+                ),
+                Structure::Block(b) => self.unexpected_block(file, &b, "check"),
+                Structure::Attribute(a) => {
+                    let key = a.key.as_str().to_string();
+                    self.unsupported_attr(file, &a, &key, &["assert"], "check");
+                }
+            }
+        }
+        if check.asserts.is_empty() {
+            self.diags.push(
+                Diagnostic::error("strata::config::missing_attribute", format!("check `{name}` has no `assert` block"))
+                    .with_label(Some(header.clone()), "nothing to check"),
+            );
+        }
+        if let Some(prev) = module.checks.iter().find(|c| c.name == name) {
+            self.duplicate(&format!("check.{name}"), header, prev.span.clone());
+            return;
+        }
+        module.checks.push(check);
+    }
+
+    fn ephemeral_ignored(&mut self, file: FileId, a: &Attribute, block: &str) {
+        if a.value.as_bool() == Some(false) {
+            return;
+        }
+        self.diags.push(
+            Diagnostic::warning("strata::config::ephemeral_ignored", format!("`ephemeral` of a `{block}` is not supported"))
+                .with_label(span_of(file, a), "ignored")
+                .with_help("strata records values in its state; mark secrets `sensitive = true` so that they are never shown"),
+        );
     }
 
     fn literal_bool(&mut self, file: FileId, a: &Attribute) -> bool {

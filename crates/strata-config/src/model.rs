@@ -36,6 +36,8 @@ pub struct Module {
     pub moved: Vec<Moved>,
     /// The `strata { }` block (root module only).
     pub settings: Option<SettingsBlock>,
+    /// `check "NAME" { assert { ... } }` blocks.
+    pub checks: Vec<Check>,
 }
 
 #[derive(Debug)]
@@ -79,6 +81,11 @@ pub struct Resource {
     pub provider: Option<(String, Span)>,
     pub layer: Option<Expr>,
     pub lifecycle: LifecycleBlock,
+    /// `lifecycle { precondition { ... } }`: checked before the change is planned.
+    pub preconditions: Vec<Condition>,
+    /// `lifecycle { postcondition { ... } }`: checked against the planned
+    /// object (`self`) when it is known, else after the apply.
+    pub postconditions: Vec<Condition>,
     /// The block body (attributes, nested and dynamic blocks); meta-arguments
     /// are skipped when it is evaluated.
     pub body: Body,
@@ -110,6 +117,43 @@ pub struct Output {
     pub description: Option<String>,
     pub sensitive: bool,
     pub depends_on: Vec<Expr>,
+    pub preconditions: Vec<Condition>,
+}
+
+/// A `precondition`, `postcondition` or `assert` block.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub condition: Expr,
+    pub error_message: Expr,
+    /// The block header.
+    pub span: Span,
+}
+
+/// Which kind of condition a block is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConditionKind {
+    Precondition,
+    Postcondition,
+    /// `assert` of a `check` block.
+    Assert,
+}
+
+impl ConditionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConditionKind::Precondition => "precondition",
+            ConditionKind::Postcondition => "postcondition",
+            ConditionKind::Assert => "assertion",
+        }
+    }
+}
+
+/// A `check "NAME" { ... }` block: assertions that warn, never fail.
+#[derive(Debug)]
+pub struct Check {
+    pub name: String,
+    pub span: Span,
+    pub asserts: Vec<Condition>,
 }
 
 #[derive(Debug)]

@@ -81,14 +81,38 @@ pub(crate) fn eval_settings(body: &Body, ctx: &ExprCtx) -> (Settings, Diagnostic
                 diags.extend(d);
                 match b.ident.as_str() {
                     "backend" => match b.labels.first() {
-                        Some(kind) => settings.backend = Some((kind.as_str().to_string(), v)),
+                        Some(kind) => {
+                            if kind.as_str() == "local" {
+                                for a in b.body.attributes().filter(|a| a.key.as_str() != "path") {
+                                    diags.push(
+                                        Diagnostic::warning(
+                                            "strata::config::backend_argument_ignored",
+                                            format!("`{}` has no effect on the local backend", a.key.as_str()),
+                                        )
+                                        .with_label(span_of(ctx.file, a), "ignored")
+                                        .with_help("the local backend takes `path` only"),
+                                    );
+                                }
+                            }
+                            settings.backend = Some((kind.as_str().to_string(), v));
+                        }
                         None => diags.push(
                             Diagnostic::error("strata::config::block_labels", "a `backend` block takes one label: the backend kind")
                                 .with_label(Some(header_span(ctx.file, b)), "write `backend \"local\" { ... }`"),
                         ),
                     },
                     "budget" => settings.budget = Some(v),
-                    "policy" => settings.policy = Some(v),
+                    "policy" => {
+                        diags.push(
+                            Diagnostic::error(
+                                "strata::config::policy_unsupported",
+                                "`policy` blocks are not enforced by this version of strata",
+                            )
+                            .with_label(Some(header_span(ctx.file, b)), "not enforced")
+                            .with_help("remove the block; limit spending with `budget { ... }`, which is enforced"),
+                        );
+                        settings.policy = Some(v);
+                    }
                     other => {
                         let mut d = Diagnostic::error(
                             "strata::config::unsupported_block",

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use strata_config::{Config, InputVariables};
+use strata_config::{ConditionKind, Config, InputVariables};
 use strata_core::{Address, Diagnostic, Diagnostics, Layer, Value};
 use strata_plan::{Action, Plan, StatePlanner, redacted_hash, sensitive_hash};
 use strata_provider::{
@@ -174,6 +174,18 @@ pub trait Replanner: Send + Sync {
     fn planned(&self, state: &State) -> Result<HashMap<Address, Value>, Diagnostics>;
     /// Root outputs: value and whether it is declared sensitive.
     fn outputs(&self, state: &State) -> BTreeMap<String, (Value, bool)>;
+    /// Whether the instance's resource block declares conditions of this
+    /// kind (checked again around its operation).
+    fn has_conditions(&self, addr: &Address, kind: ConditionKind) -> bool {
+        let _ = (addr, kind);
+        false
+    }
+    /// The conditions of this kind of `addrs` that are false with `state`
+    /// (preconditions before their operation, postconditions after it).
+    fn failed_conditions(&self, state: &State, addrs: &[Address], kind: ConditionKind) -> Vec<(Address, Diagnostic)> {
+        let _ = (state, addrs, kind);
+        Vec::new()
+    }
 }
 
 /// The [`Replanner`] of a loaded configuration: evaluates it with a
@@ -200,7 +212,13 @@ impl ConfigReplanner<'_> {
 
 impl Replanner for ConfigReplanner<'_> {
     fn planned(&self, state: &State) -> Result<HashMap<Address, Value>, Diagnostics> {
-        let (ev, diags) = self.evaluate(state);
+        let (mut ev, mut diags) = self.evaluate(state);
+        strata_plan::plan_tags_all(&mut ev);
+        // A managed instance's false condition stops that instance only (see
+        // `failed_conditions`), not every operation waiting for fresh values.
+        let own: Vec<&Diagnostic> =
+            ev.condition_failures.iter().filter(|f| f.addr.mode == strata_core::Mode::Managed).map(|f| &f.diagnostic).collect();
+        diags.0.retain(|d| !own.iter().any(|o| o.code == d.code && o.message == d.message));
         if diags.has_errors() {
             return Err(diags);
         }
@@ -209,6 +227,15 @@ impl Replanner for ConfigReplanner<'_> {
 
     fn outputs(&self, state: &State) -> BTreeMap<String, (Value, bool)> {
         self.evaluate(state).0.outputs.into_iter().map(|o| (o.name, (o.value, o.sensitive))).collect()
+    }
+
+    fn has_conditions(&self, addr: &Address, kind: ConditionKind) -> bool {
+        self.config.has_conditions(addr, kind)
+    }
+
+    fn failed_conditions(&self, state: &State, addrs: &[Address], kind: ConditionKind) -> Vec<(Address, Diagnostic)> {
+        let (ev, _) = self.evaluate(state);
+        ev.condition_failures.into_iter().filter(|f| f.kind == kind && addrs.contains(&f.addr)).map(|f| (f.addr, f.diagnostic)).collect()
     }
 }
 
@@ -354,6 +381,7 @@ pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
         unresolved: HashSet::new(),
         planned: HashMap::new(),
         done_at: HashMap::new(),
+        to_check: Vec::new(),
     };
     run.ops = build_ops(plan, &run.state, options.layer_barrier);
     let mut tasks: JoinSet<Done> = JoinSet::new();
@@ -403,6 +431,8 @@ pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
                     run.joined(result, &mut running);
                     next = tasks.try_join_next_with_id();
                 }
+                // Before anything that depends on them starts.
+                run.check_postconditions();
             }
             _ = level.changed() => {}
         }
@@ -414,6 +444,7 @@ pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
             run.joined(result, &mut running);
         }
     }
+    run.check_postconditions();
     run.finish().await
 }
 
@@ -662,6 +693,8 @@ struct Run<'a> {
     planned: HashMap<usize, Value>,
     /// The generation at which the last operation on an address finished.
     done_at: HashMap<Address, u64>,
+    /// Creates and updates that finished and whose postconditions are still to be checked.
+    to_check: Vec<usize>,
 }
 
 impl Run<'_> {
@@ -748,8 +781,18 @@ impl Run<'_> {
                 }
             }
         }
+        let failed_pre = self.failed_preconditions(&batch);
         let mut start = Vec::new();
         for i in batch {
+            if let Some(d) = failed_pre.get(&i) {
+                let o = &self.ops[i];
+                let error = engine_error("strata::apply::precondition_failed", d.message.clone());
+                self.progress.started(&o.addr, o.kind);
+                self.progress.finished(&o.addr, o.kind, Duration::ZERO, Err(&error));
+                self.diagnostics.push(d.clone());
+                self.fail(i, error, Duration::ZERO, false);
+                continue;
+            }
             let c = self.ops[i].change.map(|c| &self.plan.changes[c]);
             let after = c.and_then(|c| c.after.clone()).unwrap_or(Value::Null);
             let planned = if needs.contains_key(&i) {
@@ -804,6 +847,58 @@ impl Run<'_> {
             start.push(i);
         }
         start
+    }
+
+    /// Preconditions of creates and updates in `batch` that depend on
+    /// objects this run changed: checked again with the values now known
+    /// (at plan time they may have been unknown, and deferred). One
+    /// re-evaluation serves the batch.
+    fn failed_preconditions(&self, batch: &[usize]) -> HashMap<usize, Diagnostic> {
+        let due: Vec<usize> = batch
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let o = &self.ops[i];
+                let c = o.change.map(|c| &self.plan.changes[c]);
+                matches!(o.kind, OpKind::Create | OpKind::Update)
+                    && c.is_some_and(|c| c.dependencies.iter().any(|d| self.done_at.contains_key(d)))
+                    && self.replanner.has_conditions(&o.addr, ConditionKind::Precondition)
+            })
+            .collect();
+        if due.is_empty() {
+            return HashMap::new();
+        }
+        let addrs: Vec<Address> = due.iter().map(|&i| self.ops[i].addr.clone()).collect();
+        let mut out = HashMap::new();
+        for (addr, d) in self.replanner.failed_conditions(&self.state, &addrs, ConditionKind::Precondition) {
+            if let Some(&i) = due.iter().find(|&&i| self.ops[i].addr == addr) {
+                out.entry(i).or_insert(d);
+            }
+        }
+        out
+    }
+
+    /// Postconditions of the creates and updates that just finished, checked
+    /// against the objects as the provider reported them. A false one fails
+    /// the operation (its object stays recorded, as in Terraform), so that
+    /// nothing that depends on it starts.
+    fn check_postconditions(&mut self) {
+        let due = std::mem::take(&mut self.to_check);
+        if due.is_empty() {
+            return;
+        }
+        let addrs: Vec<Address> = due.iter().map(|&i| self.ops[i].addr.clone()).collect();
+        for (addr, d) in self.replanner.failed_conditions(&self.state, &addrs, ConditionKind::Postcondition) {
+            let Some(&i) = due.iter().find(|&&i| self.ops[i].addr == addr && self.ops[i].status == Status::Succeeded) else { continue };
+            let kind = self.ops[i].kind;
+            let elapsed = match self.succeeded.iter().position(|s| s.addr == addr && s.op == kind) {
+                Some(pos) => self.succeeded.remove(pos).elapsed,
+                None => Duration::ZERO,
+            };
+            let error = engine_error("strata::apply::postcondition_failed", d.message.clone());
+            self.diagnostics.push(d);
+            self.fail(i, error, elapsed, true);
+        }
     }
 
     /// The batch could not be recorded: take its intents back and start nothing.
@@ -900,6 +995,9 @@ impl Run<'_> {
             (OpKind::Create | OpKind::Update, Ok(Some(value))) => {
                 self.record(i, value);
                 self.remove_intent(i);
+                if self.replanner.has_conditions(&addr, ConditionKind::Postcondition) {
+                    self.to_check.push(i);
+                }
                 Ok(())
             }
             (OpKind::Update, Ok(None)) => {

@@ -23,6 +23,8 @@ use crate::fake::{Call, CallKind, Failure, FakeProvider};
 use crate::recover::recover_intents;
 use crate::refresh::{import, refresh};
 
+mod conditions;
+
 struct Env {
     _dir: tempfile::TempDir,
     backend: LocalBackend,

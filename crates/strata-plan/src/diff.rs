@@ -23,6 +23,7 @@ use crate::{Action, OutputChange, PLAN_FORMAT_VERSION, Plan, PlanOptions, Resour
 /// everything else.
 pub fn build_plan(ev: &mut Evaluated, graph: &Graph, state: Option<&State>, opts: &PlanOptions) -> (Plan, Diagnostics) {
     let mut diags = Diagnostics::new();
+    crate::tags::plan_tags_all(ev);
     let recorded: Vec<(Address, &ResourceState)> =
         state.map(|s| s.resources.iter().filter_map(|r| Some((r.addr().ok()?, r))).collect()).unwrap_or_default();
     let in_state: HashSet<&Address> = recorded.iter().map(|(a, _)| a).collect();
@@ -83,6 +84,23 @@ pub fn build_plan(ev: &mut Evaluated, graph: &Graph, state: Option<&State>, opts
         .filter(|(a, _)| opts.targets.is_empty() || opts.targets.iter().any(|t| t.matches(a)))
         .map(|(a, r)| (a, *r))
         .collect();
+    for (addr, r) in &orphans {
+        let declared = strata_config::without_keys(addr);
+        if let Some((_, span)) = ev.prevent_destroy.iter().find(|(a, _)| *a == declared) {
+            diags.push(
+                Diagnostic::error(
+                    "strata::plan::prevent_destroy",
+                    format!("`{addr}` has `prevent_destroy` set but this plan would destroy it"),
+                )
+                .with_label(Some(span.clone()), "`lifecycle { prevent_destroy = true }` protects every instance of this resource")
+                .with_help(format!(
+                    "the `{}` object is no longer configured ({}): restore it, or remove `prevent_destroy` if it may be destroyed",
+                    r.ty,
+                    Declared::new(ev).orphan_reason(addr)
+                )),
+            );
+        }
+    }
     let declared = Declared::new(ev);
     let deletes = teardown_order(orphans).into_iter().map(|(addr, r)| ResourceChange {
         addr: addr.clone(),

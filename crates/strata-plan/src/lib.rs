@@ -22,6 +22,7 @@
 mod diff;
 mod file;
 mod planner;
+mod tags;
 mod target;
 
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,7 @@ use strata_core::{Address, Layer, Value};
 pub use diff::build_plan;
 pub use file::{check_fresh, config_digest, redacted_hash, sensitive_hash};
 pub use planner::StatePlanner;
+pub use tags::plan_tags_all;
 pub use target::Target;
 
 /// The plan file format version this build reads and writes.

@@ -9,6 +9,8 @@ use strata_state::{OutputState, ResourceState, State};
 
 use crate::{Action, Plan, PlanOptions, StatePlanner, Target, build_plan, check_fresh, config_digest};
 
+mod tags;
+
 fn plan_with(files: &[(&str, &str)], state: Option<&State>, opts: &PlanOptions) -> (Plan, Diagnostics) {
     let (mut config, mut diags) = load_sources(Path::new("/nonexistent/strata-plan-test"), files);
     let (inputs, d) = collect_inputs(&mut config, &VarSources::default());

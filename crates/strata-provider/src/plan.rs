@@ -75,6 +75,10 @@ fn plan_block(
         } else {
             attr.default.clone().unwrap_or(Value::Null)
         };
+        let v = match prior {
+            Some(_) if !ignored => keep_ignored_keys(name, v, old, ignore),
+            _ => v,
+        };
         out.insert(name.clone(), v.mark_if(attr.sensitive));
     }
     for (name, nested) in &block.blocks {
@@ -113,6 +117,33 @@ fn plan_block(
         out.insert(name.clone(), v);
     }
     out
+}
+
+/// `ignore_changes = [tags["DeployedAt"]]`: the map entries named keep their
+/// prior values (an entry the object did not have stays absent).
+fn keep_ignored_keys(name: &str, v: Value, old: Option<&Value>, ignore: &[String]) -> Value {
+    let keys: Vec<&str> = ignore.iter().filter_map(|i| i.strip_prefix(name)?.strip_prefix("[\"")?.strip_suffix("\"]")).collect();
+    if keys.is_empty() || !v.is_wholly_known() {
+        return v;
+    }
+    let (inner, sensitive) = v.unmark();
+    let mut map = match inner {
+        Value::Map(m) => m,
+        Value::Null => BTreeMap::new(),
+        other => return other.mark_if(sensitive),
+    };
+    let old = old.and_then(|o| o.peel().as_map());
+    for k in keys {
+        match old.and_then(|o| o.get(k)) {
+            Some(prior) => {
+                map.insert(k.to_string(), prior.clone());
+            }
+            None => {
+                map.remove(k);
+            }
+        }
+    }
+    Value::Map(map).mark_if(sensitive)
 }
 
 /// Force-new paths whose planned value differs from the prior one.
