@@ -269,7 +269,11 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
             print_plain(ui, [d], &SourceMap::new())?;
             return Ok(exit::ERROR);
         }
-        if let Err(d) = plan.save(path) {
+        let saved = match &run.key {
+            Some(key) => plan.save(path, key),
+            None => Err(Diagnostic::error("strata::plan::unwritable", "cannot save the plan: no random key for its hashes could be made")),
+        };
+        if let Err(d) = saved {
             print_plain(ui, [d], &SourceMap::new())?;
             return Ok(exit::ERROR);
         }
