@@ -11,5 +11,6 @@ mod faults;
 mod fixtures;
 mod graph;
 mod plan;
+mod secrets;
 mod state;
 mod validate;
