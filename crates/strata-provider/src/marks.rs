@@ -6,7 +6,8 @@
 //! (`tags_all` holds every entry of `tags`), so the marks follow the
 //! derivations declared here, and, as a safety net for derivations nobody
 //! declared (an ARN or endpoint built from a sensitive name), any unmarked
-//! string that contains a secret of the same object is marked too.
+//! string of an attribute only the provider sets that contains a secret of
+//! the same object is marked too.
 
 use std::collections::BTreeMap;
 
@@ -35,10 +36,24 @@ pub fn propagate_marks(schema: &ResourceSchema, value: Value) -> Value {
     }
     let secrets: Vec<String> =
         strata_core::shown::secrets_in(&Value::Map(m.clone())).into_iter().filter(|s| s.len() >= MIN_SECRET_LEN).collect();
+    // Only what the provider alone computes: a configured value is marked
+    // (or not) by the configuration itself.
+    let computed_only = |k: &str| schema.block.attribute(k).is_some_and(|a| a.computed && !a.optional && !a.required);
     let out = if secrets.is_empty() {
         Value::Map(m)
     } else {
-        Value::Map(m.into_iter().map(|(k, v)| (k, mark_containing(v, &secrets))).collect())
+        Value::Map(
+            m.into_iter()
+                .map(|(k, v)| {
+                    if computed_only(&k) {
+                        let v = mark_containing(v, &secrets);
+                        (k, v)
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect(),
+        )
     };
     out.mark_if(whole)
 }
@@ -130,10 +145,13 @@ mod tests {
             ("cidr_block", secret(Value::string("10.77.0.0/16"))),
             ("arn", Value::string("arn:aws:ec2:vpc/10.77.0.0/16")),
             ("id", Value::string("vpc-1")),
+            ("tags", Value::map([("Name", Value::string("net 10.77.0.0/16"))])),
         ]);
         let out = propagate_marks(vpc(), v);
         let m = out.as_map().unwrap();
         assert!(m["arn"].is_sensitive());
         assert!(!m["id"].is_sensitive());
+        // What the configuration sets is marked by the configuration alone.
+        assert!(!m["tags"].contains_sensitive());
     }
 }
