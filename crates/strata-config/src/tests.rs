@@ -455,7 +455,9 @@ variable "pins" {
 }
 "#;
     let canary = "c4n4ry-var-s3cret";
-    let cases: Vec<(&str, Vec<(&str, String)>, VarSources)> = vec![
+    // What is tried, the variable files written, and the other sources.
+    type Case = (&'static str, Vec<(&'static str, String)>, VarSources);
+    let cases: Vec<Case> = vec![
         ("TF_VAR_", vec![], VarSources { env: vec![("TF_VAR_pin".into(), canary.into())], ..VarSources::default() }),
         ("STRATA_VAR_", vec![], VarSources { env: vec![("STRATA_VAR_pin".into(), canary.into())], ..VarSources::default() }),
         (
