@@ -57,11 +57,13 @@ fn main() -> ExitCode {
 fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     // The AWS SDK's own logs (credential chain, retries) one level quieter.
+    // Its runtime traces whole HTTP responses, and an API's error may echo a
+    // sensitive value it was sent: that stays at debug even with -vvv.
     let default = match verbose {
         0 => "warn,aws=error",
         1 => "info,aws=warn",
         2 => "debug,aws=info,hyper=info,rustls=info",
-        _ => "trace",
+        _ => "trace,aws_smithy_runtime=debug,aws_smithy_runtime_api=debug",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let ansi = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal();
@@ -269,7 +271,11 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
             print_plain(ui, [d], &SourceMap::new())?;
             return Ok(exit::ERROR);
         }
-        if let Err(d) = plan.save(path) {
+        let saved = match &run.key {
+            Some(key) => plan.save(path, key),
+            None => Err(Diagnostic::error("strata::plan::unwritable", "cannot save the plan: no random key for its hashes could be made")),
+        };
+        if let Err(d) = saved {
             print_plain(ui, [d], &SourceMap::new())?;
             return Ok(exit::ERROR);
         }

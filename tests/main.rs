@@ -12,5 +12,6 @@ mod faults;
 mod fixtures;
 mod graph;
 mod plan;
+mod secrets;
 mod state;
 mod validate;

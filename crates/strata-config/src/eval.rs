@@ -852,6 +852,9 @@ impl<'a> Evaluator<'a> {
                 }
             },
         };
+        // A sensitive value is marked before it is converted, and no label
+        // points at its source: the snippet would show it.
+        let (raw, source_span) = if var.sensitive { (raw.mark_if(true), None) } else { (raw, source_span) };
         let mut v = if raw.is_null() && !var.nullable {
             self.failed.insert(format!("var.{name}"));
             self.diags.push(

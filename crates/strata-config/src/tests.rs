@@ -436,3 +436,69 @@ resource "aws_eip" "nowhere" {
         "an index a `for` decides, even one named like the instance's `each`: whole"
     );
 }
+
+/// Guards against variable errors that quote or show a sensitive value: a
+/// variable declared `sensitive` is secret before its value is read, from
+/// every source (environment, --var, variable files), whether the value
+/// fails to parse, to evaluate or to convert to the variable's type.
+#[test]
+fn sensitive_variable_errors_never_show_the_value() {
+    let main = r#"
+variable "pin" {
+  type      = number
+  sensitive = true
+}
+variable "pins" {
+  type      = list(number)
+  sensitive = true
+  default   = []
+}
+"#;
+    let canary = "c4n4ry-var-s3cret";
+    // What is tried, the variable files written, and the other sources.
+    type Case = (&'static str, Vec<(&'static str, String)>, VarSources);
+    let cases: Vec<Case> = vec![
+        ("TF_VAR_", vec![], VarSources { env: vec![("TF_VAR_pin".into(), canary.into())], ..VarSources::default() }),
+        ("STRATA_VAR_", vec![], VarSources { env: vec![("STRATA_VAR_pin".into(), canary.into())], ..VarSources::default() }),
+        (
+            "STRATA_VAR_ list",
+            vec![],
+            VarSources { env: vec![("STRATA_VAR_pins".into(), format!("[\"{canary}\""))], ..VarSources::default() },
+        ),
+        ("--var list", vec![], VarSources { vars: vec![format!("pins=[1, \"{canary}\"]")], ..VarSources::default() }),
+        ("--var", vec![], VarSources { vars: vec![format!("pin={canary}")], ..VarSources::default() }),
+        ("tfvars", vec![("terraform.tfvars", format!("pin = \"{canary}\"\n"))], VarSources::default()),
+        ("tfvars eval", vec![("terraform.tfvars", format!("pin = 1 + \"{canary}\"\n"))], VarSources::default()),
+        ("tfvars syntax", vec![("terraform.tfvars", format!("pin = \"{canary}\n"))], VarSources::default()),
+        ("json", vec![("a.auto.tfvars.json", format!("{{\"pins\": [\"{canary}\"]}}"))], VarSources::default()),
+        ("json syntax", vec![("a.auto.tfvars.json", format!("{{\"pin\": \"{canary}\" \"x\"}}"))], VarSources::default()),
+    ];
+    for (what, files, sources) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), main).unwrap();
+        for (name, text) in &files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let (mut config, mut diags) = load(dir.path());
+        let (inputs, d) = collect_inputs(&mut config, &sources);
+        diags.extend(d);
+        let (ev, d) = evaluate(&config, &inputs, strata_provider::aws::schema(), &crate::NoPriorState);
+        diags.extend(d);
+        assert!(diags.has_errors(), "{what}: the value is invalid");
+        for d in diags.iter() {
+            let text = format!("{} {:?} {:?}", d.message, d.help, d.labels.iter().map(|l| &l.message).collect::<Vec<_>>());
+            assert!(!text.contains(canary), "{what}: {text}");
+            for l in &d.labels {
+                // The renderer shows each labelled line and the lines around it.
+                let src = &config.sources.get(l.span.file).text;
+                let (line, _) = config.sources.line_col(l.span.file, l.span.range.start);
+                let near: Vec<&str> = src.lines().skip(line.saturating_sub(2)).take(3).collect();
+                assert!(!near.join("\n").contains(canary), "{what}: a label shows the value: {near:?}");
+            }
+        }
+        assert!(diags.iter().any(|d| d.message.contains("(sensitive value)") || d.message.contains("not shown")), "{what}: {diags:#?}");
+        for v in ev.root_variables.values() {
+            assert!(v.is_sensitive() || v.is_unknown(), "{what}: {v:?}");
+        }
+    }
+}

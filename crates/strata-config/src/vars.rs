@@ -55,6 +55,7 @@ pub fn collect_inputs(config: &mut Config, sources: &VarSources) -> (InputVariab
     let mut diags = Diagnostics::new();
     let mut inputs = InputVariables::default();
     let declared: Vec<String> = config.root().variables.keys().cloned().collect();
+    let sensitive: Vec<String> = config.root().variables.values().filter(|v| v.sensitive).map(|v| v.name.clone()).collect();
 
     for prefix in ["TF_VAR_", "STRATA_VAR_"] {
         for (k, v) in &sources.env {
@@ -89,7 +90,7 @@ pub fn collect_inputs(config: &mut Config, sources: &VarSources) -> (InputVariab
 
     // As in Terraform, an undeclared name in any variable file is a warning.
     for path in &files {
-        load_var_file(config, path, &declared, &mut inputs, &mut diags);
+        load_var_file(config, path, &declared, &sensitive, &mut inputs, &mut diags);
     }
 
     for flag in &sources.vars {
@@ -110,7 +111,18 @@ pub fn collect_inputs(config: &mut Config, sources: &VarSources) -> (InputVariab
     (inputs, diags)
 }
 
-fn load_var_file(config: &mut Config, path: &Path, declared: &[String], inputs: &mut InputVariables, diags: &mut Diagnostics) {
+/// Values of variables declared `sensitive` are secret from the moment they
+/// are read: an error in one never quotes or shows its text, and when a file
+/// fails to parse (before any value can be told from another) while some
+/// variable is sensitive, the error gives the position without the line.
+fn load_var_file(
+    config: &mut Config,
+    path: &Path,
+    declared: &[String],
+    sensitive: &[String],
+    inputs: &mut InputVariables,
+    diags: &mut Diagnostics,
+) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -126,10 +138,8 @@ fn load_var_file(config: &mut Config, path: &Path, declared: &[String], inputs: 
             Ok(j) => j,
             Err(e) => {
                 let offset = line_col_offset(&text, e.line(), e.column());
-                diags.push(
-                    Diagnostic::error("strata::config::syntax", format!("invalid JSON in variable file: {e}"))
-                        .with_label(Some(Span::new(file, offset..offset)), "here"),
-                );
+                let d = Diagnostic::error("strata::config::syntax", format!("invalid JSON in variable file: {e}"));
+                diags.push(syntax_label(d, config, file, offset, "here", !sensitive.is_empty()));
                 return;
             }
         };
@@ -153,10 +163,8 @@ fn load_var_file(config: &mut Config, path: &Path, declared: &[String], inputs: 
         Ok(b) => b,
         Err(e) => {
             let offset = e.location().offset().min(text.len());
-            diags.push(
-                Diagnostic::error("strata::config::syntax", format!("syntax error in variable file: {}", e.message()))
-                    .with_label(Some(Span::new(file, offset..offset)), e.message().to_string()),
-            );
+            let d = Diagnostic::error("strata::config::syntax", format!("syntax error in variable file: {}", e.message()));
+            diags.push(syntax_label(d, config, file, offset, e.message(), !sensitive.is_empty()));
             return;
         }
     };
@@ -171,7 +179,13 @@ fn load_var_file(config: &mut Config, path: &Path, declared: &[String], inputs: 
                     continue;
                 }
                 let ctx = ExprCtx { file, scope: &empty, module_dir: crate::eval::file_base() };
+                let secret = sensitive.iter().any(|s| s == name);
                 match eval_expr(&a.value, &ctx) {
+                    // No label: the line would show the value.
+                    Err(_) if secret => {
+                        let at = span.as_ref().map_or_else(|| origin.clone(), |s| config.sources.location(s));
+                        diags.push(hidden_value_error(name, &at));
+                    }
                     Ok(v) => {
                         inputs.values.insert(
                             name.to_string(),
@@ -187,6 +201,28 @@ fn load_var_file(config: &mut Config, path: &Path, declared: &[String], inputs: 
             ),
         }
     }
+}
+
+/// A syntax error in a variable file, labelled on the line unless a
+/// sensitive value could be on it; then the position is in the message.
+fn syntax_label(d: Diagnostic, config: &Config, file: strata_core::FileId, offset: usize, label: &str, hide: bool) -> Diagnostic {
+    let span = Span::new(file, offset..offset);
+    if hide {
+        let message =
+            format!("{} (at {}; the line is not shown because it may hold a sensitive value)", d.message, config.sources.location(&span));
+        Diagnostic { message, ..d }
+    } else {
+        d.with_label(Some(span), label.to_string())
+    }
+}
+
+/// The value given for a sensitive variable does not read: where, never what.
+fn hidden_value_error(name: &str, origin: &str) -> Diagnostic {
+    Diagnostic::error(
+        "strata::config::invalid_variable_value",
+        format!("cannot read the value of sensitive variable `{name}` from {origin}: {}", strata_core::shown::SENSITIVE),
+    )
+    .with_help("the reason is not shown because it could reveal the value; check the value's syntax and type")
 }
 
 fn undeclared(name: &str, declared: &[String], span: Option<Span>, origin: &str, error: bool) -> Diagnostic {
@@ -218,11 +254,20 @@ fn line_col_offset(text: &str, line: usize, col: usize) -> usize {
 /// when no source set it. Text from the command line is taken literally for
 /// primitive types and parsed as an HCL expression for collection types, as
 /// Terraform does.
+///
+/// The value of a variable declared `sensitive` is marked here, before it is
+/// converted or parsed, and an error reading it never quotes it.
 pub(crate) fn resolve_root_variable(inputs: &InputVariables, var: &Variable, ty: &Type) -> Result<Option<Value>, Diagnostic> {
     let Some(input) = inputs.values.get(&var.name) else { return Ok(None) };
     match &input.value {
-        RawValue::Parsed(v) => Ok(Some(v.clone())),
-        RawValue::Text(s) if ty.is_primitive() || *ty == Type::Any => Ok(Some(Value::String(s.clone()))),
+        RawValue::Parsed(v) => Ok(Some(v.clone().mark_if(var.sensitive))),
+        RawValue::Text(s) if ty.is_primitive() || *ty == Type::Any => Ok(Some(Value::String(s.clone()).mark_if(var.sensitive))),
+        RawValue::Text(_) if var.sensitive => {
+            let parsed = read_text(inputs, var).map(|v| v.mark_if(true));
+            parsed
+                .map(Some)
+                .map_err(|_| hidden_value_error(&var.name, &input.origin).with_label(Some(var.span.clone()), format!("declared as {ty}")))
+        }
         RawValue::Text(s) => {
             let fail = |msg: String| {
                 Diagnostic::error(
@@ -238,4 +283,14 @@ pub(crate) fn resolve_root_variable(inputs: &InputVariables, var: &Variable, ty:
             eval_expr(&expr, &ctx).map_err(|d| fail(d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))).map(Some)
         }
     }
+}
+
+/// Parse and evaluate a variable's text (for a sensitive variable, whose
+/// errors are reported without their reason).
+fn read_text(inputs: &InputVariables, var: &Variable) -> Result<Value, ()> {
+    let Some(RawValue::Text(s)) = inputs.values.get(&var.name).map(|i| &i.value) else { return Err(()) };
+    let expr = hcl_edit::parser::parse_expr(s).map_err(|_| ())?;
+    let empty: BTreeMap<String, Value> = BTreeMap::new();
+    let ctx = ExprCtx { file: var.span.file, scope: &empty, module_dir: crate::eval::file_base() };
+    eval_expr(&expr, &ctx).map_err(|_| ())
 }

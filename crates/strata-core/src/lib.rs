@@ -8,6 +8,7 @@
 pub mod address;
 pub mod diag;
 pub mod layer;
+pub mod shown;
 pub mod types;
 pub mod value;
 

@@ -273,7 +273,12 @@ pub fn format_number(n: f64) -> String {
 fn convert(v: &Value, ty: &Type, path: &str) -> Result<Value, String> {
     let at = |msg: String| if path.is_empty() { msg } else { format!("{path}: {msg}") };
     match v {
-        Value::Sensitive(inner) => return convert(inner, ty, path).map(|v| v.mark_if(true)),
+        // The reason a sensitive value does not convert would quote it.
+        Value::Sensitive(inner) => {
+            return convert(inner, ty, path)
+                .map(|v| v.mark_if(true))
+                .map_err(|_| at(format!("{} required, got {}", ty.friendly(), crate::shown::SENSITIVE)));
+        }
         Value::Null => return Ok(Value::Null),
         Value::Unknown(_) => return Ok(Value::Unknown(ty.clone())),
         _ => {}
@@ -494,6 +499,11 @@ mod tests {
         assert_eq!(l.convert(&Type::set(Type::String)).unwrap(), Value::Set(vec![Value::string("a"), Value::string("b")]));
         let secret = Value::Sensitive(Box::new(Value::Number(1.0)));
         assert!(secret.convert(&Type::String).unwrap().is_sensitive());
+        let err = Value::Sensitive(Box::new(Value::string("hunter2"))).convert(&Type::Number).unwrap_err();
+        assert_eq!(err, "number required, got (sensitive value)", "a conversion error never quotes a sensitive value");
+        let nested = Value::map([("pw", Value::Sensitive(Box::new(Value::string("hunter2"))))]);
+        let err = nested.convert(&Type::map(Type::Number)).unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
     }
 
     #[test]

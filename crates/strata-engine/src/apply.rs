@@ -33,7 +33,7 @@ use strata_plan::{Action, Plan, StatePlanner, redacted_hash, sensitive_hash};
 use strata_provider::{
     ApplyAction, ApplyRequest, BlockSchema, FindByIntentRequest, FindByIntentResponse, Provider, ProviderError, ProviderSchema, Timeouts,
 };
-use strata_state::{Intent, LocalBackend, OutputState, ResourceState, State};
+use strata_state::{Intent, LocalBackend, OutputState, ResourceState, State, StateKey};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -357,9 +357,11 @@ pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
     if !plan.state_found && state.serial == 0 && state.resources.is_empty() {
         state.lineage = plan.lineage.clone();
     }
+    let key = if has_redacted_plan(plan) { backend.key().ok() } else { None };
     let mut run = Run {
         provider,
         plan,
+        key,
         replanner,
         backend,
         progress,
@@ -667,6 +669,9 @@ fn build_ops(plan: &Plan, state: &State, barrier: bool) -> Vec<Op> {
 struct Run<'a> {
     provider: Arc<dyn Provider>,
     plan: &'a Plan,
+    /// The state's key, which a saved plan's hashes of sensitive values are
+    /// keyed with (`None` when it cannot be read: such values then never match).
+    key: Option<StateKey>,
     replanner: &'a dyn Replanner,
     backend: &'a LocalBackend,
     progress: &'a dyn Progress,
@@ -801,7 +806,7 @@ impl Run<'_> {
                     continue;
                 };
                 match fresh.get(&self.ops[i].addr) {
-                    Some(v) => match merge(&after, v, &mut String::new()) {
+                    Some(v) => match merge(&after, v, &mut String::new(), self.key.as_ref()) {
                         Ok(v) => v,
                         Err(message) => {
                             let o = &self.ops[i];
@@ -1013,7 +1018,7 @@ impl Run<'_> {
                 self.state.deposed.retain(|r| !(r.address == key && Some(&r.id) == id.as_ref()));
                 Ok(())
             }
-            (_, Err(e)) => Err(e),
+            (_, Err(e)) => Err(self.redacted(i, e)),
         };
         match result {
             Ok(()) => {
@@ -1042,6 +1047,22 @@ impl Run<'_> {
                 self.fail(i, error, done.elapsed, recorded);
             }
         }
+    }
+
+    /// A provider's error without the secrets of the object it was about:
+    /// a cloud API may echo what it was sent ("Value (...) for parameter
+    /// ... is invalid"), and its text is not built with the marks in hand.
+    fn redacted(&self, i: usize, mut e: ProviderError) -> ProviderError {
+        let addr = self.ops[i].addr.to_string();
+        let mut secrets = self.planned.get(&i).map(strata_core::shown::secrets_in).unwrap_or_default();
+        if let Some(r) = self.state.resource(&addr) {
+            secrets.extend(strata_core::shown::secrets_in(&r.values()));
+        }
+        if let Some(after) = self.ops[i].change.and_then(|c| self.plan.changes[c].after.as_ref()) {
+            secrets.extend(strata_core::shown::secrets_in(after));
+        }
+        e.message = strata_core::shown::redact(&e.message, &secrets);
+        e
     }
 
     /// Remove the intent of a started create (by its token).
@@ -1173,6 +1194,11 @@ impl Run<'_> {
     }
 }
 
+/// Whether a plan (read from a file) holds sensitive values replaced by their hash.
+fn has_redacted_plan(plan: &Plan) -> bool {
+    plan.changes.iter().any(|c| c.after.as_ref().is_some_and(has_redacted))
+}
+
 /// Whether a value holds a sensitive value a saved plan replaced by its hash.
 fn has_redacted(v: &Value) -> bool {
     match v {
@@ -1187,10 +1213,10 @@ fn has_redacted(v: &Value) -> bool {
 /// and redacted sensitive values taken from `fresh`. A known planned value
 /// that re-evaluates to another known value is an error (the plan no longer
 /// describes what would be done).
-pub(crate) fn merge(planned: &Value, fresh: &Value, path: &mut String) -> Result<Value, String> {
+pub(crate) fn merge(planned: &Value, fresh: &Value, path: &mut String, key: Option<&StateKey>) -> Result<Value, String> {
     let here = |p: &String| if p.is_empty() { "the object".to_string() } else { format!("`{p}`") };
     if let Some(hash) = redacted_hash(planned) {
-        return if sensitive_hash(fresh) == hash {
+        return if key.is_some_and(|k| sensitive_hash(k, fresh) == hash) {
             Ok(fresh.clone().mark_if(true))
         } else {
             Err(format!("the sensitive value of {} changed since the plan was made", here(path)))
@@ -1201,7 +1227,7 @@ pub(crate) fn merge(planned: &Value, fresh: &Value, path: &mut String) -> Result
     }
     match planned {
         Value::Unknown(_) => Ok(fresh.clone()),
-        Value::Sensitive(inner) => Ok(merge(inner, fresh.peel(), path)?.mark_if(true)),
+        Value::Sensitive(inner) => Ok(merge(inner, fresh.peel(), path, key)?.mark_if(true)),
         Value::Map(m) => {
             let Some(f) = fresh.as_map() else { return Err(format!("{} changed since the plan was made", here(path))) };
             let mut out = BTreeMap::new();
@@ -1211,7 +1237,7 @@ pub(crate) fn merge(planned: &Value, fresh: &Value, path: &mut String) -> Result
                     path.push('.');
                 }
                 path.push_str(k);
-                let merged = merge(v, f.get(k).unwrap_or(&Value::Null), path);
+                let merged = merge(v, f.get(k).unwrap_or(&Value::Null), path, key);
                 path.truncate(len);
                 out.insert(k.clone(), merged?);
             }
@@ -1227,7 +1253,7 @@ pub(crate) fn merge(planned: &Value, fresh: &Value, path: &mut String) -> Result
             for (n, (p, f)) in items.iter().zip(f).enumerate() {
                 let len = path.len();
                 path.push_str(&format!("[{n}]"));
-                let merged = merge(p, f, path);
+                let merged = merge(p, f, path, key);
                 path.truncate(len);
                 out.push(merged?);
             }
@@ -1246,6 +1272,8 @@ pub(crate) fn merge(planned: &Value, fresh: &Value, path: &mut String) -> Result
 
 /// Mark the sensitive attributes of the schema, and the paths the plan
 /// marked, on an object as the provider reported it.
+/// Then the marks follow what the provider derived from marked parts
+/// (`tags_all` from `tags`; see [`strata_provider::propagate_marks`]).
 pub(crate) fn mark(schema: &ProviderSchema, ty: &str, value: Value, extra: &[Vec<String>]) -> Value {
     let mut v = match schema.resource(ty) {
         Some(rs) => mark_block(&rs.block, value),
@@ -1254,7 +1282,10 @@ pub(crate) fn mark(schema: &ProviderSchema, ty: &str, value: Value, extra: &[Vec
     for path in extra {
         mark_path(&mut v, path);
     }
-    v
+    match schema.resource(ty) {
+        Some(rs) => strata_provider::propagate_marks(rs, v),
+        None => v,
+    }
 }
 
 fn mark_block(block: &BlockSchema, value: Value) -> Value {

@@ -94,6 +94,9 @@ pub struct PlanRun {
     /// `None` when errors stopped planning.
     pub plan: Option<Plan>,
     pub config_digest: String,
+    /// The state's key ([`strata_state::StateKey`]): the digest and a saved
+    /// plan's hashes of sensitive values are keyed with it.
+    pub key: Option<strata_state::StateKey>,
     pub diagnostics: Diagnostics,
 }
 
@@ -122,6 +125,7 @@ pub fn plan(dir: &Path, req: &PlanRequest, schema: &ProviderSchema, mode: RunMod
         state: None,
         plan: None,
         config_digest: String::new(),
+        key: None,
         diagnostics: Diagnostics::new(),
     };
     plan_into(&mut config, &mut diagnostics, &mut run, req, schema, &mode, started);
@@ -141,13 +145,21 @@ fn plan_into(
     mode: &RunMode,
     started: std::time::Instant,
 ) {
-    let mut state = match crate::state::backend(config).and_then(|b| crate::state::read(&b)) {
+    let backend = match crate::state::backend(config) {
+        Ok(b) => b,
+        Err(d) => {
+            diagnostics.push(d);
+            return;
+        }
+    };
+    let mut state = match crate::state::read(&backend) {
         Ok(s) => s,
         Err(d) => {
             diagnostics.push(d);
             return;
         }
     };
+    run.key = state_key(&backend);
     let (inputs, d) = strata_config::collect_inputs(config, &req.vars);
     diagnostics.extend(d);
     run.inputs = inputs;
@@ -220,7 +232,11 @@ fn plan_into(
     let (nodes, options) = strata_config::graph_input(&ev, schema);
     let (graph, d) = strata_graph::build(nodes, &options);
     diagnostics.extend(d);
-    run.config_digest = digest(config, &ev);
+    // Without any key, a digest that matches nothing: never an unkeyed one.
+    run.config_digest = match &run.key {
+        Some(k) => digest(k, config, &ev),
+        None => format!("unkeyed-{}", uuid::Uuid::new_v4().simple()),
+    };
     if !diagnostics.has_errors() {
         let opts = PlanOptions { targets: req.targets.clone(), replace: req.replace.clone(), config_digest: run.config_digest.clone() };
         let (plan, d) = if mode.destroy {
@@ -312,9 +328,24 @@ fn destroy_plan(ev: &Evaluated, graph: &Graph, state: Option<&State>, opts: &Pla
     (plan, diags)
 }
 
+/// The key of the state beside `backend`, created on first need. When it
+/// cannot be kept (a directory that cannot be written), a random one for
+/// this run only: hashes are then keyed all the same, and a plan saved with
+/// it is refused as stale (as it must be: its state cannot be written either).
+pub fn state_key(backend: &strata_state::LocalBackend) -> Option<strata_state::StateKey> {
+    match backend.key() {
+        Ok(k) => Some(k),
+        Err(e) => {
+            tracing::debug!(error = %e, "no state key can be kept; hashes are keyed for this run only");
+            strata_state::StateKey::ephemeral().ok()
+        }
+    }
+}
+
 /// The digest of the configuration's files and root variable values that a
-/// saved plan records (sensitive values only as hashes).
-pub fn digest(config: &Config, ev: &Evaluated) -> String {
+/// saved plan records (keyed with the state's key; sensitive values only as
+/// keyed hashes).
+pub fn digest(key: &strata_state::StateKey, config: &Config, ev: &Evaluated) -> String {
     // Names relative to the configuration, so that plan and apply agree from any directory.
     let files: Vec<(String, &str)> = config
         .sources
@@ -323,7 +354,7 @@ pub fn digest(config: &Config, ev: &Evaluated) -> String {
         .collect();
     let vars: Vec<(String, strata_core::Value, bool)> =
         ev.root_variables.iter().map(|(k, v)| (k.clone(), v.clone(), v.contains_sensitive())).collect();
-    strata_plan::config_digest(&files, &vars)
+    strata_plan::config_digest(key, &files, &vars)
 }
 
 /// Parse `--target` / `--replace` arguments.

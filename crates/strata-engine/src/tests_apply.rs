@@ -878,21 +878,26 @@ fn the_apply_future_can_be_spawned() {
 
 #[test]
 fn merging_takes_what_re_evaluation_learned_and_refuses_what_changed() {
+    let key = strata_state::StateKey::from_bytes([3; 32]);
     let obj = |a: Value, b: Value| Value::map([("a", a), ("b", b)]);
     let planned = obj(Value::string("x"), Value::unknown());
     let fresh = obj(Value::string("x"), Value::string("fake-vpc-1"));
-    assert_eq!(merge(&planned, &fresh, &mut String::new()), Ok(fresh.clone()));
+    assert_eq!(merge(&planned, &fresh, &mut String::new(), Some(&key)), Ok(fresh.clone()));
     let stale = obj(Value::string("y"), Value::string("fake-vpc-1"));
-    assert_eq!(merge(&planned, &stale, &mut String::new()), Err("`a` was planned as \"x\" but is now \"y\"".to_string()));
+    assert_eq!(merge(&planned, &stale, &mut String::new(), Some(&key)), Err("`a` was planned as \"x\" but is now \"y\"".to_string()));
     // Unknown again (a data source not read at apply time): the plan's value stands.
     let unknown = obj(Value::unknown(), Value::string("fake-vpc-1"));
-    assert_eq!(merge(&planned, &unknown, &mut String::new()), Ok(fresh));
+    assert_eq!(merge(&planned, &unknown, &mut String::new(), Some(&key)), Ok(fresh));
     // A saved plan holds hashes of sensitive values; the re-evaluated secret must match.
     let secret = Value::string("hunter2").mark_if(true);
-    let redacted = Value::Sensitive(Box::new(Value::map([("__sensitive__", Value::string(strata_plan::sensitive_hash(&secret)))])));
-    assert_eq!(merge(&redacted, &secret, &mut String::new()), Ok(secret.clone()));
+    let redacted = Value::Sensitive(Box::new(Value::map([("__sensitive__", Value::string(strata_plan::sensitive_hash(&key, &secret)))])));
+    assert_eq!(merge(&redacted, &secret, &mut String::new(), Some(&key)), Ok(secret.clone()));
     let other = Value::string("changed").mark_if(true);
-    assert!(merge(&redacted, &other, &mut String::new()).unwrap_err().contains("sensitive value"));
+    assert!(merge(&redacted, &other, &mut String::new(), Some(&key)).unwrap_err().contains("sensitive value"));
+    // Another state's key (or none) never matches: the hash is keyed.
+    let stranger = strata_state::StateKey::from_bytes([4; 32]);
+    assert!(merge(&redacted, &secret, &mut String::new(), Some(&stranger)).is_err());
+    assert!(merge(&redacted, &secret, &mut String::new(), None).is_err());
 }
 
 #[tokio::test]

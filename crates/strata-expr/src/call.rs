@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::FuncCall;
+use strata_core::shown::SENSITIVE;
 use strata_core::{Diagnostics, Type, Value, did_you_mean};
 use strata_functions::{FnCtx, FnError};
 
@@ -78,6 +79,17 @@ pub(crate) fn eval_call(f: &FuncCall, ctx: &ExprCtx, depth: usize) -> Result<Val
                 )
             }
             FnError::Message(msg) => error(ctx, codes::FUNCTION_ERROR, f.span(), format!("call to `{name}` failed: {msg}"), "in this call"),
+            FnError::Sensitive { index } => {
+                let (code, span, msg) = match index {
+                    Some(i) => {
+                        let span = f.args.get(i.min(f.args.len().saturating_sub(1))).and_then(|a| a.span()).or_else(|| f.span());
+                        (codes::FUNCTION_ARGUMENT, span, format!("invalid argument {} to `{name}`: {SENSITIVE}", i + 1))
+                    }
+                    None => (codes::FUNCTION_ERROR, f.span(), format!("call to `{name}` failed on {SENSITIVE}")),
+                };
+                error(ctx, code, span, msg, "refused here")
+                    .with_help("the reason is not shown because it could reveal a sensitive argument; check its type and format")
+            }
         };
         Diagnostics(vec![d])
     })

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use hcl_edit::expr::{Array, Conditional, Expression, ForExpr, Object, ObjectKey};
 use hcl_edit::{Decorated, Ident, Span as _};
+use strata_core::shown::shown_text;
 use strata_core::{Diagnostic, Diagnostics, Span, Type, Value, did_you_mean};
 
 use crate::{ChildScope, ExprCtx, budget, codes, template};
@@ -142,10 +143,11 @@ fn eval_object(o: &Object, ctx: &ExprCtx, depth: usize) -> Result<Value, Diagnos
             ObjectKey::Ident(id) => id.span(),
             ObjectKey::Expression(e) => e.span(),
         };
+        let mut secret_key = false;
         let key = match key {
             ObjectKey::Ident(id) => Some(id.as_str().to_owned()),
             ObjectKey::Expression(e) => match eval(e, ctx, depth) {
-                Ok(v) => match object_key(v, e.span(), ctx, &mut sensitive) {
+                Ok(v) => match object_key(v, e.span(), ctx, &mut secret_key) {
                     Ok(k) => k,
                     Err(d) => {
                         diags.push(d);
@@ -169,8 +171,9 @@ fn eval_object(o: &Object, ctx: &ExprCtx, depth: usize) -> Result<Value, Diagnos
             unknown_key = true;
             continue;
         };
+        sensitive |= secret_key;
         if out.contains_key(&key) {
-            let msg = format!("duplicate object key {key:?}");
+            let msg = format!("duplicate object key {}", shown_text(&key, secret_key));
             diags.push(error(ctx, codes::DUPLICATE_KEY, kspan, msg, "defined again here"));
             continue;
         }
@@ -286,7 +289,10 @@ fn eval_for(f: &ForExpr, ctx: &ExprCtx, depth: usize) -> Result<Value, Diagnosti
             continue;
         };
         let k = eval(key_expr, &ictx, depth)?;
-        let Some(k) = object_key(k, key_expr.span(), ctx, &mut sensitive).map_err(|d| Diagnostics(vec![d]))? else {
+        let mut secret_key = false;
+        let key = object_key(k, key_expr.span(), ctx, &mut secret_key).map_err(|d| Diagnostics(vec![d]))?;
+        sensitive |= secret_key;
+        let Some(k) = key else {
             return Ok(Value::unknown().mark_if(sensitive));
         };
         let v = eval(&f.value_expr, &ictx, depth)?;
@@ -303,7 +309,7 @@ fn eval_for(f: &ForExpr, ctx: &ExprCtx, depth: usize) -> Result<Value, Diagnosti
                     ctx,
                     codes::DUPLICATE_KEY,
                     key_expr.span(),
-                    format!("duplicate key {:?} in `for` expression", e.key()),
+                    format!("duplicate key {} in `for` expression", shown_text(e.key(), secret_key)),
                     "produces the same key twice",
                 )
                 .with_help("add `...` after the value expression to group the values of each key into a list");

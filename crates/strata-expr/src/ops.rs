@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOp, BinaryOperator, Expression, UnaryOp, UnaryOperator};
+use strata_core::shown::describe;
 use strata_core::{Diagnostics, Type, Value, format_number};
 
 use crate::expr::{error, eval};
@@ -33,10 +34,8 @@ fn operand<T>(
         return Ok(None);
     }
     convert(v).map(Some).ok_or_else(|| {
-        let got = match v.peel() {
-            Value::String(s) => format!("the string {s:?}"),
-            v => v.type_name().to_owned(),
-        };
+        // `v` keeps its mark here, so that a sensitive operand is not quoted.
+        let got = describe(v);
         let d = error(
             ctx,
             codes::TYPE_MISMATCH,
@@ -49,7 +48,8 @@ fn operand<T>(
 }
 
 pub(crate) fn eval_unary(u: &UnaryOp, ctx: &ExprCtx, depth: usize) -> Result<Value, Diagnostics> {
-    let (v, sensitive) = eval(&u.expr, ctx, depth)?.unmark();
+    let v = eval(&u.expr, ctx, depth)?;
+    let sensitive = v.is_sensitive();
     let out = match u.operator.value() {
         UnaryOperator::Neg => match operand(&v, &u.expr, "-", "a number", to_number, ctx)? {
             Some(n) => Value::Number(-n),

@@ -610,3 +610,61 @@ fn a_run_budget_is_shared_by_every_expression_in_it() {
     assert_eq!(inner, 6);
     check(src, n(1024.0));
 }
+
+/// Guards against diagnostics that quote sensitive values: operators,
+/// indexing, object keys and function calls on a sensitive canary fail with
+/// a message that says `(sensitive value)` and holds no part of the secret
+/// (nor a sensitive collection's keys or length).
+#[test]
+fn errors_never_quote_sensitive_values() {
+    let canary = "c4n4ry-expr-s3cret";
+    let mut scope = scope();
+    let var = obj([
+        ("pw", secret(s(canary))),
+        ("idx", secret(n(7331.0))),
+        ("half", secret(n(0.5))),
+        ("m", secret(obj([(canary, n(1.0))]))),
+        ("l", secret(list([s(canary)]))),
+        ("plain", obj([("c4n4ry-key-near", n(1.0))])),
+    ]);
+    scope.insert("var".into(), var);
+    let cases = [
+        "var.pw + 1",
+        "1 + var.pw",
+        "-var.pw",
+        "!var.pw",
+        "var.pw && true",
+        "var.pw * 2",
+        "[1, 2][var.idx]",
+        "[1, 2][var.half]",
+        "[1, 2][var.pw]",
+        "var.plain[var.pw]",
+        "var.m[\"k4n4ry-expr-s3cret\"]",
+        "var.m.missing",
+        "var.l[5]",
+        "var.l.attr",
+        "{(var.pw) = 2, (\"${var.pw}\") = 3}",
+        "{ for k in [var.pw, var.pw] : k => 1 }",
+        "tonumber(var.pw)",
+        "tobool(var.pw)",
+        "parseint(var.pw, 10)",
+        "cidrsubnet(var.pw, 8, 1)",
+        "file(var.pw)",
+        "lookup(var.m, \"x\")",
+        "format(\"%d\", var.pw)",
+        "tonumber(var.l...)",
+    ];
+    for src in cases {
+        let d = eval_with(src, &scope).expect_err(src);
+        let text = format!("{d:?}");
+        assert!(!text.contains("c4n4ry") && !text.contains("7331") && !text.contains("0.5"), "{src}: {text}");
+        assert!(
+            text.contains("(sensitive value)") || src.contains("missing") || src.contains(".attr") || src.contains("k4n4ry"),
+            "{src}: {text}"
+        );
+    }
+    // Without the mark the same errors quote what they refuse.
+    scope.insert("var".into(), obj([("pw", s(canary))]));
+    let d = eval_with("var.pw + 1", &scope).unwrap_err();
+    assert!(format!("{d:?}").contains(canary));
+}

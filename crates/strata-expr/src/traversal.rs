@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, Traversal, TraversalOperator};
-use strata_core::{Diagnostic, Diagnostics, Value, did_you_mean, format_number};
+use strata_core::shown::{SENSITIVE, describe, shown_number, shown_text};
+use strata_core::{Diagnostic, Diagnostics, Value, did_you_mean};
 
 use crate::expr::{error, eval, lookup};
 use crate::ops::to_number;
@@ -18,8 +19,8 @@ pub(crate) fn eval_traversal(t: &Traversal, ctx: &ExprCtx, depth: usize) -> Resu
     let walk = Walk { t, ctx, depth };
     let end = t.operators.len();
     match &t.expr {
-        Expression::Variable(v) => walk.apply(lookup(v, ctx)?, 0, end),
-        base => walk.apply(&eval(base, ctx, depth)?, 0, end),
+        Expression::Variable(v) => walk.apply(lookup(v, ctx)?, 0, end, false),
+        base => walk.apply(&eval(base, ctx, depth)?, 0, end, false),
     }
 }
 
@@ -30,10 +31,11 @@ struct Walk<'t, 'c> {
 }
 
 impl Walk<'_, '_> {
-    /// Apply operators `from..to` to `cur`.
-    fn apply(&self, mut cur: &Value, from: usize, to: usize) -> Result<Value, Diagnostics> {
+    /// Apply operators `from..to` to `cur`; `sensitive` when `cur` is inside
+    /// a sensitive value. Messages about a sensitive collection or key name
+    /// neither its keys nor its length nor the key.
+    fn apply(&self, mut cur: &Value, from: usize, to: usize, mut sensitive: bool) -> Result<Value, Diagnostics> {
         let ops = &self.t.operators;
-        let mut sensitive = false;
         let mut i = from;
         while i < to {
             if let Value::Sensitive(inner) = cur {
@@ -44,16 +46,17 @@ impl Walk<'_, '_> {
                 return Ok(Value::unknown().mark_if(sensitive));
             }
             match ops[i].value() {
-                TraversalOperator::GetAttr(name) => cur = self.get_attr(cur, name.as_str(), i)?,
+                TraversalOperator::GetAttr(name) => cur = self.get_attr(cur, name.as_str(), i, sensitive)?,
                 TraversalOperator::Index(e) => {
-                    let (key, s) = eval(e, self.ctx, self.depth)?.unmark();
-                    sensitive |= s;
+                    // The key keeps its mark until the messages are written.
+                    let key = eval(e, self.ctx, self.depth)?;
                     if key.is_unknown() {
-                        return Ok(Value::unknown().mark_if(sensitive));
+                        return Ok(Value::unknown().mark_if(sensitive || key.is_sensitive()));
                     }
-                    cur = self.index(cur, &key, i)?;
+                    cur = self.index(cur, &key, i, sensitive)?;
+                    sensitive |= key.is_sensitive();
                 }
-                TraversalOperator::LegacyIndex(n) => cur = self.index(cur, &Value::Number(*n.value() as f64), i)?,
+                TraversalOperator::LegacyIndex(n) => cur = self.index(cur, &Value::Number(*n.value() as f64), i, sensitive)?,
                 op @ (TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)) => {
                     // A full splat applies every following operator to each
                     // element; an attribute splat only the attribute (and
@@ -72,9 +75,9 @@ impl Walk<'_, '_> {
                         Value::List(vs) | Value::Set(vs) => vs,
                         one => std::slice::from_ref(one),
                     };
-                    let each = items.iter().map(|v| self.apply(v, i + 1, end)).collect::<Result<Vec<_>, _>>()?;
+                    let each = items.iter().map(|v| self.apply(v, i + 1, end, sensitive)).collect::<Result<Vec<_>, _>>()?;
                     let list = Value::List(each);
-                    let rest = if end < to { self.apply(&list, end, to)? } else { list };
+                    let rest = if end < to { self.apply(&list, end, to, sensitive)? } else { list };
                     return Ok(rest.mark_if(sensitive));
                 }
             }
@@ -83,21 +86,22 @@ impl Walk<'_, '_> {
         Ok(cur.clone().mark_if(sensitive))
     }
 
-    fn get_attr<'v>(&self, cur: &'v Value, name: &str, i: usize) -> Result<&'v Value, Diagnostics> {
+    fn get_attr<'v>(&self, cur: &'v Value, name: &str, i: usize, sensitive: bool) -> Result<&'v Value, Diagnostics> {
         let path = || self.path(i);
         let d = match cur {
             Value::Map(m) => match m.get(name) {
                 Some(v) => return Ok(v),
                 None => {
                     let d = self.missing(i, format!("`{}` has no attribute `{name}`", path()), "no such attribute");
-                    with_suggestion(d, name, m, |s| format!("{}.{s}", path()))
+                    if sensitive { d } else { with_suggestion(d, name, m, |s| format!("{}.{s}", path())) }
                 }
             },
             Value::List(vs) | Value::Set(vs) => {
                 let what = if matches!(cur, Value::Set(_)) { "set" } else { "list" };
+                let count = if sensitive { SENSITIVE.to_owned() } else { vs.len().to_string() };
                 self.missing(
                     i,
-                    format!("`{}` is a {what} of {} elements, not an object", path(), vs.len()),
+                    format!("`{}` is a {what} of {count} elements, not an object", path()),
                     format!("cannot get `{name}` from a {what}"),
                 )
                 .with_help(format!("use `{}[*].{name}` for the `{name}` of every element, or index one element first", path()))
@@ -108,29 +112,42 @@ impl Walk<'_, '_> {
         Err(Diagnostics(vec![d]))
     }
 
-    fn index<'v>(&self, cur: &'v Value, key: &Value, i: usize) -> Result<&'v Value, Diagnostics> {
+    /// Index `cur` (inside a sensitive value when `sensitive`) with `key`,
+    /// which may carry the sensitive mark itself.
+    fn index<'v>(&self, cur: &'v Value, key: &Value, i: usize, sensitive: bool) -> Result<&'v Value, Diagnostics> {
         let path = || self.path(i);
+        let secret_key = key.is_sensitive();
+        let len = |n: usize| if sensitive { SENSITIVE.to_owned() } else { n.to_string() };
         let d = match cur {
             Value::List(vs) => match to_number(key) {
                 Some(n) if n >= 0.0 && n.fract() == 0.0 => match vs.get(n as usize) {
                     Some(v) => return Ok(v),
                     None => self.err(
                         i,
-                        format!("index {} is out of range for `{}`, which has {} elements", format_number(n), path(), vs.len()),
+                        format!(
+                            "index {} is out of range for `{}`, which has {} elements",
+                            shown_number(n, secret_key),
+                            path(),
+                            len(vs.len())
+                        ),
                         "index out of range",
                     ),
                 },
-                Some(n) => {
-                    self.err(i, format!("list index must be a whole number of at least 0, got {}", format_number(n)), "invalid index")
-                }
+                Some(n) => self.err(
+                    i,
+                    format!("list index must be a whole number of at least 0, got {}", shown_number(n, secret_key)),
+                    "invalid index",
+                ),
                 None => self.err(i, format!("a number is required to index a list, got {}", describe(key)), "invalid index"),
             },
             Value::Map(m) => match key.to_template_string() {
                 Some(k) => match m.get(&k) {
                     Some(v) => return Ok(v),
                     None => {
-                        let d = self.missing(i, format!("`{}` has no key {k:?}", path()), "no such key");
-                        with_suggestion(d, &k, m, |s| format!("{}[{s:?}]", path()))
+                        let d = self.missing(i, format!("`{}` has no key {}", path(), shown_text(&k, secret_key)), "no such key");
+                        // Suggestions would tell how close a secret key is to
+                        // the keys, or list a sensitive map's keys.
+                        if sensitive || secret_key { d } else { with_suggestion(d, &k, m, |s| format!("{}[{s:?}]", path())) }
                     }
                 },
                 None => self.err(i, format!("a string key is required to index a map, got {}", describe(key)), "invalid key"),
@@ -204,11 +221,4 @@ fn with_suggestion(d: Diagnostic, name: &str, m: &BTreeMap<String, Value>, rende
         keys.push("...");
     }
     d.with_help(format!("available: {}", keys.join(", ")))
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("the string {s:?}"),
-        v => v.type_name().to_owned(),
-    }
 }

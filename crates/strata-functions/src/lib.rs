@@ -10,6 +10,10 @@
 //! - Sensitive: when any argument contains a sensitive mark, every mark is
 //!   removed before the call and the whole result is marked sensitive.
 //!   `nonsensitive` is the one exception: dropping the mark is its purpose.
+//!   Functions build their error messages from the unmarked values they see,
+//!   so when any argument was sensitive, `call` drops the message and
+//!   answers [`FnError::Sensitive`]: no function can leak a secret through
+//!   an error, however it words it.
 //! - Unknown: each function declares how much of its arguments it needs to
 //!   know (see [`Unknowns`]); when that is not met the result is unknown, of
 //!   the best type the function can promise. Functions that work on the
@@ -53,6 +57,21 @@ pub enum FnError {
     Arg { index: usize, message: String },
     /// Any other failure.
     Message(String),
+    /// The call failed while an argument was sensitive. The function's own
+    /// message may quote any argument, so it is dropped: `index` is the
+    /// refused argument, when the function named one.
+    Sensitive { index: Option<usize> },
+}
+
+impl FnError {
+    /// This error without anything a function wrote about its arguments.
+    fn hidden(self) -> FnError {
+        match self {
+            FnError::Arg { index, .. } => FnError::Sensitive { index: Some(index) },
+            FnError::Message(_) => FnError::Sensitive { index: None },
+            e => e,
+        }
+    }
 }
 
 impl std::fmt::Display for FnError {
@@ -61,6 +80,10 @@ impl std::fmt::Display for FnError {
             FnError::Unknown => f.write_str("there is no function with this name"),
             FnError::Arity(m) | FnError::Message(m) => f.write_str(m),
             FnError::Arg { index, message } => write!(f, "invalid value for argument {}: {message}", index + 1),
+            FnError::Sensitive { index: Some(index) } => {
+                write!(f, "invalid value for argument {}: {}", index + 1, strata_core::shown::SENSITIVE)
+            }
+            FnError::Sensitive { index: None } => write!(f, "the call failed on {}", strata_core::shown::SENSITIVE),
         }
     }
 }
@@ -276,10 +299,11 @@ pub fn call(name: &str, args: Vec<Value>, ctx: &FnCtx) -> Result<Value, FnError>
     let result = if unknown {
         Value::Unknown(spec.ret.ty())
     } else {
-        match spec.imp {
-            Imp::Pure(f) => f(&args)?,
-            Imp::Ctx(f) => f(&args, ctx)?,
-        }
+        let result = match spec.imp {
+            Imp::Pure(f) => f(&args),
+            Imp::Ctx(f) => f(&args, ctx),
+        };
+        result.map_err(|e| if sensitive { e.hidden() } else { e })?
     };
     Ok(result.mark_if(sensitive))
 }

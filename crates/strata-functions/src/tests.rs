@@ -170,8 +170,80 @@ fn sensitive_arguments_make_sensitive_results() {
     check("cidrsubnet", vec![s("10.0.0.0/8"), secret(n(8.0)), n(1.0)], secret(s("10.1.0.0/16")));
     check("upper", vec![secret(Value::unknown())], secret(Value::Unknown(Type::String)));
     check("upper", vec![s("abc")], s("ABC"));
-    // Errors stay errors; the mark does not hide them.
-    check_err("upper", vec![secret(strs(&["a"]))], "string required");
+    // Errors stay errors; the mark hides only what they would say about the value.
+    check_err("upper", vec![secret(strs(&["a"]))], "invalid value for argument 1: (sensitive value)");
+}
+
+/// Guards against error messages that quote sensitive arguments: each of
+/// these calls fails on a sensitive canary, and the message names the
+/// argument but never the value.
+#[test]
+fn errors_never_quote_sensitive_arguments() {
+    let canary = "c4n4ry-fn-s3cret";
+    let cases: Vec<(&str, Vec<Value>)> = vec![
+        ("tonumber", vec![secret(s(canary))]),
+        ("tobool", vec![secret(s(canary))]),
+        ("parseint", vec![secret(s(canary)), n(10.0)]),
+        ("parseint", vec![s("zz"), secret(n(1.0))]),
+        ("cidrsubnet", vec![secret(s(canary)), n(8.0), n(1.0)]),
+        ("cidrsubnet", vec![s("10.0.0.0/8"), n(8.0), secret(n(7331.0))]),
+        ("cidrhost", vec![secret(s(canary)), n(1.0)]),
+        ("file", vec![secret(s(canary))]),
+        ("lookup", vec![secret(Value::map([(canary, n(1.0))])), s("missing")]),
+        ("lookup", vec![Value::map([("a", n(1.0))]), secret(s(canary))]),
+        ("format", vec![s("%d"), secret(s(canary))]),
+        ("format", vec![secret(s(&format!("{canary} %d %d")))]),
+        ("element", vec![secret(list(vec![])), n(1.0)]),
+        ("jsondecode", vec![secret(s(canary))]),
+        ("regex", vec![secret(s(&format!("({canary}"))), s("x")]),
+        ("base64decode", vec![secret(s(canary))]),
+        ("tolist", vec![secret(s(canary))]),
+        ("tonumber", vec![list(vec![secret(s(canary))])]),
+        ("templatefile", vec![s(canary), secret(Value::map([("k", s(canary))]))]),
+    ];
+    for (name, args) in cases {
+        let shown = format!("{name}(...)");
+        let err = call(name, args).expect_err(&shown).to_string();
+        assert!(!err.contains(canary) && !err.contains("7331"), "{shown}: {err}");
+        assert!(err.contains("(sensitive value)"), "{shown}: {err}");
+    }
+    // Without the mark, the same failures explain themselves.
+    let err = call("tonumber", vec![s("abc")]).unwrap_err().to_string();
+    assert!(err.contains("\"abc\""), "{err}");
+}
+
+/// The same guard over every function and many argument shapes: whatever
+/// fails with a sensitive canary among its arguments does not quote it.
+#[test]
+fn no_function_error_quotes_a_sensitive_canary() {
+    let canary = "c4n4ry-any-s3cret";
+    let marked = [
+        secret(s(canary)),
+        secret(n(7331.25)),
+        list(vec![s("a"), secret(s(canary))]),
+        secret(Value::map([(canary, s("v"))])),
+        Value::map([("k", secret(s(canary)))]),
+    ];
+    let pool = odd_values();
+    let mut failures = 0;
+    for &name in names() {
+        for m in &marked {
+            let mut arg_lists = vec![vec![m.clone()]];
+            for other in pool.iter().step_by(2) {
+                arg_lists.push(vec![m.clone(), other.clone()]);
+                arg_lists.push(vec![other.clone(), m.clone()]);
+                arg_lists.push(vec![other.clone(), n(1.0), m.clone()]);
+            }
+            for args in arg_lists {
+                if let Err(e) = call(name, args) {
+                    let e = e.to_string();
+                    assert!(!e.contains(canary) && !e.contains("7331"), "{name}: {e}");
+                    failures += 1;
+                }
+            }
+        }
+    }
+    assert!(failures > 1000, "the canaries must reach error paths ({failures})");
 }
 
 #[test]

@@ -1,18 +1,22 @@
-//! Plan files: JSON with sensitive values replaced by their hash, the
+//! Plan files: JSON with sensitive values replaced by their keyed hash, the
 //! configuration digest, and the freshness check.
 //!
 //! Values are written as JSON with three reserved one-key objects:
-//! `{"__sensitive__": "<sha256 hex of the value's compact JSON>"}`,
+//! `{"__sensitive__": "<HMAC-SHA256 hex of the value's compact JSON>"}`,
 //! `{"__unknown__": true}` and `{"__set__": [...]}`.
+//!
+//! Every hash of a secret is keyed with the state's [`StateKey`] (kept
+//! beside the state, never in a plan): a plan file or `plan --json` can be
+//! read by anyone without a secret being recoverable from its hashes by
+//! guessing. Plan files are written with mode 0600 all the same.
 
 use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value as J;
-use sha2::{Digest, Sha256};
 use strata_core::{Address, Diagnostic, Layer, Value};
-use strata_state::State;
+use strata_state::{State, StateKey};
 
 use crate::{PLAN_FORMAT_VERSION, Plan};
 
@@ -20,17 +24,31 @@ const SENSITIVE: &str = "__sensitive__";
 const UNKNOWN: &str = "__unknown__";
 const SET: &str = "__set__";
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
-}
-
-/// The hash a plan file records for a sensitive value: sha256 (hex) of its
-/// compact JSON, marks looked through. Apply re-evaluates the value and
-/// compares. For a value read back from a plan file, the recorded hash.
-pub fn sensitive_hash(v: &Value) -> String {
+/// The hash a plan file records for a sensitive value: HMAC-SHA256 (hex,
+/// keyed with the state's key) of its compact JSON, marks looked through.
+/// Apply re-evaluates the value and compares. For a value read back from a
+/// plan file, the recorded hash.
+pub fn sensitive_hash(key: &StateKey, v: &Value) -> String {
     match redacted_hash(v) {
         Some(h) => h.to_string(),
-        None => sha256_hex(v.peel().to_json().to_string().as_bytes()),
+        None => {
+            let (plain, _) = v.clone().unmark_deep();
+            let mut h = key.hasher("strata-sensitive-value/1");
+            h.item(plain.to_json().to_string().as_bytes());
+            h.hex()
+        }
+    }
+}
+
+/// `v` with every sensitive part replaced by the one-key object that stands
+/// for it in a plan file (its keyed hash).
+fn seal(key: &StateKey, v: &Value) -> Value {
+    match v {
+        Value::Sensitive(_) => Value::Sensitive(Box::new(Value::map([(SENSITIVE, Value::String(sensitive_hash(key, v)))]))),
+        Value::List(items) => Value::List(items.iter().map(|v| seal(key, v)).collect()),
+        Value::Set(items) => Value::Set(items.iter().map(|v| seal(key, v)).collect()),
+        Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), seal(key, v))).collect()),
+        v => v.clone(),
     }
 }
 
@@ -42,15 +60,23 @@ pub fn redacted_hash(v: &Value) -> Option<&str> {
     if m.len() == 1 { m.get(SENSITIVE)?.as_str() } else { None }
 }
 
-fn encode(v: &Value) -> J {
-    match v {
-        Value::Sensitive(_) => J::Object([(SENSITIVE.to_string(), J::String(sensitive_hash(v)))].into_iter().collect()),
+/// The JSON of a value; `None` when a sensitive part was not sealed (a
+/// plan is sealed before it is written, so that this never writes a secret).
+fn encode(v: &Value) -> Option<J> {
+    Some(match v {
+        Value::Sensitive(_) => J::Object([(SENSITIVE.to_string(), J::String(redacted_hash(v)?.to_string()))].into_iter().collect()),
         Value::Unknown(_) => J::Object([(UNKNOWN.to_string(), J::Bool(true))].into_iter().collect()),
-        Value::List(items) => J::Array(items.iter().map(encode).collect()),
-        Value::Set(items) => J::Object([(SET.to_string(), J::Array(items.iter().map(encode).collect()))].into_iter().collect()),
-        Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), encode(v))).collect()),
+        Value::List(items) => J::Array(items.iter().map(encode).collect::<Option<_>>()?),
+        Value::Set(items) => {
+            J::Object([(SET.to_string(), J::Array(items.iter().map(encode).collect::<Option<_>>()?))].into_iter().collect())
+        }
+        Value::Map(m) => J::Object(m.iter().map(|(k, v)| Some((k.clone(), encode(v)?))).collect::<Option<_>>()?),
         Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => v.to_json(),
-    }
+    })
+}
+
+fn encoded<S: Serializer>(v: &Value) -> Result<J, S::Error> {
+    encode(v).ok_or_else(|| serde::ser::Error::custom("a sensitive value was not sealed with the state key"))
 }
 
 fn decode(j: &J) -> Value {
@@ -72,7 +98,7 @@ pub(crate) mod value {
     use super::*;
 
     pub fn serialize<S: Serializer>(v: &Value, s: S) -> Result<S::Ok, S::Error> {
-        encode(v).serialize(s)
+        encoded::<S>(v)?.serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
@@ -84,7 +110,7 @@ pub(crate) mod opt_value {
     use super::*;
 
     pub fn serialize<S: Serializer>(v: &Option<Value>, s: S) -> Result<S::Ok, S::Error> {
-        v.as_ref().map(encode).serialize(s)
+        v.as_ref().map(encoded::<S>).transpose()?.serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
@@ -142,28 +168,56 @@ pub(crate) mod layer {
 }
 
 impl Plan {
-    /// The plan file text: pretty JSON with a trailing newline; no sensitive
-    /// value in clear.
-    pub fn to_json_pretty(&self) -> String {
-        // Every key is a string and encoded numbers are finite, so this cannot fail.
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+    /// This plan with every sensitive value replaced by its keyed hash.
+    pub fn sealed(&self, key: &StateKey) -> Plan {
+        let mut p = self.clone();
+        for c in &mut p.changes {
+            for v in [&mut c.before, &mut c.after].into_iter().flatten() {
+                *v = seal(key, v);
+            }
+        }
+        for o in &mut p.outputs {
+            if let Some(b) = &mut o.before {
+                *b = seal(key, b);
+            }
+            o.after = seal(key, &o.after);
+        }
+        p
+    }
+
+    /// The plan file text: pretty JSON with a trailing newline; sensitive
+    /// values only as their hash keyed with `key`.
+    pub fn to_json_pretty(&self, key: &StateKey) -> String {
+        // Every key is a string, encoded numbers are finite and every
+        // sensitive value is sealed, so this cannot fail.
+        let mut s = serde_json::to_string_pretty(&self.sealed(key)).unwrap_or_default();
         s.push('\n');
         s
     }
 
-    /// Write the plan file (through a temporary file in the same directory,
-    /// renamed into place, so a reader never sees half a plan).
-    pub fn save(&self, path: &Path) -> Result<(), Diagnostic> {
+    /// Write the plan file, mode 0600 (a plan describes the infrastructure
+    /// and holds keyed hashes of its secrets), through a temporary file in
+    /// the same directory renamed into place, so that a reader never sees
+    /// half a plan.
+    pub fn save(&self, path: &Path, key: &StateKey) -> Result<(), Diagnostic> {
         let fail =
             |e: std::io::Error| Diagnostic::error("strata::plan::unwritable", format!("cannot write plan file {}: {e}", path.display()));
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".into());
-        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        let tmp = dir.join(format!(".{name}.tmp{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
+        let text = self.to_json_pretty(key);
         let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(self.to_json_pretty().as_bytes())?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut f = options.open(&tmp)?;
+            f.write_all(text.as_bytes())?;
             f.sync_all()?;
-            std::fs::rename(&tmp, path)
+            std::fs::rename(&tmp, path)?;
+            #[cfg(unix)]
+            std::fs::File::open(dir)?.sync_all()?;
+            Ok(())
         };
         write().map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
@@ -228,19 +282,17 @@ pub fn check_fresh(plan: &Plan, state: Option<&State>, config_digest: &str) -> R
         .with_help("make a new plan with `strata plan --out FILE` and review it"))
 }
 
-/// The digest of a configuration and its variables: sha256 (hex) over the
-/// files (sorted by name) and the variables (sorted by name; values as
+/// The digest of a configuration and its variables: HMAC-SHA256 (hex, keyed
+/// with the state's key) over the files (sorted by name; variable files, which
+/// may hold secrets, among them) and the variables (sorted by name; values as
 /// compact JSON, sensitive ones, or ones containing sensitive parts, only as
-/// the sha256 of that JSON). Every item is length-prefixed, so no two inputs
-/// share a byte stream.
-pub fn config_digest(files: &[(String, &str)], vars: &[(String, Value, bool)]) -> String {
-    let mut h = Sha256::new();
+/// their keyed hash). Every item is length-prefixed, so no two inputs share a
+/// byte stream. Without the key the digest tells nothing about any input.
+pub fn config_digest(key: &StateKey, files: &[(String, &str)], vars: &[(String, Value, bool)]) -> String {
+    let mut h = key.hasher("strata-config-digest/2");
     let mut item = |tag: &[u8], bytes: &[u8]| {
-        h.update(tag);
-        h.update((bytes.len() as u64).to_le_bytes());
-        h.update(bytes);
+        h.item(tag).item(bytes);
     };
-    item(b"strata-config-digest", b"1");
     let mut files: Vec<&(String, &str)> = files.iter().collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, text) in files {
@@ -253,10 +305,10 @@ pub fn config_digest(files: &[(String, &str)], vars: &[(String, Value, bool)]) -
         item(b"v", name.as_bytes());
         let json = value.to_json().to_string();
         if *sensitive || value.contains_sensitive() {
-            item(b"h", sha256_hex(json.as_bytes()).as_bytes());
+            item(b"h", sensitive_hash(key, &value.clone().mark_if(true)).as_bytes());
         } else {
             item(b"j", json.as_bytes());
         }
     }
-    format!("{:x}", h.finalize())
+    h.hex()
 }

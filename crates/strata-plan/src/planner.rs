@@ -37,7 +37,8 @@ impl Planner for StatePlanner<'_> {
         let replace_requested = prior.is_some() && self.replace.iter().any(|p| address_matches(p, req.addr));
         let p = plan_change(req.schema, prior.as_ref(), req.config, req.ignore_changes, replace_requested);
         Planned {
-            value: p.planned,
+            // Derived attributes (`tags_all`) carry the marks of what they derive from.
+            value: strata_provider::propagate_marks(req.schema, p.planned),
             prior,
             prior_addr: found.map(|(a, _)| a.clone()),
             requires_replace: p.requires_replace,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use strata_config::{VarSources, collect_inputs, evaluate, graph_input, load_sources};
 use strata_core::{Address, Diagnostics, Type, Value};
-use strata_state::{OutputState, ResourceState, State};
+use strata_state::{OutputState, ResourceState, State, StateKey};
 
 use crate::{Action, Plan, PlanOptions, StatePlanner, Target, build_plan, check_fresh, config_digest};
 
@@ -442,10 +442,11 @@ fn saved_plans_round_trip_without_secrets() {
     let plan = secret_plan();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plan.json");
-    plan.save(&path).unwrap();
+    let key = StateKey::from_bytes([7; 32]);
+    plan.save(&path, &key).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(!text.contains("hunter2"), "the secret is in the plan file");
-    let hash = crate::sensitive_hash(&Value::string("hunter2-secret"));
+    let hash = crate::sensitive_hash(&key, &Value::string("hunter2-secret"));
     assert!(text.contains(&format!("\"__sensitive__\": \"{hash}\"")));
     assert!(text.contains("\"__unknown__\": true"));
 
@@ -461,7 +462,7 @@ fn saved_plans_round_trip_without_secrets() {
     assert_eq!(db.action, Action::Create);
     // Saving a loaded plan keeps the recorded hashes: the file is stable.
     let again = dir.path().join("again.json");
-    loaded.save(&again).unwrap();
+    loaded.save(&again, &key).unwrap();
     assert_eq!(std::fs::read_to_string(&again).unwrap(), text);
     assert_eq!(Plan::load(&again).unwrap(), loaded);
 }
@@ -479,7 +480,7 @@ fn bad_plan_files_are_clear_errors() {
     assert_eq!(code("[]"), "strata::plan::corrupt");
     assert_eq!(code("{\"format_version\": 1}"), "strata::plan::corrupt");
     assert_eq!(code("{\"format_version\": 9, \"strata_version\": \"9.0.0\"}"), "strata::plan::future_version");
-    let mut bad_layer = secret_plan().to_json_pretty();
+    let mut bad_layer = secret_plan().to_json_pretty(&StateKey::from_bytes([7; 32]));
     bad_layer = bad_layer.replacen("\"layer\": 2", "\"layer\": 7", 1);
     assert_eq!(code(&bad_layer), "strata::plan::corrupt");
 }
@@ -514,6 +515,8 @@ fn stale_plans_are_refused_naming_the_change() {
 fn config_digest_is_stable_and_hides_secrets() {
     let files = |a: &'static str| vec![("b.tf".to_string(), "b"), ("a.tf".to_string(), a)];
     let vars = |pw: &str| vec![("region".to_string(), Value::string("eu-west-1"), false), ("pw".to_string(), Value::string(pw), true)];
+    let key = StateKey::from_bytes([7; 32]);
+    let config_digest = |f: &[(String, &str)], v: &[(String, Value, bool)]| config_digest(&key, f, v);
     let d = config_digest(&files("a"), &vars("s3cret"));
     assert_eq!(d.len(), 64);
     // Order of inputs does not matter; content does.
@@ -535,4 +538,39 @@ fn config_digest_is_stable_and_hides_secrets() {
         config_digest(&files("a"), &[("pw".to_string(), Value::string("s3cret"), false)]),
         config_digest(&files("a"), &[("pw".to_string(), Value::string("s3cret"), true)])
     );
+}
+
+/// Guards against hashes of secrets that can be checked offline: the
+/// sensitive values of a saved plan and the configuration digest are keyed
+/// with the state's key, so the unkeyed sha256 of a guessed secret matches
+/// nothing in the file, and another key gives other hashes.
+#[test]
+fn hashes_of_secrets_are_keyed() {
+    use sha2::Digest as _;
+    let plan = secret_plan();
+    let key = StateKey::from_bytes([7; 32]);
+    let text = plan.to_json_pretty(&key);
+    let unkeyed: String = sha2::Sha256::digest(b"\"hunter2-secret\"").iter().map(|b| format!("{b:02x}")).collect();
+    assert!(!text.contains(&unkeyed), "a guess of the secret must not be verifiable");
+    let other = plan.to_json_pretty(&StateKey::from_bytes([8; 32]));
+    assert_ne!(text, other, "the hashes depend on the key");
+    let vars = [("pw".to_string(), Value::string("hunter2-secret"), true)];
+    assert_ne!(config_digest(&key, &[], &vars), config_digest(&StateKey::from_bytes([8; 32]), &[], &vars));
+    assert!(!config_digest(&key, &[], &vars).contains(&unkeyed));
+}
+
+/// Guards against world-readable plan files: a saved plan is written with
+/// mode 0600 whatever the umask, and replaces an older one atomically.
+#[cfg(unix)]
+#[test]
+fn plan_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, "old").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    secret_plan().save(&path, &StateKey::from_bytes([7; 32])).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["plan.json"], "no temporary file left behind");
 }

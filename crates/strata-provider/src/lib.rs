@@ -7,10 +7,12 @@
 //! pulling in the SDK; the live API calls belong to `strata-aws`.
 
 pub mod aws;
+mod marks;
 mod plan;
 pub mod provider;
 pub mod schema;
 
+pub use marks::propagate_marks;
 pub use plan::{PlannedChange, differs, plan_change};
 pub use provider::*;
 pub use schema::{AttributeSchema, BlockSchema, NestedBlock, Nesting, ProviderSchema, ResourceSchema};

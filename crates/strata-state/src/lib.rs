@@ -8,11 +8,14 @@
 //! - [`LocalBackend`]: atomic writes with a backup of the previous version,
 //!   [`LocalBackend::persist`] (serial bump on change), and the lock
 //!   ([`LocalBackend::lock`], [`LocalBackend::force_unlock`]).
+//! - [`StateKey`]: the random key beside the state (`state.key`, 0600) that
+//!   keys every hash of a secret ([`LocalBackend::key`]).
 //!
 //! This crate knows nothing of configuration, plans or providers: the engine
 //! decides what to record, this crate keeps it safe.
 
 mod error;
+mod key;
 mod local;
 mod lock;
 pub mod model;
@@ -20,6 +23,7 @@ mod read;
 pub mod time;
 
 pub use error::StateError;
+pub use key::{KeyedHash, StateKey};
 pub use local::{DEFAULT_STATE_PATH, LocalBackend};
 pub use lock::{LockGuard, LockInfo, host_name, user_name};
 pub use model::{FORMAT_VERSION, Intent, OutputState, ResourceState, State, sensitive_paths};
