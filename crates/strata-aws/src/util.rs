@@ -314,7 +314,7 @@ pub const DB_TIMEOUT: Duration = Duration::from_secs(40 * 60);
 pub fn skeleton(ty: &str) -> Value {
     strata_provider::aws::schema()
         .resource(ty)
-        .map(|s| strata_provider::plan_change(s, None, &Value::Map(BTreeMap::new()), &[], false).planned)
+        .map(|s| strata_provider::plan_change(s, None, &Value::Map(BTreeMap::new().into()), &[], false).planned)
         .map_or(Value::Null, no_unknowns)
 }
 

@@ -239,7 +239,7 @@ enum KeyRef {
 fn instance_keys(keyed: Option<&HashMap<usize, Vec<KeyRef>>>, ctx: &ExprCtx) -> Vec<(usize, Vec<InstanceKey>)> {
     let key_of = |v: &Value| match v.peel() {
         Value::Number(n) if n.fract() == 0.0 && *n >= 0.0 => Some(InstanceKey::Int(*n as i64)),
-        Value::String(s) => Some(InstanceKey::Str(s.clone())),
+        Value::String(s) => Some(InstanceKey::Str(s.to_string())),
         _ => None,
     };
     let Some(keyed) = keyed else { return Vec::new() };
@@ -914,9 +914,9 @@ impl<'a> Evaluator<'a> {
             return;
         };
         let placeholder = match reps.first() {
-            _ if call.count.is_some() => Value::List(Vec::new()),
-            _ if call.for_each.is_some() => Value::Map(BTreeMap::new()),
-            _ => Value::Map(BTreeMap::new()),
+            _ if call.count.is_some() => Value::List(Vec::new().into()),
+            _ if call.for_each.is_some() => Value::Map(BTreeMap::new().into()),
+            _ => Value::Map(BTreeMap::new().into()),
         };
         insert_path(&mut self.insts[inst].scope, &["module", name], placeholder);
         for rep in reps {
@@ -1099,9 +1099,9 @@ impl<'a> Evaluator<'a> {
             return;
         };
         let initial = if r.count.is_some() {
-            Value::List(Vec::new())
+            Value::List(Vec::new().into())
         } else if r.for_each.is_some() {
-            Value::Map(BTreeMap::new())
+            Value::Map(BTreeMap::new().into())
         } else {
             Value::Null
         };
@@ -1521,10 +1521,10 @@ fn describe(v: &Value) -> String {
 fn base_scope(module_dir: &Path, root_dir: &Path) -> BTreeMap<String, Value> {
     let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| ".".into());
     let mut scope = BTreeMap::new();
-    scope.insert("var".into(), Value::Map(BTreeMap::new()));
-    scope.insert("local".into(), Value::Map(BTreeMap::new()));
-    scope.insert("module".into(), Value::Map(BTreeMap::new()));
-    scope.insert("data".into(), Value::Map(BTreeMap::new()));
+    scope.insert("var".into(), Value::Map(BTreeMap::new().into()));
+    scope.insert("local".into(), Value::Map(BTreeMap::new().into()));
+    scope.insert("module".into(), Value::Map(BTreeMap::new().into()));
+    scope.insert("data".into(), Value::Map(BTreeMap::new().into()));
     scope.insert(
         "path".into(),
         Value::map([
@@ -1544,9 +1544,9 @@ fn insert_path(scope: &mut BTreeMap<String, Value>, path: &[&str], value: Value)
         scope.insert((*first).to_string(), value);
         return;
     }
-    let entry = scope.entry((*first).to_string()).or_insert_with(|| Value::Map(BTreeMap::new()));
+    let entry = scope.entry((*first).to_string()).or_insert_with(|| Value::Map(BTreeMap::new().into()));
     if !matches!(entry, Value::Map(_)) {
-        *entry = Value::Map(BTreeMap::new());
+        *entry = Value::Map(BTreeMap::new().into());
     }
     if let Value::Map(m) = entry {
         insert_path(m, rest, value);
@@ -1560,9 +1560,9 @@ fn instance_slot<'v>(scope: &'v mut BTreeMap<String, Value>, path: &[&str], key:
     let mut cur: &mut BTreeMap<String, Value> = scope;
     let (last, init) = path.split_last().map_or(("", &[][..]), |(l, i)| (*l, i));
     for p in init {
-        let e = cur.entry((*p).to_string()).or_insert_with(|| Value::Map(BTreeMap::new()));
+        let e = cur.entry((*p).to_string()).or_insert_with(|| Value::Map(BTreeMap::new().into()));
         if !matches!(e, Value::Map(_)) {
-            *e = Value::Map(BTreeMap::new());
+            *e = Value::Map(BTreeMap::new().into());
         }
         let Value::Map(m) = e else { unreachable!("just made a map") };
         cur = m;
@@ -1571,27 +1571,27 @@ fn instance_slot<'v>(scope: &'v mut BTreeMap<String, Value>, path: &[&str], key:
     match key {
         None => {
             if slot.is_null() {
-                *slot = Value::Map(BTreeMap::new());
+                *slot = Value::Map(BTreeMap::new().into());
             }
             slot
         }
         Some(InstanceKey::Int(i)) => {
             if !matches!(slot, Value::List(_)) {
-                *slot = Value::List(Vec::new());
+                *slot = Value::List(Vec::new().into());
             }
             let Value::List(items) = slot else { unreachable!("just made a list") };
             let i = usize::try_from(*i).unwrap_or(0);
             while items.len() <= i {
-                items.push(Value::Map(BTreeMap::new()));
+                items.push(Value::Map(BTreeMap::new().into()));
             }
             &mut items[i]
         }
         Some(InstanceKey::Str(k)) => {
             if !matches!(slot, Value::Map(_)) {
-                *slot = Value::Map(BTreeMap::new());
+                *slot = Value::Map(BTreeMap::new().into());
             }
             let Value::Map(m) = slot else { unreachable!("just made a map") };
-            m.entry(k.clone()).or_insert_with(|| Value::Map(BTreeMap::new()))
+            m.entry(k.clone()).or_insert_with(|| Value::Map(BTreeMap::new().into()))
         }
     }
 }

@@ -222,7 +222,7 @@ pub(crate) fn resolve_root_variable(inputs: &InputVariables, var: &Variable, ty:
     let Some(input) = inputs.values.get(&var.name) else { return Ok(None) };
     match &input.value {
         RawValue::Parsed(v) => Ok(Some(v.clone())),
-        RawValue::Text(s) if ty.is_primitive() || *ty == Type::Any => Ok(Some(Value::String(s.clone()))),
+        RawValue::Text(s) if ty.is_primitive() || *ty == Type::Any => Ok(Some(Value::String(s.clone().into()))),
         RawValue::Text(s) => {
             let fail = |msg: String| {
                 Diagnostic::error(

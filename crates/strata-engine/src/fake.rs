@@ -329,7 +329,7 @@ impl Inner {
         let arn = format!("arn:aws:fake:::{}/{id}", req.ty);
         let planned = req.planned.clone().unmark_deep().0;
         let mut m = planned.as_map().cloned().unwrap_or_default();
-        let tags = m.get("tags").cloned().filter(|t| !t.is_null()).unwrap_or_else(|| Value::Map(BTreeMap::new()));
+        let tags = m.get("tags").cloned().filter(|t| !t.is_null()).unwrap_or_else(|| Value::Map(BTreeMap::new().into()));
         for (name, v) in m.iter_mut() {
             if !v.is_wholly_known() {
                 *v = match name.as_str() {

@@ -41,7 +41,7 @@ fn echo(ty: &str, config: &Value) -> Result<StateBuilder, ProviderError> {
         m.insert(name.clone(), value(name).unwrap_or(Value::Null));
     }
     for name in schema.block.blocks.keys() {
-        m.insert(name.clone(), value(name).unwrap_or(Value::List(Vec::new())));
+        m.insert(name.clone(), value(name).unwrap_or(Value::List(Vec::new().into())));
     }
     Ok(StateBuilder::from_planned(&Value::Map(m)))
 }
@@ -133,7 +133,7 @@ fn fill_image(c: &Clients, i: &Image, b: &mut StateBuilder) {
                     put("volume_type", e.volume_type().map(|v| v.as_str().to_string()));
                     Value::Map(fields)
                 })
-                .unwrap_or_else(|| Value::Map(BTreeMap::new()));
+                .unwrap_or_else(|| Value::Map(BTreeMap::new().into()));
             Value::map([
                 ("device_name", opt_str(m.device_name())),
                 ("ebs", ebs),

@@ -232,7 +232,7 @@ fn to_blocks(configured: &[&Value], own: &str, mut have: Rules) -> Vec<Value> {
             .collect();
         out.push(Value::map([
             ("cidr_blocks", list(|s| matches!(s, Source::Cidr(_)))),
-            ("description", desc.map_or(Value::Null, Value::String)),
+            ("description", desc.map_or(Value::Null, Value::string)),
             ("from_port", Value::Number(f64::from(from))),
             ("ipv6_cidr_blocks", list(|s| matches!(s, Source::Ipv6(_)))),
             ("prefix_list_ids", list(|s| matches!(s, Source::PrefixList(_)))),
