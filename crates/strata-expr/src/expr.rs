@@ -51,7 +51,7 @@ pub(crate) fn eval(expr: &Expression, ctx: &ExprCtx, depth: usize) -> Result<Val
     // Values these produce can be any size; the others are built from
     // parts that were paid for already.
     let produces = matches!(expr, Expression::Variable(_) | Expression::Traversal(_) | Expression::FuncCall(_));
-    if produces && let Err(e) = budget::spend(budget::cost(&v)) {
+    if produces && let Err(e) = budget::spend_value(&v) {
         return Err(too_expensive(ctx, expr.span(), e));
     }
     Ok(v)
@@ -78,6 +78,17 @@ pub(crate) fn too_expensive(ctx: &ExprCtx, span: Option<Range<usize>>, exhausted
     let (what, limit) = match exhausted {
         budget::Exhausted::Expression => ("one expression", budget::LIMIT),
         budget::Exhausted::Run(limit) => ("the whole evaluation", limit),
+        budget::Exhausted::Depth => {
+            let d = error(
+                ctx,
+                codes::TOO_DEEP,
+                span,
+                "value is nested too deeply",
+                format!("this value nests more than {} levels", budget::MAX_VALUE_DEPTH),
+            )
+            .with_help("lists and objects may nest at most that deep; flatten the structure");
+            return Diagnostics(vec![d]);
+        }
     };
     let help = format!(
         "{what} may take {limit} steps, each value and every {} bytes of text counting one; iterate over fewer elements or build shorter strings",
