@@ -474,7 +474,7 @@ fn instance_state(
         }
     }
     ebs.sort_by(|a, b| a.0.cmp(&b.0));
-    b.set("root_block_device", Value::List(root));
+    b.set("root_block_device", Value::List(root.into()));
     b.set("ebs_block_device", Value::List(ebs.into_iter().map(|(_, v)| v).collect()));
     b.tags(configured_tags, &tag_map(i.tags()));
     b.build()

@@ -979,7 +979,7 @@ fn actions_state(base: &[&Value], reported: &[Action]) -> Value {
             ("type", a.r#type().map_or(Value::Null, |t| Value::string(t.as_str()))),
             ("order", a.order().map_or(Value::Null, |o| Value::Number(o.into()))),
             ("target_group_arn", target_group_arn.map_or(Value::Null, Value::string)),
-            ("forward", Value::List(forward_block)),
+            ("forward", Value::List(forward_block.into())),
             ("redirect", Value::List(redirect.into_iter().collect())),
             ("fixed_response", Value::List(fixed.into_iter().collect())),
             ("authenticate_cognito", keep("authenticate_cognito")),
