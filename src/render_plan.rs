@@ -626,7 +626,7 @@ mod tests {
             ("enable_dns_support", Value::Bool(true)),
             ("id", Value::Unknown(Type::String)),
             ("ipv6_cidr_block", Value::Null),
-            ("timeouts", Value::List(Vec::new())),
+            ("timeouts", Value::List(Vec::new().into())),
             ("tags", obj(&[("Name", s("main"))])),
         ]);
         change("aws_vpc.main", Layer::Infrastructure, Action::Create, None, Some(after))
@@ -695,12 +695,12 @@ Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.
         let before = obj(&[
             ("ami", s("ami-1")),
             ("id", s("i-1")),
-            ("root_block_device", Value::List(vec![obj(&[("encrypted", Value::Bool(false)), ("volume_size", Value::Number(8.0))])])),
+            ("root_block_device", Value::List(vec![obj(&[("encrypted", Value::Bool(false)), ("volume_size", Value::Number(8.0))])].into())),
         ]);
         let after = obj(&[
             ("ami", s("ami-2")),
             ("id", Value::unknown()),
-            ("root_block_device", Value::List(vec![obj(&[("encrypted", Value::Bool(true)), ("volume_size", Value::Number(8.0))])])),
+            ("root_block_device", Value::List(vec![obj(&[("encrypted", Value::Bool(true)), ("volume_size", Value::Number(8.0))])].into())),
         ]);
         let mut c = change("aws_instance.web", Layer::Application, Action::DeleteThenCreate, Some(before.clone()), Some(after.clone()));
         c.requires_replace = vec!["ami".into(), "root_block_device.encrypted".into()];
@@ -843,7 +843,7 @@ Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.
             ("id", Value::unknown()),
             ("password", s("pw").mark_if(true)),
             ("tags", obj(&[("a", s("1"))])),
-            ("ebs", Value::List(vec![obj(&[("size", Value::Number(8.0))]), obj(&[("arn", Value::unknown())])])),
+            ("ebs", Value::List(vec![obj(&[("size", Value::Number(8.0))]), obj(&[("arn", Value::unknown())])].into())),
         ]);
         let mut c = change(
             "module.db.aws_db_instance.main[\"a\"]",

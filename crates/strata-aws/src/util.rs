@@ -91,7 +91,7 @@ impl StateBuilder {
     }
 
     pub fn str(&mut self, name: &str, v: Option<impl Into<String>>) -> &mut Self {
-        self.set(name, v.map_or(Value::Null, |s| Value::String(s.into())))
+        self.set(name, v.map_or(Value::Null, |s| Value::string(s)))
     }
 
     pub fn bool(&mut self, name: &str, v: Option<bool>) -> &mut Self {
@@ -103,7 +103,7 @@ impl StateBuilder {
     }
 
     pub fn strs(&mut self, name: &str, v: impl IntoIterator<Item = impl Into<String>>) -> &mut Self {
-        self.set(name, Value::List(v.into_iter().map(|s| Value::String(s.into())).collect()))
+        self.set(name, Value::List(v.into_iter().map(|s| Value::string(s)).collect()))
     }
 
     /// `tags` keeps what the configuration wrote (strata's own tags and
@@ -119,7 +119,7 @@ impl StateBuilder {
     }
 
     pub fn build(self) -> Value {
-        Value::Map(self.0)
+        Value::Map(self.0.into())
     }
 }
 
@@ -314,7 +314,7 @@ pub const DB_TIMEOUT: Duration = Duration::from_secs(40 * 60);
 pub fn skeleton(ty: &str) -> Value {
     strata_provider::aws::schema()
         .resource(ty)
-        .map(|s| strata_provider::plan_change(s, None, &Value::Map(BTreeMap::new()), &[], false).planned)
+        .map(|s| strata_provider::plan_change(s, None, &Value::Map(BTreeMap::new().into()), &[], false).planned)
         .map_or(Value::Null, no_unknowns)
 }
 

@@ -226,12 +226,12 @@ pub(crate) fn eval_body(body: &Body, schema: &BlockSchema, ctx: &ExprCtx) -> (Va
         }
     }
     for (name, items) in blocks {
-        out.insert(name, Value::List(items));
+        out.insert(name, Value::List(items.into()));
     }
     for name in unknown_blocks {
         out.insert(name, Value::unknown());
     }
-    (Value::Map(out), diags)
+    (Value::Map(out.into()), diags)
 }
 
 /// The blocks a `dynamic` block generates; `None` when its `for_each` is unknown.
@@ -310,10 +310,10 @@ pub(crate) fn eval_generic_body(body: &Body, ctx: &ExprCtx) -> (Value, Diagnosti
                         items.push(v);
                         out.insert(b.ident.as_str().to_string(), Value::List(items))
                     }
-                    Some(prev) => out.insert(b.ident.as_str().to_string(), Value::List(vec![prev, v])),
+                    Some(prev) => out.insert(b.ident.as_str().to_string(), Value::List(vec![prev, v].into())),
                 };
             }
         }
     }
-    (Value::Map(out), diags)
+    (Value::Map(out.into()), diags)
 }

@@ -24,6 +24,19 @@ use crate::refs::{body_refs, expr_refs, first_attr, second_attr};
 use crate::vars::{InputVariables, resolve_root_variable};
 
 const UNKNOWN_REFERENCE: &str = "strata::config::unknown_reference";
+const TOO_MANY_INSTANCES: &str = "strata::config::too_many_instances";
+const TOO_EXPENSIVE: &str = "strata::eval::too_expensive";
+
+/// Resource, data source and module instances one configuration may have in
+/// total, across all modules: `count` and `for_each` of nested module calls
+/// multiply, so each block's own limit does not bound the whole.
+pub const MAX_INSTANCES: usize = 100_000;
+
+/// Work units one evaluation may spend in total (see
+/// `strata_expr::with_budget`): every step, every value a reference, call
+/// or template produces, and every 16 bytes of its text count one (the
+/// 10,000-instance benchmark configuration's spending is in BENCHMARKS.md).
+pub const RUN_BUDGET: u64 = 1 << 26;
 
 /// Relative paths in `file()` and `templatefile()` resolve against the
 /// working directory, as in Terraform; configurations use `path.module`.
@@ -181,7 +194,47 @@ impl Repetition {
 
 /// Evaluate a configuration. Reports every problem it finds.
 pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchema, planner: &dyn Planner) -> (Evaluated, Diagnostics) {
+    evaluate_with_limits(config, inputs, schema, planner, Limits::default())
+}
+
+/// Run-wide limits of one evaluation (lowered by tests only).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub instances: usize,
+    pub budget: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { instances: MAX_INSTANCES, budget: RUN_BUDGET }
+    }
+}
+
+/// [`evaluate`] with explicit limits. A caller's open run budget
+/// (`strata_expr::with_budget`) is shared rather than replaced.
+pub(crate) fn evaluate_with_limits(
+    config: &Config,
+    inputs: &InputVariables,
+    schema: &ProviderSchema,
+    planner: &dyn Planner,
+    limits: Limits,
+) -> (Evaluated, Diagnostics) {
+    strata_expr::with_budget(limits.budget, || {
+        let result = evaluate_within_budget(config, inputs, schema, planner, limits.instances);
+        tracing::debug!(units = strata_expr::run_spent(), limit = limits.budget, "evaluation work spent");
+        result
+    })
+}
+
+fn evaluate_within_budget(
+    config: &Config,
+    inputs: &InputVariables,
+    schema: &ProviderSchema,
+    planner: &dyn Planner,
+    max_instances: usize,
+) -> (Evaluated, Diagnostics) {
     let mut ev = Evaluator::new(config, inputs, schema, planner);
+    ev.max_instances = max_instances;
     ev.add_moved(0);
     ev.build_static_graph();
     // A reference reported as unknown by the static analysis fails again when
@@ -190,6 +243,18 @@ pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchem
     let static_count = ev.diags.0.len();
     let order = ev.order();
     for n in order {
+        // Once the run's budget is spent every expression fails alike, and
+        // once the instance limit is crossed nothing more is expanded: the
+        // first error says it all.
+        if strata_expr::run_exhausted() || ev.too_many_instances {
+            break;
+        }
+        // What depends on an invalid variable is skipped: its problems
+        // follow from the variable's, which is reported already.
+        if ev.edges[n].iter().any(|(d, _)| ev.skipped[*d]) {
+            ev.skip_node(n);
+            continue;
+        }
         ev.eval_node(n);
     }
     ev.eval_checks();
@@ -198,8 +263,12 @@ pub fn evaluate(config: &Config, inputs: &InputVariables, schema: &ProviderSchem
     ev.move_values_out();
     let Evaluator { mut out, mut diags, .. } = ev;
     let mut i = 0;
+    let mut budget_reported = false;
     diags.0.retain(|d| {
         i += 1;
+        if d.code == TOO_EXPENSIVE {
+            return !std::mem::replace(&mut budget_reported, true);
+        }
         let repeated = i > static_count
             && d.code == UNKNOWN_REFERENCE
             && d.primary_span()
@@ -243,6 +312,14 @@ struct Evaluator<'a> {
     /// For each resource instance (index in out.resources), the instances of
     /// its keyed dependencies it refers to: (dependency node, keys).
     inst_keys: HashMap<usize, Vec<(usize, Vec<InstanceKey>)>>,
+    /// For each node, whether it was not evaluated because it is an invalid
+    /// variable or depends on one.
+    skipped: Vec<bool>,
+    /// Resource, data source and module instances so far, and the limit.
+    instances: usize,
+    max_instances: usize,
+    /// Set once an expansion would cross `max_instances` (reported once).
+    too_many_instances: bool,
 }
 
 /// The index of a keyed reference: a literal, or an expression evaluated per instance.
@@ -257,7 +334,7 @@ enum KeyRef {
 fn instance_keys(keyed: Option<&HashMap<usize, Vec<KeyRef>>>, ctx: &ExprCtx) -> Vec<(usize, Vec<InstanceKey>)> {
     let key_of = |v: &Value| match v.peel() {
         Value::Number(n) if n.fract() == 0.0 && *n >= 0.0 => Some(InstanceKey::Int(*n as i64)),
-        Value::String(s) => Some(InstanceKey::Str(s.clone())),
+        Value::String(s) => Some(InstanceKey::Str(s.to_string())),
         _ => None,
     };
     let Some(keyed) = keyed else { return Vec::new() };
@@ -320,6 +397,10 @@ impl<'a> Evaluator<'a> {
             slots: Vec::new(),
             keyed: HashMap::new(),
             inst_keys: HashMap::new(),
+            skipped: Vec::new(),
+            instances: 0,
+            max_instances: MAX_INSTANCES,
+            too_many_instances: false,
         }
     }
 
@@ -346,6 +427,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         self.edges = vec![Vec::new(); self.nodes.len()];
+        self.skipped = vec![false; self.nodes.len()];
         for id in 0..self.nodes.len() {
             let Node { module: m, item } = self.nodes[id].clone();
             let module = self.module(m);
@@ -728,7 +810,9 @@ impl<'a> Evaluator<'a> {
         match item {
             Item::Var(name) => {
                 for i in insts {
-                    self.eval_var(i, &name);
+                    if !self.eval_var(i, &name) {
+                        self.skipped[id] = true;
+                    }
                 }
             }
             Item::Local(name) => {
@@ -744,8 +828,18 @@ impl<'a> Evaluator<'a> {
                 }
             }
             Item::Call(name) => {
-                for i in insts {
-                    self.eval_call(i, &name);
+                let call = &self.module(m).module_calls[&name];
+                let what = format!("module.{name}");
+                // Every instance of the module that calls, before any is made.
+                let reps: Vec<_> = insts.iter().map(|&i| self.repetitions(i, call.count.as_ref(), call.for_each.as_ref(), &what)).collect();
+                let n = reps.iter().flatten().map(Vec::len).sum();
+                let admitted = self.admit_instances(n, call.count.as_ref().or(call.for_each.as_ref()), &call.span, "module");
+                for (i, reps) in insts.into_iter().zip(reps) {
+                    match reps {
+                        Some(reps) if admitted => self.eval_call(i, &name, reps),
+                        // The error is reported; what refers to the module sees an unknown value.
+                        _ => insert_path(&mut self.insts[i].scope, &["module", &name], Value::unknown()),
+                    }
                 }
             }
             Item::Resource(key) => {
@@ -753,8 +847,14 @@ impl<'a> Evaluator<'a> {
                 if self.checked.insert(id) {
                     self.check_resource(r);
                 }
-                for i in insts {
-                    self.eval_resource(id, i, r);
+                let reps: Vec<_> = insts.iter().map(|&i| self.repetitions(i, r.count.as_ref(), r.for_each.as_ref(), &key)).collect();
+                let n = reps.iter().flatten().map(Vec::len).sum();
+                let admitted = self.admit_instances(n, r.count.as_ref().or(r.for_each.as_ref()), &r.span, "resource");
+                for (i, reps) in insts.into_iter().zip(reps) {
+                    match reps {
+                        Some(reps) if admitted => self.eval_resource(id, i, r, reps),
+                        _ => insert_path(&mut self.insts[i].scope, &resource_root(r), Value::unknown()),
+                    }
                 }
             }
         }
@@ -782,7 +882,37 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn eval_var(&mut self, inst: usize, name: &str) {
+    /// A node that depends on a skipped one: its values become unknown (so
+    /// that blocks outside the static graph, such as provider blocks, see no
+    /// missing names) and it counts as skipped for its own dependents.
+    fn skip_node(&mut self, id: usize) {
+        self.skipped[id] = true;
+        let Node { module: m, item } = self.nodes[id].clone();
+        let insts = self.insts_of[m].clone();
+        let unknown = Value::unknown();
+        for i in insts {
+            let scope = &mut self.insts[i].scope;
+            match &item {
+                Item::Var(name) => insert_path(scope, &["var", name], unknown.clone()),
+                Item::Local(name) => insert_path(scope, &["local", name], unknown.clone()),
+                Item::Call(name) => insert_path(scope, &["module", name], unknown.clone()),
+                Item::Resource(key) => insert_path(scope, &resource_root(&self.config.modules[m].resources[key]), unknown.clone()),
+                Item::Output(_) => {}
+            }
+        }
+        // Static checks do not depend on values: keep reporting them.
+        if let Item::Resource(key) = &item
+            && self.checked.insert(id)
+        {
+            let r = &self.module(m).resources[key];
+            self.check_resource(r);
+        }
+    }
+
+    /// Evaluate a variable of one module instance; false when its value is
+    /// invalid (missing, of the wrong type, null or failing a validation).
+    fn eval_var(&mut self, inst: usize, name: &str) -> bool {
+        let mut valid = true;
         let m = self.insts[inst].module;
         let var = &self.module(m).variables[name];
         let ty = match &var.type_expr {
@@ -816,6 +946,7 @@ impl<'a> Evaluator<'a> {
                 Ok(None) => {}
                 Err(d) => {
                     self.failed.insert(format!("var.{name}"));
+                    valid = false;
                     self.diags.push(d);
                     value = Some((Value::Unknown(ty.clone()), None));
                 }
@@ -842,6 +973,7 @@ impl<'a> Evaluator<'a> {
                         )
                     };
                     self.failed.insert(format!("var.{name}"));
+                    valid = false;
                     self.diags.push(
                         Diagnostic::error("strata::config::missing_variable", msg)
                             .with_label(span, "required here")
@@ -857,6 +989,7 @@ impl<'a> Evaluator<'a> {
         let (raw, source_span) = if var.sensitive { (raw.mark_if(true), None) } else { (raw, source_span) };
         let mut v = if raw.is_null() && !var.nullable {
             self.failed.insert(format!("var.{name}"));
+            valid = false;
             self.diags.push(
                 Diagnostic::error("strata::config::invalid_variable_value", format!("variable `{name}` must not be null"))
                     .with_label(source_span.clone().or(Some(var.span.clone())), "null given")
@@ -868,6 +1001,7 @@ impl<'a> Evaluator<'a> {
                 Ok(v) => v,
                 Err(msg) => {
                     self.failed.insert(format!("var.{name}"));
+                    valid = false;
                     self.diags.push(
                         Diagnostic::error("strata::config::invalid_variable_value", format!("invalid value for variable `{name}`: {msg}"))
                             .with_label(source_span.clone().or(Some(var.span.clone())), format!("expected {ty}"))
@@ -890,6 +1024,7 @@ impl<'a> Evaluator<'a> {
                 Ok(c) => match c.to_bool() {
                     Some(true) => {}
                     Some(false) => {
+                        valid = false;
                         let ctx = ExprCtx { file: rule.error_message.file, scope: &scope, module_dir: file_base() };
                         let msg = match eval_expr(&rule.error_message.expr, &ctx) {
                             Ok(m) if !m.contains_sensitive() => m.to_template_string().unwrap_or_else(|| "validation failed".into()),
@@ -909,10 +1044,16 @@ impl<'a> Evaluator<'a> {
                 Err(d) => self.diags.extend(d),
             }
         }
+        if !valid {
+            // What refers to it is skipped; it stays unknown for the rest.
+            self.failed.insert(format!("var.{name}"));
+            v = Value::Unknown(ty).mark_if(var.sensitive);
+        }
         if inst == 0 {
             self.out.root_variables.insert(name.to_string(), v.clone());
         }
         insert_path(&mut self.insts[inst].scope, &["var", name], v);
+        valid
     }
 
     fn call_span(&self, m: usize) -> Option<Span> {
@@ -962,17 +1103,14 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn eval_call(&mut self, inst: usize, name: &str) {
+    fn eval_call(&mut self, inst: usize, name: &str, reps: Vec<Repetition>) {
         let m = self.insts[inst].module;
         let call = &self.module(m).module_calls[name];
         let Some(&child) = self.config.children[m].get(name) else { return };
-        let Some(reps) = self.repetitions(inst, call.count.as_ref(), call.for_each.as_ref(), &format!("module.{name}")) else {
-            return;
-        };
         let placeholder = match reps.first() {
-            _ if call.count.is_some() => Value::List(Vec::new()),
-            _ if call.for_each.is_some() => Value::Map(BTreeMap::new()),
-            _ => Value::Map(BTreeMap::new()),
+            _ if call.count.is_some() => Value::List(Vec::new().into()),
+            _ if call.for_each.is_some() => Value::Map(BTreeMap::new().into()),
+            _ => Value::Map(BTreeMap::new().into()),
         };
         insert_path(&mut self.insts[inst].scope, &["module", name], placeholder);
         for rep in reps {
@@ -1075,6 +1213,34 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Count `n` more instances against the run-wide limit, before they are
+    /// made. False (reported once, at the `count` / `for_each` that crosses
+    /// the limit, or the block without one) when they would be too many.
+    fn admit_instances(&mut self, n: usize, repetition: Option<&Expr>, block: &Span, what: &str) -> bool {
+        if self.too_many_instances {
+            return false;
+        }
+        let total = self.instances.saturating_add(n);
+        if total <= self.max_instances {
+            self.instances = total;
+            return true;
+        }
+        self.too_many_instances = true;
+        let max = self.max_instances;
+        let (span, label) = match repetition {
+            Some(e) => (e.span(), format!("{n} more instances here, {total} in total")),
+            None => (Some(block.clone()), format!("one more {what} instance here, {total} in total")),
+        };
+        self.diags.push(
+            Diagnostic::error(TOO_MANY_INSTANCES, format!("the configuration expands to more than {max} resource and module instances"))
+                .with_label(span, label)
+                .with_help(format!(
+                    "at most {max} resource, data source and module instances are allowed in total; `count` and `for_each` of nested modules multiply: lower them"
+                )),
+        );
+        false
+    }
+
     /// `count` / `for_each` that are not known until apply: name the value responsible.
     fn unknown_repetition(&mut self, inst: usize, e: &Expr, arg: &str, what: &str) {
         let mut culprit = None;
@@ -1143,24 +1309,16 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn eval_resource(&mut self, node: usize, inst: usize, r: &Resource) {
-        let root: Vec<&str> = match r.mode {
-            Mode::Managed => vec![r.ty.as_str(), r.name.as_str()],
-            Mode::Data => vec!["data", r.ty.as_str(), r.name.as_str()],
-        };
+    fn eval_resource(&mut self, node: usize, inst: usize, r: &Resource, reps: Vec<Repetition>) {
+        let root = resource_root(r);
         let schema = match r.mode {
             Mode::Managed => self.schema.resource(&r.ty),
             Mode::Data => self.schema.data_source(&r.ty),
         };
-        let what = r.key();
-        let Some(reps) = self.repetitions(inst, r.count.as_ref(), r.for_each.as_ref(), &what) else {
-            insert_path(&mut self.insts[inst].scope, &root, Value::unknown());
-            return;
-        };
         let initial = if r.count.is_some() {
-            Value::List(Vec::new())
+            Value::List(Vec::new().into())
         } else if r.for_each.is_some() {
-            Value::Map(BTreeMap::new())
+            Value::Map(BTreeMap::new().into())
         } else {
             Value::Null
         };
@@ -1696,14 +1854,22 @@ fn describe(v: &Value) -> String {
     if v.contains_sensitive() { "(sensitive value)".into() } else { format!("{v}") }
 }
 
+/// Where a resource's value lives in a module instance's scope.
+fn resource_root(r: &Resource) -> Vec<&str> {
+    match r.mode {
+        Mode::Managed => vec![r.ty.as_str(), r.name.as_str()],
+        Mode::Data => vec!["data", r.ty.as_str(), r.name.as_str()],
+    }
+}
+
 /// The root names every module instance starts with.
 fn base_scope(module_dir: &Path, root_dir: &Path) -> BTreeMap<String, Value> {
     let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| ".".into());
     let mut scope = BTreeMap::new();
-    scope.insert("var".into(), Value::Map(BTreeMap::new()));
-    scope.insert("local".into(), Value::Map(BTreeMap::new()));
-    scope.insert("module".into(), Value::Map(BTreeMap::new()));
-    scope.insert("data".into(), Value::Map(BTreeMap::new()));
+    scope.insert("var".into(), Value::Map(BTreeMap::new().into()));
+    scope.insert("local".into(), Value::Map(BTreeMap::new().into()));
+    scope.insert("module".into(), Value::Map(BTreeMap::new().into()));
+    scope.insert("data".into(), Value::Map(BTreeMap::new().into()));
     scope.insert(
         "path".into(),
         Value::map([
@@ -1723,9 +1889,9 @@ fn insert_path(scope: &mut BTreeMap<String, Value>, path: &[&str], value: Value)
         scope.insert((*first).to_string(), value);
         return;
     }
-    let entry = scope.entry((*first).to_string()).or_insert_with(|| Value::Map(BTreeMap::new()));
+    let entry = scope.entry((*first).to_string()).or_insert_with(|| Value::Map(BTreeMap::new().into()));
     if !matches!(entry, Value::Map(_)) {
-        *entry = Value::Map(BTreeMap::new());
+        *entry = Value::Map(BTreeMap::new().into());
     }
     if let Value::Map(m) = entry {
         insert_path(m, rest, value);
@@ -1739,9 +1905,9 @@ fn instance_slot<'v>(scope: &'v mut BTreeMap<String, Value>, path: &[&str], key:
     let mut cur: &mut BTreeMap<String, Value> = scope;
     let (last, init) = path.split_last().map_or(("", &[][..]), |(l, i)| (*l, i));
     for p in init {
-        let e = cur.entry((*p).to_string()).or_insert_with(|| Value::Map(BTreeMap::new()));
+        let e = cur.entry((*p).to_string()).or_insert_with(|| Value::Map(BTreeMap::new().into()));
         if !matches!(e, Value::Map(_)) {
-            *e = Value::Map(BTreeMap::new());
+            *e = Value::Map(BTreeMap::new().into());
         }
         let Value::Map(m) = e else { unreachable!("just made a map") };
         cur = m;
@@ -1750,27 +1916,27 @@ fn instance_slot<'v>(scope: &'v mut BTreeMap<String, Value>, path: &[&str], key:
     match key {
         None => {
             if slot.is_null() {
-                *slot = Value::Map(BTreeMap::new());
+                *slot = Value::Map(BTreeMap::new().into());
             }
             slot
         }
         Some(InstanceKey::Int(i)) => {
             if !matches!(slot, Value::List(_)) {
-                *slot = Value::List(Vec::new());
+                *slot = Value::List(Vec::new().into());
             }
             let Value::List(items) = slot else { unreachable!("just made a list") };
             let i = usize::try_from(*i).unwrap_or(0);
             while items.len() <= i {
-                items.push(Value::Map(BTreeMap::new()));
+                items.push(Value::Map(BTreeMap::new().into()));
             }
             &mut items[i]
         }
         Some(InstanceKey::Str(k)) => {
             if !matches!(slot, Value::Map(_)) {
-                *slot = Value::Map(BTreeMap::new());
+                *slot = Value::Map(BTreeMap::new().into());
             }
             let Value::Map(m) = slot else { unreachable!("just made a map") };
-            m.entry(k.clone()).or_insert_with(|| Value::Map(BTreeMap::new()))
+            m.entry(k.clone()).or_insert_with(|| Value::Map(BTreeMap::new().into()))
         }
     }
 }

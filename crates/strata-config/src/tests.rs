@@ -502,3 +502,166 @@ variable "pins" {
         }
     }
 }
+
+/// Evaluate `main.tf` with lowered run-wide limits.
+fn eval_with_limits(main: &str, limits: crate::eval::Limits) -> (Evaluated, Diagnostics) {
+    let (mut config, mut diags) = crate::load_sources(std::path::Path::new("."), &[("main.tf", main)]);
+    let (inputs, d) = collect_inputs(&mut config, &VarSources::default());
+    diags.extend(d);
+    let (ev, d) = crate::eval::evaluate_with_limits(&config, &inputs, strata_provider::aws::schema(), &crate::NoPriorState, limits);
+    diags.extend(d);
+    (ev, diags)
+}
+
+/// Guards against a variable that fails its validation still driving
+/// `count`: 100,000 instances were evaluated (67 s, 1.6 GB) before the error.
+/// What depends on it is skipped, and only the validation error is reported.
+#[test]
+fn an_invalid_variable_stops_what_depends_on_it() {
+    let files = [(
+        "main.tf",
+        r#"
+variable "app_count" {
+  type = number
+  validation {
+    condition     = var.app_count >= 1 && var.app_count <= 10
+    error_message = "app_count must be between 1 and 10."
+  }
+}
+locals {
+  names = [for i in range(var.app_count) : "app-${i}"]
+}
+resource "aws_instance" "app" {
+  count         = var.app_count
+  ami           = "ami-12c6146b"
+  instance_type = "t3.micro"
+  tags          = { Name = local.names[count.index] }
+  no_such_argument = 1
+}
+resource "aws_vpc" "other" {
+  cidr_block = "10.0.0.0/16"
+}
+output "ids" {
+  value = aws_instance.app[*].id
+}
+provider "aws" {
+  region = local.names[0]
+}
+"#,
+    )];
+    let (ev, d) = eval_files(&files, &["app_count=50"]);
+    assert_eq!(
+        codes(&d),
+        ["strata::config::variable_validation", "strata::config::unsupported_attribute"],
+        "the validation error and the static check, no knock-on errors: {d:#?}"
+    );
+    assert_eq!(addrs(&ev), ["aws_vpc.other"], "no instance of what depends on the invalid variable");
+    assert!(ev.outputs.is_empty());
+    assert!(ev.root_variables["app_count"].is_unknown());
+    // A wrong type is invalid too.
+    let (ev, d) = eval_files(&files, &["app_count=many"]);
+    assert_eq!(codes(&d), ["strata::config::invalid_variable_value", "strata::config::unsupported_attribute"], "{d:#?}");
+    assert_eq!(addrs(&ev), ["aws_vpc.other"]);
+}
+
+/// Guards against unbounded module fan-out: three nested module calls of
+/// `count = 1000` reached 21 GB in 60 s. The real limit applies, and the
+/// calls' instances are counted before any is made, so this stops at once.
+#[test]
+fn nested_module_counts_stop_at_the_instance_limit() {
+    let files = [
+        ("main.tf", "module \"a\" {\n  source = \"./a\"\n  count  = 1000\n}\n"),
+        ("a/main.tf", "module \"b\" {\n  source = \"../b\"\n  count  = 1000\n}\n"),
+        ("b/main.tf", "module \"c\" {\n  source = \"../c\"\n  count  = 1000\n}\n"),
+        ("c/main.tf", "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n"),
+    ];
+    let (ev, d) = eval_files(&files, &[]);
+    assert_eq!(codes(&d), ["strata::config::too_many_instances"], "{d:#?}");
+    let e = &d.0[0];
+    assert_eq!(e.message, "the configuration expands to more than 100000 resource and module instances");
+    assert!(e.help.as_deref().is_some_and(|h| h.contains("nested modules multiply")), "{e:#?}");
+    let label = &e.labels[0];
+    assert_eq!(label.message, "1000000 more instances here, 1001000 in total");
+    assert!(ev.resources.is_empty());
+}
+
+/// The same limit across `for_each` and `count` and resources, lowered.
+#[test]
+fn instances_are_counted_across_modules_and_resources() {
+    let main = r#"
+resource "aws_vpc" "a" {
+  count      = 6
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_vpc" "b" {
+  for_each   = toset(["x", "y", "z"])
+  cidr_block = "10.0.0.0/16"
+}
+"#;
+    let limits = |instances| crate::eval::Limits { instances, ..crate::eval::Limits::default() };
+    let (ev, d) = eval_with_limits(main, limits(9));
+    assert!(!d.has_errors(), "{d:#?}");
+    assert_eq!(ev.resources.len(), 9);
+    let (_, d) = eval_with_limits(main, limits(8));
+    assert_eq!(codes(&d), ["strata::config::too_many_instances"], "{d:#?}");
+    assert_eq!(d.0[0].labels[0].message, "3 more instances here, 9 in total");
+}
+
+/// Guards against evaluations that add up without bound although each
+/// expression is affordable: 400 locals each copying a 16 MB string took
+/// 7.5 GB. One budget covers the whole evaluation (the real one here: a
+/// shared 16 MB string referred to 70 times is 1.1 GB of text to consume)
+/// and its exhaustion is reported once.
+#[test]
+fn one_work_budget_covers_the_whole_evaluation() {
+    let mut main = String::from("locals {\n  s0 = \"0123456789abcdef\"\n");
+    for i in 1..=20 {
+        main.push_str(&format!("  s{i} = \"${{local.s{}}}${{local.s{}}}\"\n", i - 1, i - 1));
+    }
+    for i in 0..70 {
+        main.push_str(&format!("  n{i} = local.s20 != \"\"\n"));
+    }
+    main.push_str("}\n");
+    let (_, d) = eval_with_limits(&main, crate::eval::Limits::default());
+    assert_eq!(codes(&d), ["strata::eval::too_expensive"], "reported once: {d:#?}");
+    assert!(d.0[0].help.as_deref().is_some_and(|h| h.contains("the whole evaluation")), "{d:#?}");
+    // Within the budget the same locals evaluate.
+    let affordable = main.lines().filter(|l| !l.trim_start().starts_with("n") || l.contains("n1 ")).collect::<Vec<_>>().join("\n");
+    let (_, d) = eval_with_limits(&affordable, crate::eval::Limits::default());
+    assert!(!d.has_errors(), "{d:#?}");
+}
+
+/// Guards against a chain of locals each nesting the one before (100,000 of
+/// them took 15 GB): values nest at most 256 deep.
+#[test]
+fn a_chain_of_nesting_locals_stops_at_the_depth_limit() {
+    let mut main = String::from("locals {\n  l0 = \"x\"\n");
+    for i in 1..1000 {
+        main.push_str(&format!("  l{i} = [local.l{}]\n", i - 1));
+    }
+    main.push_str("}\n");
+    let (_, d) = eval_with_limits(&main, crate::eval::Limits::default());
+    assert!(!d.is_empty());
+    assert!(d.iter().all(|d| d.code == "strata::eval::too_deep"), "{d:#?}");
+    assert!(d.iter().any(|d| d.message == "value is nested too deeply"), "{d:#?}");
+}
+
+/// Guards against deep copies: a reference shares its value, so a chain of
+/// locals (or many outputs of one local) holds one copy.
+#[test]
+fn references_share_values() {
+    let ev = eval_ok(&[(
+        "main.tf",
+        r#"
+locals {
+  a = [for i in range(1000) : "item-${i}"]
+  b = local.a
+  c = local.b
+}
+output "a" { value = local.a }
+output "c" { value = local.c }
+"#,
+    )]);
+    let (Value::List(a), Value::List(c)) = (&ev.outputs[0].value, &ev.outputs[1].value) else { panic!("{:?}", ev.outputs) };
+    assert!(a.ptr_eq(c), "one list, not a copy per reference");
+}

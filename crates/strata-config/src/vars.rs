@@ -261,7 +261,7 @@ pub(crate) fn resolve_root_variable(inputs: &InputVariables, var: &Variable, ty:
     let Some(input) = inputs.values.get(&var.name) else { return Ok(None) };
     match &input.value {
         RawValue::Parsed(v) => Ok(Some(v.clone().mark_if(var.sensitive))),
-        RawValue::Text(s) if ty.is_primitive() || *ty == Type::Any => Ok(Some(Value::String(s.clone()).mark_if(var.sensitive))),
+        RawValue::Text(s) if ty.is_primitive() || *ty == Type::Any => Ok(Some(Value::String(s.clone().into()).mark_if(var.sensitive))),
         RawValue::Text(_) if var.sensitive => {
             let parsed = read_text(inputs, var).map(|v| v.mark_if(true));
             parsed

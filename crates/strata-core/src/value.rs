@@ -7,6 +7,9 @@
 //! - `Unknown(ty)`: known only after apply (an instance id, `timestamp()`).
 //! - `Sensitive(v)`: `v` must never be rendered. Any operation on a sensitive
 //!   value yields a sensitive value.
+//!
+//! Strings, lists and maps are shared (see [`shared`]): cloning a value is
+//! cheap whatever its size, and changing one copies only what is shared.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -14,24 +17,33 @@ use std::hash::{Hash, Hasher};
 
 use crate::types::{ObjectAttr, Type};
 
+mod shared;
+
+pub use shared::{List, Map, Str};
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
     #[default]
     Null,
     Bool(bool),
     Number(f64),
-    String(String),
-    List(Vec<Value>),
+    String(Str),
+    List(List),
     /// Deduplicated; strings and numbers kept sorted, as Terraform orders sets.
-    Set(Vec<Value>),
-    Map(BTreeMap<String, Value>),
+    Set(List),
+    Map(Map),
     Unknown(Type),
     Sensitive(Box<Value>),
 }
 
 impl Value {
     pub fn string(s: impl Into<String>) -> Value {
-        Value::String(s.into())
+        Value::String(Str::from(s.into()))
+    }
+
+    /// A list (or tuple) of `items`.
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(items.into())
     }
 
     pub fn unknown() -> Value {
@@ -46,7 +58,7 @@ impl Value {
         } else if out.iter().all(|v| matches!(v, Value::Number(_))) {
             out.sort_by(|a, b| a.as_f64().partial_cmp(&b.as_f64()).unwrap_or(std::cmp::Ordering::Equal));
         }
-        Value::Set(out)
+        Value::Set(out.into())
     }
 
     pub fn map<K: Into<String>>(items: impl IntoIterator<Item = (K, Value)>) -> Value {
@@ -204,7 +216,7 @@ impl Value {
     /// Convert to a string as string templates do: primitives only.
     pub fn to_template_string(&self) -> Option<String> {
         match self.peel() {
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(s.to_string()),
             Value::Number(n) => Some(format_number(*n)),
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
@@ -225,7 +237,7 @@ impl Value {
             Value::Null | Value::Unknown(_) => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Number(n) => number_to_json(*n),
-            Value::String(s) => J::String(s.clone()),
+            Value::String(s) => J::String(s.to_string()),
             Value::List(vs) | Value::Set(vs) => J::Array(vs.iter().map(Value::to_json).collect()),
             Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
             Value::Sensitive(v) => v.to_json(),
@@ -238,7 +250,7 @@ impl Value {
             J::Null => Value::Null,
             J::Bool(b) => Value::Bool(*b),
             J::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
-            J::String(s) => Value::String(s.clone()),
+            J::String(s) => Value::string(s.as_str()),
             J::Array(a) => Value::List(a.iter().map(Value::from_json).collect()),
             J::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
         }
@@ -287,8 +299,8 @@ fn convert(v: &Value, ty: &Type, path: &str) -> Result<Value, String> {
         Type::Any => Ok(v.clone()),
         Type::String => match v {
             Value::String(_) => Ok(v.clone()),
-            Value::Number(n) => Ok(Value::String(format_number(*n))),
-            Value::Bool(b) => Ok(Value::String(b.to_string())),
+            Value::Number(n) => Ok(Value::string(format_number(*n))),
+            Value::Bool(b) => Ok(Value::string(b.to_string())),
             _ => Err(at(format!("string required, got {}", v.type_name()))),
         },
         Type::Number => match v {
@@ -312,7 +324,7 @@ fn convert(v: &Value, ty: &Type, path: &str) -> Result<Value, String> {
                 out.push(convert(item, et, &format!("{path}[{i}]"))?);
             }
             let out = unify_elements(out, et);
-            Ok(if matches!(ty, Type::Set(_)) { Value::set(out) } else { Value::List(out) })
+            Ok(if matches!(ty, Type::Set(_)) { Value::set(out) } else { Value::list(out) })
         }
         Type::Tuple(ts) => {
             let items = match v {
@@ -328,19 +340,19 @@ fn convert(v: &Value, ty: &Type, path: &str) -> Result<Value, String> {
                 .enumerate()
                 .map(|(i, (v, t))| convert(v, t, &format!("{path}[{i}]")))
                 .collect::<Result<_, _>>()
-                .map(Value::List)
+                .map(Value::list)
         }
         Type::Map(et) => {
             let m = match v {
                 Value::Map(m) => m,
                 _ => return Err(at(format!("{} required, got {}", ty.friendly(), v.type_name()))),
             };
-            let mut out = BTreeMap::new();
-            for (k, item) in m {
+            let mut out = Map::new();
+            for (k, item) in m.iter() {
                 out.insert(k.clone(), convert(item, et, &format!("{path}[{k:?}]"))?);
             }
             let keys: Vec<String> = out.keys().cloned().collect();
-            let vals = unify_elements(out.into_values().collect(), et);
+            let vals = unify_elements(out.into_btree().into_values().collect(), et);
             Ok(Value::Map(keys.into_iter().zip(vals).collect()))
         }
         Type::Object(attrs) => {
@@ -348,7 +360,7 @@ fn convert(v: &Value, ty: &Type, path: &str) -> Result<Value, String> {
                 Value::Map(m) => m,
                 _ => return Err(at(format!("object required, got {}", v.type_name()))),
             };
-            let mut out = BTreeMap::new();
+            let mut out = Map::new();
             for (k, a) in attrs {
                 let sub = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
                 match m.get(k) {
@@ -495,8 +507,8 @@ mod tests {
         assert_eq!(Value::string("12").convert(&Type::Number).unwrap(), Value::Number(12.0));
         assert!(Value::string("x").convert(&Type::Number).is_err());
         assert_eq!(Value::string("true").convert(&Type::Bool).unwrap(), Value::Bool(true));
-        let l = Value::List(vec![Value::string("b"), Value::string("a"), Value::string("b")]);
-        assert_eq!(l.convert(&Type::set(Type::String)).unwrap(), Value::Set(vec![Value::string("a"), Value::string("b")]));
+        let l = Value::List(vec![Value::string("b"), Value::string("a"), Value::string("b")].into());
+        assert_eq!(l.convert(&Type::set(Type::String)).unwrap(), Value::Set(vec![Value::string("a"), Value::string("b")].into()));
         let secret = Value::Sensitive(Box::new(Value::Number(1.0)));
         assert!(secret.convert(&Type::String).unwrap().is_sensitive());
         let err = Value::Sensitive(Box::new(Value::string("hunter2"))).convert(&Type::Number).unwrap_err();
@@ -521,10 +533,10 @@ mod tests {
     /// many minutes; hashing takes well under a second.
     #[test]
     fn large_sets_build_in_linear_time() {
-        let items: Vec<Value> = (0..400_000).map(|i| Value::List(vec![Value::Number(f64::from(i % 200_000))])).collect();
+        let items: Vec<Value> = (0..400_000).map(|i| Value::List(vec![Value::Number(f64::from(i % 200_000))].into())).collect();
         let Value::Set(out) = Value::set(items) else { panic!("not a set") };
         assert_eq!(out.len(), 200_000);
-        assert_eq!(out[1], Value::List(vec![Value::Number(1.0)]));
+        assert_eq!(out[1], Value::List(vec![Value::Number(1.0)].into()));
     }
 
     #[test]
@@ -536,12 +548,30 @@ mod tests {
         assert_eq!(out[3], Value::string("0"));
     }
 
+    /// Guards against deep copies: a clone shares strings, lists and maps,
+    /// and changing a clone copies only what it changes.
+    #[test]
+    fn clones_share_and_changes_copy_on_write() {
+        let big = Value::list((0..1000).map(|i| Value::string(format!("item-{i}"))).collect());
+        let copy = big.clone();
+        let (Value::List(a), Value::List(b)) = (&big, &copy) else { panic!("not lists") };
+        assert!(a.ptr_eq(b), "a clone is the same allocation");
+        let mut changed = copy.clone();
+        if let Value::List(items) = &mut changed {
+            items.push(Value::Null);
+        }
+        assert_eq!(copy, big, "the original is unchanged");
+        assert_eq!(changed.as_seq().map(<[Value]>::len), Some(1001));
+        let s = Value::string("x");
+        assert!(matches!(&s, Value::String(t) if t == "x" && t.as_str() == "x"));
+    }
+
     #[test]
     fn unmark_deep_merges_set_elements_that_differed_only_by_mark() {
         let secret = Value::Sensitive(Box::new(Value::string("b")));
-        let set = Value::Set(vec![secret, Value::string("b"), Value::string("a")]);
-        assert_eq!(set.unmark_deep(), (Value::Set(vec![Value::string("a"), Value::string("b")]), true));
-        let plain = Value::map([("k", Value::List(vec![Value::Null]))]);
+        let set = Value::Set(vec![secret, Value::string("b"), Value::string("a")].into());
+        assert_eq!(set.unmark_deep(), (Value::Set(vec![Value::string("a"), Value::string("b")].into()), true));
+        let plain = Value::map([("k", Value::List(vec![Value::Null].into()))]);
         assert_eq!(plain.clone().unmark_deep(), (plain, false));
     }
 }

@@ -209,7 +209,7 @@ impl<'a> DbSources<'a> {
         for i in inputs.iter().filter(|i| i.ty == "aws_db_instance") {
             let Some(Value::Map(m)) = side(i) else { continue };
             if let Some(Value::String(id)) = m.get("identifier") {
-                by_identifier.insert(id.as_str(), (i.address.as_str(), m));
+                by_identifier.insert(id.as_str(), (i.address.as_str(), &**m));
             }
         }
         DbSources { by_identifier }

@@ -113,15 +113,13 @@ fn instance_compute_and_assumed_root_volume() {
 fn instance_volumes_by_type_size_and_iops() {
     let value = v(&[
         ("instance_type", s("t3.large")),
-        ("root_block_device", Value::List(vec![v(&[("volume_type", s("gp2")), ("volume_size", n(20.0))])])),
+        ("root_block_device", Value::List(vec![v(&[("volume_type", s("gp2")), ("volume_size", n(20.0))])].into())),
         (
             "ebs_block_device",
-            Value::List(vec![v(&[
-                ("device_name", s("/dev/sdf")),
-                ("volume_type", s("io1")),
-                ("volume_size", n(100.0)),
-                ("iops", n(1000.0)),
-            ])]),
+            Value::List(
+                vec![v(&[("device_name", s("/dev/sdf")), ("volume_type", s("io1")), ("volume_size", n(100.0)), ("iops", n(1000.0))])]
+                    .into(),
+            ),
         ),
     ]);
     let cost = price_in("us-east-1", "aws_instance", &value);
@@ -252,7 +250,8 @@ fn unknown_and_sensitive_inputs_are_not_priced() {
     assert_eq!(reason(&hidden), "instance_type is sensitive; strata never prices from sensitive values");
     let unknown_type = price_in("us-east-1", "aws_instance", &v(&[("instance_type", s("x9.huge"))]));
     assert_eq!(reason(&unknown_type), "no price for x9.huge (Linux, shared tenancy) in us-east-1 in the catalog");
-    let spot = v(&[("instance_type", s("t3.micro")), ("instance_market_options", Value::List(vec![v(&[("market_type", s("spot"))])]))]);
+    let spot =
+        v(&[("instance_type", s("t3.micro")), ("instance_market_options", Value::List(vec![v(&[("market_type", s("spot"))])].into()))]);
     assert!(reason(&price_in("us-east-1", "aws_instance", &spot)).contains("spot"));
     let whole = price_in("us-east-1", "aws_instance", &secret(v(&[("instance_type", s("t3.micro"))])));
     assert!(reason(&whole).contains("sensitive"));

@@ -1241,7 +1241,7 @@ pub(crate) fn merge(planned: &Value, fresh: &Value, path: &mut String, key: Opti
                 path.truncate(len);
                 out.insert(k.clone(), merged?);
             }
-            Ok(Value::Map(out))
+            Ok(Value::Map(out.into()))
         }
         // Set elements have no stable positions while some are unknown.
         Value::Set(_) if !planned.is_wholly_known() => Ok(fresh.clone()),
@@ -1257,7 +1257,7 @@ pub(crate) fn merge(planned: &Value, fresh: &Value, path: &mut String, key: Opti
                 path.truncate(len);
                 out.push(merged?);
             }
-            Ok(Value::List(out))
+            Ok(Value::List(out.into()))
         }
         _ if fresh.is_wholly_known() && strata_provider::differs(Some(planned), Some(fresh)) => {
             if planned.contains_sensitive() || fresh.contains_sensitive() {

@@ -591,7 +591,7 @@ mod tests {
         let untagged = fake.insert("aws_vpc", vpc("10.5.0.0/16", &[(TAG_LINEAGE, "")]), None, None);
         let root = fake.insert("aws_ebs_volume", Value::map([("size", Value::Number(8.0))]), None, None);
         let block = Value::map([("volume_id", Value::string(root.clone()))]);
-        let instance = fake.insert("aws_instance", Value::map([("root_block_device", Value::List(vec![block]))]), None, None);
+        let instance = fake.insert("aws_instance", Value::map([("root_block_device", Value::List(vec![block].into()))]), None, None);
         record(&mut state, &fake, "aws_instance", "app", &instance);
         let provider: Arc<dyn Provider> = fake.clone();
 

@@ -240,7 +240,7 @@ impl FakeProvider {
         let id = inner.new_id(ty);
         let mut m = value.as_map().cloned().unwrap_or_default();
         m.insert("id".into(), Value::string(id.clone()));
-        let stored = Stored { value: Value::Map(m), addr: addr.map(parse), token: token.map(str::to_string) };
+        let stored = Stored { value: Value::Map(m.into()), addr: addr.map(parse), token: token.map(str::to_string) };
         inner.objects.entry(ty.to_string()).or_default().insert(id.clone(), stored);
         id
     }
@@ -256,7 +256,7 @@ impl FakeProvider {
         let Some(stored) = inner.objects.get_mut(ty).and_then(|m| m.get_mut(id)) else { return false };
         let mut m = stored.value.as_map().cloned().unwrap_or_default();
         m.insert(name.to_string(), value);
-        stored.value = Value::Map(m);
+        stored.value = Value::Map(m.into());
         true
     }
 
@@ -329,7 +329,7 @@ impl Inner {
         let arn = format!("arn:aws:fake:::{}/{id}", req.ty);
         let planned = req.planned.clone().unmark_deep().0;
         let mut m = planned.as_map().cloned().unwrap_or_default();
-        let tags = m.get("tags").cloned().filter(|t| !t.is_null()).unwrap_or_else(|| Value::Map(BTreeMap::new()));
+        let tags = m.get("tags").cloned().filter(|t| !t.is_null()).unwrap_or_else(|| Value::Map(BTreeMap::new().into()));
         for (name, v) in m.iter_mut() {
             if !v.is_wholly_known() {
                 *v = match name.as_str() {
@@ -341,7 +341,7 @@ impl Inner {
             }
         }
         m.insert("id".into(), Value::string(id.clone()));
-        let value = Value::Map(m);
+        let value = Value::Map(m.into());
         let stored = Stored { value: value.clone(), addr: Some(req.addr.clone()), token: req.token.clone() };
         self.objects.entry(req.ty.clone()).or_default().insert(id, stored);
         Ok(value)
@@ -362,7 +362,7 @@ impl Inner {
             }
         }
         m.insert("id".into(), Value::string(id.clone()));
-        let value = Value::Map(m);
+        let value = Value::Map(m.into());
         if let Some(slot) = self.objects.get_mut(&req.ty).and_then(|o| o.get_mut(&id)) {
             slot.value = value.clone();
         }

@@ -150,7 +150,7 @@ fn is_fatal(d: &Diagnostics) -> bool {
 fn render_template(text: &str, vars: &Value, ctx: &ExprCtx, depth: usize) -> Result<Value, String> {
     let (vars, sensitive) = vars.clone().unmark();
     let scope: BTreeMap<String, Value> = match vars {
-        Value::Map(m) => m,
+        Value::Map(m) => m.into(),
         Value::Null => BTreeMap::new(),
         v => return Err(format!("template variables must be an object, got {}", v.type_name())),
     };

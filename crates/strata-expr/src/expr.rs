@@ -35,7 +35,7 @@ pub(crate) fn eval(expr: &Expression, ctx: &ExprCtx, depth: usize) -> Result<Val
         Expression::Null(_) => Ok(Value::Null),
         Expression::Bool(b) => Ok(Value::Bool(*b.value())),
         Expression::Number(n) => Ok(n.value().as_f64().map_or(Value::Null, Value::Number)),
-        Expression::String(s) => Ok(Value::String(s.value().clone())),
+        Expression::String(s) => Ok(Value::String(s.value().clone().into())),
         Expression::Array(a) => eval_array(a, ctx, depth),
         Expression::Object(o) => eval_object(o, ctx, depth),
         Expression::StringTemplate(t) => template::eval_template(t, ctx, depth),
@@ -52,7 +52,7 @@ pub(crate) fn eval(expr: &Expression, ctx: &ExprCtx, depth: usize) -> Result<Val
     // Values these produce can be any size; the others are built from
     // parts that were paid for already.
     let produces = matches!(expr, Expression::Variable(_) | Expression::Traversal(_) | Expression::FuncCall(_));
-    if produces && let Err(e) = budget::spend(budget::cost(&v)) {
+    if produces && let Err(e) = budget::spend_value(&v) {
         return Err(too_expensive(ctx, expr.span(), e));
     }
     Ok(v)
@@ -79,6 +79,17 @@ pub(crate) fn too_expensive(ctx: &ExprCtx, span: Option<Range<usize>>, exhausted
     let (what, limit) = match exhausted {
         budget::Exhausted::Expression => ("one expression", budget::LIMIT),
         budget::Exhausted::Run(limit) => ("the whole evaluation", limit),
+        budget::Exhausted::Depth => {
+            let d = error(
+                ctx,
+                codes::TOO_DEEP,
+                span,
+                "value is nested too deeply",
+                format!("this value nests more than {} levels", budget::MAX_VALUE_DEPTH),
+            )
+            .with_help("lists and objects may nest at most that deep; flatten the structure");
+            return Diagnostics(vec![d]);
+        }
     };
     let help = format!(
         "{what} may take {limit} steps, each value and every {} bytes of text counting one; iterate over fewer elements or build shorter strings",
@@ -116,7 +127,7 @@ fn eval_array(a: &Array, ctx: &ExprCtx, depth: usize) -> Result<Value, Diagnosti
             Err(d) => diags.extend(d),
         }
     }
-    if diags.is_empty() { Ok(Value::List(out)) } else { Err(diags) }
+    if diags.is_empty() { Ok(Value::List(out.into())) } else { Err(diags) }
 }
 
 /// An object key (or `for` key) as a string; `Ok(None)` when it is unknown.
@@ -182,7 +193,7 @@ fn eval_object(o: &Object, ctx: &ExprCtx, depth: usize) -> Result<Value, Diagnos
     if !diags.is_empty() {
         return Err(diags);
     }
-    let v = if unknown_key { Value::Unknown(Type::Any) } else { Value::Map(out) };
+    let v = if unknown_key { Value::Unknown(Type::Any) } else { Value::Map(out.into()) };
     Ok(v.mark_if(sensitive))
 }
 
@@ -227,7 +238,7 @@ pub(crate) fn iteration<'v>(
         Value::Unknown(_) => Ok(None),
         Value::List(vs) => Ok(Some(vs.iter().enumerate().map(|(i, v)| (Value::Number(i as f64), v)).collect())),
         Value::Set(vs) => Ok(Some(vs.iter().map(|v| (v.clone(), v)).collect())),
-        Value::Map(m) => Ok(Some(m.iter().map(|(k, v)| (Value::String(k.clone()), v)).collect())),
+        Value::Map(m) => Ok(Some(m.iter().map(|(k, v)| (Value::String(k.clone().into()), v)).collect())),
         v => {
             let ty = v.type_name();
             let d = error(
@@ -318,9 +329,9 @@ fn eval_for(f: &ForExpr, ctx: &ExprCtx, depth: usize) -> Result<Value, Diagnosti
         }
     }
     let v = match (&f.key_expr, f.grouping) {
-        (None, _) => Value::List(list),
-        (Some(_), false) => Value::Map(object),
-        (Some(_), true) => Value::Map(groups.into_iter().map(|(k, vs)| (k, Value::List(vs))).collect()),
+        (None, _) => Value::List(list.into()),
+        (Some(_), false) => Value::Map(object.into()),
+        (Some(_), true) => Value::Map(groups.into_iter().map(|(k, vs)| (k, Value::List(vs.into()))).collect()),
     };
     Ok(v.mark_if(sensitive))
 }

@@ -27,7 +27,7 @@ mod tests;
 mod traversal;
 mod types;
 
-pub use budget::with_budget;
+pub use budget::{run_exhausted, run_spent, with_budget};
 pub use expr::eval_expr;
 pub use refs::{RefStep, Reference, references};
 pub use template::eval_template_str;

@@ -88,7 +88,7 @@ impl<'e> Walker<'e> {
                             .iter()
                             .map(|op| match op.value() {
                                 TraversalOperator::GetAttr(name) => RefStep::Attr(name.as_str().to_owned()),
-                                TraversalOperator::Index(Expression::String(s)) => RefStep::Index(Value::String(s.value().clone())),
+                                TraversalOperator::Index(Expression::String(s)) => RefStep::Index(Value::String(s.value().clone().into())),
                                 TraversalOperator::Index(Expression::Number(n)) => {
                                     RefStep::Index(n.value().as_f64().map_or(Value::unknown(), Value::Number))
                                 }

@@ -30,7 +30,7 @@ pub(crate) fn eval_template(t: &Template, ctx: &ExprCtx, depth: usize) -> Result
     }
     let mut out = Out { text: String::new(), unknown: false, sensitive: false };
     render(t, ctx, depth, (false, false), &mut out)?;
-    let v = if out.unknown { Value::Unknown(Type::String) } else { Value::String(out.text) };
+    let v = if out.unknown { Value::Unknown(Type::String) } else { Value::String(out.text.into()) };
     Ok(v.mark_if(out.sensitive))
 }
 

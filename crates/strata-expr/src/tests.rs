@@ -543,7 +543,7 @@ fn ten_thousand_references_evaluate() {
     let mut scope = BTreeMap::new();
     let instances: BTreeMap<String, Value> =
         (0..10_000).map(|i| (format!("r{i}"), obj([("id", s(&format!("i-{i}"))), ("tags", obj([("Name", s("x"))]))]))).collect();
-    scope.insert("aws_instance".to_string(), Value::Map(instances));
+    scope.insert("aws_instance".to_string(), Value::Map(instances.into()));
     let exprs: Vec<Expression> = (0..10_000)
         .map(|i| hcl_edit::parser::parse_expr(&format!("\"${{aws_instance.r{i}.id}}-${{aws_instance.r{i}.tags.Name}}\"")).unwrap())
         .collect();

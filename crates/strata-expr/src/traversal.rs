@@ -76,7 +76,7 @@ impl Walk<'_, '_> {
                         one => std::slice::from_ref(one),
                     };
                     let each = items.iter().map(|v| self.apply(v, i + 1, end, sensitive)).collect::<Result<Vec<_>, _>>()?;
-                    let list = Value::List(each);
+                    let list = Value::List(each.into());
                     let rest = if end < to { self.apply(&list, end, to, sensitive)? } else { list };
                     return Ok(rest.mark_if(sensitive));
                 }

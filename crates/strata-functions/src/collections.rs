@@ -62,7 +62,7 @@ pub(crate) fn merge(args: &[Value]) -> FnResult {
             v => return Err(arg_err(i, format!("arguments must be maps or objects, got {}", v.type_name()))),
         }
     }
-    Ok(Value::Map(out))
+    Ok(Value::Map(out.into()))
 }
 
 pub(crate) fn concat(args: &[Value]) -> FnResult {
@@ -74,7 +74,7 @@ pub(crate) fn concat(args: &[Value]) -> FnResult {
             v => return Err(arg_err(i, format!("all arguments must be lists or tuples, got {}", v.type_name()))),
         }
     }
-    Ok(Value::List(out))
+    Ok(Value::List(out.into()))
 }
 
 pub(crate) fn flatten(args: &[Value]) -> FnResult {
@@ -96,11 +96,11 @@ pub(crate) fn flatten(args: &[Value]) -> FnResult {
     }
     let items = seq_arg(args, 0).map_err(|_| arg_err(0, "can only flatten lists, sets and tuples"))?;
     let mut out = Vec::new();
-    Ok(if walk(items, &mut out) { Value::List(out) } else { Value::unknown() })
+    Ok(if walk(items, &mut out) { Value::List(out.into()) } else { Value::unknown() })
 }
 
 pub(crate) fn distinct(args: &[Value]) -> FnResult {
-    Ok(Value::List(strata_core::value::dedup(seq_arg(args, 0)?.to_vec())))
+    Ok(Value::List(strata_core::value::dedup(seq_arg(args, 0)?.to_vec()).into()))
 }
 
 pub(crate) fn contains(args: &[Value]) -> FnResult {
@@ -140,7 +140,7 @@ pub(crate) fn slice(args: &[Value]) -> FnResult {
     if start > end {
         return Err(arg_err(1, format!("start index {start} is greater than the end index {end}")));
     }
-    Ok(Value::List(items[start as usize..end as usize].to_vec()))
+    Ok(Value::List(items[start as usize..end as usize].to_vec().into()))
 }
 
 pub(crate) fn index(args: &[Value]) -> FnResult {
@@ -163,7 +163,7 @@ pub(crate) fn zipmap(args: &[Value]) -> FnResult {
         let k = k.to_template_string().ok_or_else(|| arg_err(0, format!("element {i}: keys must be strings, got {}", k.type_name())))?;
         out.insert(k, v.clone());
     }
-    Ok(Value::Map(out))
+    Ok(Value::Map(out.into()))
 }
 
 pub(crate) fn coalesce(args: &[Value]) -> FnResult {
@@ -178,7 +178,7 @@ pub(crate) fn coalesce(args: &[Value]) -> FnResult {
             Value::Unknown(_) => return Ok(Value::Unknown(if has_string { Type::String } else { Type::Any })),
             Value::Null => {}
             Value::String(s) if s.is_empty() => {}
-            v if has_string => return Ok(Value::String(v.to_template_string().unwrap_or_default())),
+            v if has_string => return Ok(Value::String(v.to_template_string().unwrap_or_default().into())),
             v => return Ok(v.clone()),
         }
     }
@@ -274,14 +274,14 @@ pub(crate) fn chunklist(args: &[Value]) -> FnResult {
         return Err(arg_err(1, "the size argument must be positive"));
     }
     if items.is_empty() {
-        return Ok(Value::List(Vec::new()));
+        return Ok(Value::List(Vec::new().into()));
     }
     // Terraform answers a size of zero with the whole list as one chunk.
     if size == 0 {
-        return Ok(Value::List(vec![Value::List(items.to_vec())]));
+        return Ok(Value::List(vec![Value::List(items.to_vec().into())].into()));
     }
     let size = usize::try_from(size).unwrap_or(usize::MAX);
-    Ok(Value::List(items.chunks(size).map(|c| Value::List(c.to_vec())).collect()))
+    Ok(Value::List(items.chunks(size).map(|c| Value::List(c.to_vec().into())).collect()))
 }
 
 /// The elements of every argument, unified to one element type as Terraform
@@ -294,9 +294,9 @@ fn unified_sets(args: &[Value]) -> Result<Vec<Vec<Value>>, FnError> {
         lens.push(items.len());
         all.extend(items.iter().cloned());
     }
-    let all = match Value::List(all).convert(&Type::list(Type::Any)) {
+    let all = match Value::List(all.into()).convert(&Type::list(Type::Any)) {
         Ok(Value::List(vs)) => vs,
-        Ok(_) => Vec::new(),
+        Ok(_) => Vec::new().into(),
         Err(e) => return Err(FnError::Message(e)),
     };
     let mut rest = all.into_iter();
@@ -332,9 +332,9 @@ pub(crate) fn setproduct(args: &[Value]) -> FnResult {
     for set in &sets {
         out = out.iter().flat_map(|prefix| set.iter().map(move |v| [prefix.as_slice(), std::slice::from_ref(v)].concat())).collect();
     }
-    let out = out.into_iter().map(Value::List).collect();
+    let out = out.into_iter().map(Value::list).collect::<Vec<_>>();
     // Any list argument makes the result a list (duplicates kept).
-    Ok(if args.iter().any(|a| matches!(a, Value::List(_))) { Value::List(out) } else { Value::set(out) })
+    Ok(if args.iter().any(|a| matches!(a, Value::List(_))) { Value::list(out) } else { Value::set(out) })
 }
 
 pub(crate) fn transpose(args: &[Value]) -> FnResult {
@@ -345,10 +345,10 @@ pub(crate) fn transpose(args: &[Value]) -> FnResult {
             let s = v
                 .to_template_string()
                 .ok_or_else(|| arg_err(0, format!("{key:?}: list of string required, got an element of type {}", v.type_name())))?;
-            out.entry(s).or_default().push(Value::String(key.clone()));
+            out.entry(s).or_default().push(Value::String(key.clone().into()));
         }
     }
-    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::List(v))).collect()))
+    Ok(Value::Map(out.into_iter().map(|(k, v)| (k, Value::List(v.into()))).collect()))
 }
 
 pub(crate) fn matchkeys(args: &[Value]) -> FnResult {

@@ -8,7 +8,7 @@ use crate::{FnResult, arg_err};
 pub(crate) fn tostring(args: &[Value]) -> FnResult {
     match &args[0] {
         Value::Null => Ok(Value::Null),
-        v => v.to_template_string().map(Value::String).ok_or_else(|| arg_err(0, format!("cannot convert {} to string", v.type_name()))),
+        v => v.to_template_string().map(Value::string).ok_or_else(|| arg_err(0, format!("cannot convert {} to string", v.type_name()))),
     }
 }
 

@@ -74,7 +74,7 @@ fn write_json_string(s: &str, out: &mut String) {
 }
 
 pub(crate) fn jsonencode(args: &[Value]) -> FnResult {
-    json(&args[0]).map(Value::String).map_err(|e| arg_err(0, e))
+    json(&args[0]).map(Value::string).map_err(|e| arg_err(0, e))
 }
 
 pub(crate) fn jsondecode(args: &[Value]) -> FnResult {
@@ -84,13 +84,13 @@ pub(crate) fn jsondecode(args: &[Value]) -> FnResult {
 }
 
 pub(crate) fn base64encode(args: &[Value]) -> FnResult {
-    Ok(Value::String(STANDARD.encode(string_arg(args, 0)?)))
+    Ok(Value::String(STANDARD.encode(string_arg(args, 0)?).into()))
 }
 
 pub(crate) fn base64decode(args: &[Value]) -> FnResult {
     let s = string_arg(args, 0)?;
     let bytes = STANDARD.decode(&s).map_err(|e| arg_err(0, format!("failed to decode base64 data: {e}")))?;
-    String::from_utf8(bytes).map(Value::String).map_err(|_| arg_err(0, "the result of decoding the provided string is not valid UTF-8"))
+    String::from_utf8(bytes).map(Value::string).map_err(|_| arg_err(0, "the result of decoding the provided string is not valid UTF-8"))
 }
 
 /// Encodes like Go's `url.QueryEscape`: spaces become `+`.
@@ -106,14 +106,19 @@ pub(crate) fn urlencode(args: &[Value]) -> FnResult {
             }
         }
     }
-    Ok(Value::String(out))
+    Ok(Value::String(out.into()))
 }
 
 fn hex(bytes: &[u8]) -> Value {
-    Value::String(bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    }))
+    Value::String(
+        bytes
+            .iter()
+            .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            })
+            .into(),
+    )
 }
 
 pub(crate) fn md5(args: &[Value]) -> FnResult {
@@ -133,7 +138,7 @@ pub(crate) fn sha512(args: &[Value]) -> FnResult {
 }
 
 pub(crate) fn base64sha256(args: &[Value]) -> FnResult {
-    Ok(Value::String(STANDARD.encode(sha2::Sha256::digest(string_arg(args, 0)?))))
+    Ok(Value::String(STANDARD.encode(sha2::Sha256::digest(string_arg(args, 0)?)).into()))
 }
 
 /// `uuid()` and `timestamp()` differ on every run, so a plan can only say

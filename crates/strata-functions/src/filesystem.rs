@@ -45,11 +45,11 @@ fn read_text(args: &[Value], ctx: &FnCtx) -> Result<(String, String), FnError> {
 }
 
 pub(crate) fn file(args: &[Value], ctx: &FnCtx) -> FnResult {
-    Ok(Value::String(read_text(args, ctx)?.1))
+    Ok(Value::String(read_text(args, ctx)?.1.into()))
 }
 
 pub(crate) fn filebase64(args: &[Value], ctx: &FnCtx) -> FnResult {
-    Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(read(args, ctx)?.1)))
+    Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(read(args, ctx)?.1).into()))
 }
 
 pub(crate) fn fileexists(args: &[Value], ctx: &FnCtx) -> FnResult {
@@ -82,7 +82,7 @@ pub(crate) fn basename(args: &[Value]) -> FnResult {
 pub(crate) fn dirname(args: &[Value]) -> FnResult {
     let path = string_arg(args, 0)?;
     let dir = path.rfind('/').map_or("", |i| &path[..=i]);
-    Ok(Value::String(clean(dir)))
+    Ok(Value::String(clean(dir).into()))
 }
 
 /// Lexical path cleaning as Go's `filepath.Clean`.
@@ -124,7 +124,7 @@ mod tests {
             for (k, v) in vars.as_map().ok_or("vars must be a map")? {
                 out = out.replace(&format!("${{{k}}}"), v.as_str().ok_or("only strings")?);
             }
-            if out.contains("${") { Err("unknown variable".into()) } else { Ok(Value::String(out)) }
+            if out.contains("${") { Err("unknown variable".into()) } else { Ok(Value::String(out.into())) }
         };
         let ctx = FnCtx { module_dir: dir.path(), render_template: &render };
         f(dir.path(), &ctx);

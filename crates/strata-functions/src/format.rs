@@ -13,7 +13,7 @@ const MAX_WIDTH: usize = 1 << 20;
 
 pub(crate) fn format(args: &[Value]) -> FnResult {
     let spec = string_arg(args, 0)?;
-    sprintf(&spec, &args[1..]).map(Value::String).map_err(FnError::Message)
+    sprintf(&spec, &args[1..]).map(Value::string).map_err(FnError::Message)
 }
 
 pub(crate) fn formatlist(args: &[Value]) -> FnResult {
@@ -54,9 +54,9 @@ pub(crate) fn formatlist(args: &[Value]) -> FnResult {
             continue;
         }
         let s = sprintf(&spec, &call_args).map_err(|e| FnError::Message(format!("error on format iteration {iteration}: {e}")))?;
-        out.push(Value::String(s));
+        out.push(Value::String(s.into()));
     }
-    Ok(Value::List(out))
+    Ok(Value::List(out.into()))
 }
 
 #[derive(Default)]
@@ -172,7 +172,7 @@ fn format_one(verb: &Verb, arg: &Value) -> Result<String, String> {
     match verb.mode {
         'v' => {
             let s = match arg {
-                Value::String(s) if !verb.sharp => s.clone(),
+                Value::String(s) if !verb.sharp => s.to_string(),
                 Value::Number(n) if !verb.sharp => float(*n, 'g', None),
                 v => json(v).map_err(|e| unsupported(&e))?,
             };
@@ -201,7 +201,7 @@ fn format_one(verb: &Verb, arg: &Value) -> Result<String, String> {
                 Some(p) if p > 0 => s.graphemes(true).take(p).collect(),
                 _ => s,
             };
-            let s = if verb.mode == 'q' { json(&Value::String(s)).map_err(|e| unsupported(&e))? } else { s };
+            let s = if verb.mode == 'q' { json(&Value::String(s.into())).map_err(|e| unsupported(&e))? } else { s };
             Ok(pad(verb, s))
         }
         m => Err(format!("unsupported format verb '{m}' in {:?} at offset {}", verb.raw, verb.offset)),

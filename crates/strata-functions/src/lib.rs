@@ -341,7 +341,7 @@ pub(crate) fn present(args: &[Value], i: usize) -> Result<&Value, FnError> {
 /// A string argument; numbers and bools convert as Terraform converts them.
 pub(crate) fn string_arg(args: &[Value], i: usize) -> Result<String, FnError> {
     match present(args, i)? {
-        Value::String(s) => Ok(s.clone()),
+        Value::String(s) => Ok(s.to_string()),
         v => v.to_template_string().ok_or_else(|| arg_err(i, format!("string required, got {}", v.type_name()))),
     }
 }
@@ -398,5 +398,5 @@ pub(crate) fn tidy(n: f64) -> f64 {
 
 /// A list of strings.
 pub(crate) fn string_list(items: impl IntoIterator<Item = String>) -> Value {
-    Value::List(items.into_iter().map(Value::String).collect())
+    Value::List(items.into_iter().map(Value::string).collect())
 }

@@ -75,7 +75,7 @@ pub(crate) fn cidrsubnet(args: &[Value]) -> FnResult {
         return Err(arg_err(2, format!("prefix extension of {newbits} does not accommodate a subnet numbered {netnum}")));
     }
     let bits = net.base | netnum.checked_shl(net.width - new_prefix).unwrap_or(0);
-    Ok(Value::String(net.with_prefix(bits, new_prefix)))
+    Ok(Value::String(net.with_prefix(bits, new_prefix).into()))
 }
 
 pub(crate) fn cidrhost(args: &[Value]) -> FnResult {
@@ -86,7 +86,7 @@ pub(crate) fn cidrhost(args: &[Value]) -> FnResult {
     let host =
         if hostnum < 0 { max.checked_sub(u128::from(hostnum.unsigned_abs()) - 1) } else { Some(hostnum as u128).filter(|&h| h <= max) };
     let host = host.ok_or_else(|| arg_err(1, format!("prefix of {} does not accommodate a host numbered {hostnum}", net.prefix)))?;
-    Ok(Value::String(net.addr(net.base | host)))
+    Ok(Value::String(net.addr(net.base | host).into()))
 }
 
 pub(crate) fn cidrnetmask(args: &[Value]) -> FnResult {
@@ -94,7 +94,7 @@ pub(crate) fn cidrnetmask(args: &[Value]) -> FnResult {
     if net.width != 32 {
         return Err(arg_err(0, "IPv6 addresses cannot have a netmask"));
     }
-    Ok(Value::String(net.addr(mask(net.prefix, 32))))
+    Ok(Value::String(net.addr(mask(net.prefix, 32)).into()))
 }
 
 /// Consecutive subnets of the given sizes, each aligned after the previous
@@ -114,7 +114,7 @@ pub(crate) fn cidrsubnets(args: &[Value]) -> FnResult {
         }
         lengths.push(length as u32);
     }
-    let Some(&first) = lengths.first() else { return Ok(Value::List(Vec::new())) };
+    let Some(&first) = lengths.first() else { return Ok(Value::List(Vec::new().into())) };
     let ones = net.all_ones();
     // Start just before the prefix so that the first step lands on its start.
     let (mut current, mut current_len) = (net.base.wrapping_sub(1) & ones & mask(first, net.width), first);
@@ -133,9 +133,9 @@ pub(crate) fn cidrsubnets(args: &[Value]) -> FnResult {
             ));
         }
         (current, current_len) = (next, len);
-        out.push(Value::String(net.with_prefix(current, len)));
+        out.push(Value::String(net.with_prefix(current, len).into()));
     }
-    Ok(Value::List(out))
+    Ok(Value::List(out.into()))
 }
 
 #[cfg(test)]

@@ -140,7 +140,7 @@ pub(crate) fn range(args: &[Value]) -> FnResult {
         }
         out.push(Value::Number(n));
     }
-    Ok(Value::List(out))
+    Ok(Value::List(out.into()))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ fn too_long(what: &str) -> FnError {
 }
 
 fn map_str(args: &[Value], f: impl Fn(&str) -> String) -> FnResult {
-    Ok(Value::String(f(&string_arg(args, 0)?)))
+    Ok(Value::String(f(&string_arg(args, 0)?).into()))
 }
 
 pub(crate) fn lower(args: &[Value]) -> FnResult {
@@ -98,7 +98,7 @@ pub(crate) fn indent(args: &[Value]) -> FnResult {
     if spaces.checked_mul(lines).is_none_or(|extra| extra > MAX_STRING) {
         return Err(too_long("indent"));
     }
-    Ok(Value::String(s.replace('\n', &format!("\n{}", " ".repeat(spaces)))))
+    Ok(Value::String(s.replace('\n', &format!("\n{}", " ".repeat(spaces))).into()))
 }
 
 pub(crate) fn join(args: &[Value]) -> FnResult {
@@ -114,7 +114,7 @@ pub(crate) fn join(args: &[Value]) -> FnResult {
             }
         }
     }
-    Ok(Value::String(parts.join(&sep)))
+    Ok(Value::String(parts.join(&sep).into()))
 }
 
 pub(crate) fn split(args: &[Value]) -> FnResult {
@@ -137,7 +137,7 @@ pub(crate) fn substr(args: &[Value]) -> FnResult {
     let start = if offset < 0 { offset.saturating_add(total).max(0) } else { offset.min(total) } as usize;
     let rest = &graphemes[start..];
     let take = if length < 0 { rest.len() } else { (length as u64).min(rest.len() as u64) as usize };
-    Ok(Value::String(rest[..take].concat()))
+    Ok(Value::String(rest[..take].concat().into()))
 }
 
 pub(crate) fn replace(args: &[Value]) -> FnResult {
@@ -151,13 +151,13 @@ pub(crate) fn replace(args: &[Value]) -> FnResult {
         if re.find_iter(&s).count().checked_mul(per_match).is_none_or(|n| n > MAX_STRING) {
             return Err(too_long("replace"));
         }
-        return Ok(Value::String(re.replace_all(&s, replacement.as_str()).into_owned()));
+        return Ok(Value::String(re.replace_all(&s, replacement.as_str()).into_owned().into()));
     }
     let count = if substr.is_empty() { s.chars().count() + 1 } else { s.matches(substr.as_str()).count() };
     if count.checked_mul(replacement.len()).is_none_or(|n| n.saturating_add(s.len()) > MAX_STRING) {
         return Err(too_long("replace"));
     }
-    Ok(Value::String(s.replace(substr.as_str(), &replacement)))
+    Ok(Value::String(s.replace(substr.as_str(), &replacement).into()))
 }
 
 pub(crate) fn regex(args: &[Value]) -> FnResult {
@@ -190,7 +190,7 @@ fn capture_value(re: &Regex, caps: &regex::Captures) -> Value {
     match names.get(1) {
         None => group(0),
         Some(Some(_)) => Value::Map(
-            names.iter().enumerate().skip(1).filter_map(|(i, n)| n.map(|n| (n.to_string(), group(i)))).collect::<BTreeMap<_, _>>(),
+            names.iter().enumerate().skip(1).filter_map(|(i, n)| n.map(|n| (n.to_string(), group(i)))).collect::<BTreeMap<_, _>>().into(),
         ),
         Some(None) => Value::List((1..names.len()).map(group).collect()),
     }

@@ -17,7 +17,7 @@ pub(crate) fn n(v: f64) -> Value {
 }
 
 pub(crate) fn list(vs: Vec<Value>) -> Value {
-    Value::List(vs)
+    Value::List(vs.into())
 }
 
 pub(crate) fn strs(vs: &[&str]) -> Value {

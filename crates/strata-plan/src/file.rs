@@ -83,7 +83,9 @@ fn decode(j: &J) -> Value {
     match j {
         J::Array(items) => Value::List(items.iter().map(decode).collect()),
         J::Object(o) if o.len() == 1 => match o.iter().next() {
-            Some((k, J::String(h))) if k == SENSITIVE => Value::Sensitive(Box::new(Value::map([(SENSITIVE, Value::String(h.clone()))]))),
+            Some((k, J::String(h))) if k == SENSITIVE => {
+                Value::Sensitive(Box::new(Value::map([(SENSITIVE, Value::String(h.clone().into()))])))
+            }
             Some((k, J::Bool(true))) if k == UNKNOWN => Value::unknown(),
             Some((k, J::Array(items))) if k == SET => Value::Set(items.iter().map(decode).collect()),
             _ => Value::Map(o.iter().map(|(k, v)| (k.clone(), decode(v))).collect()),

@@ -35,16 +35,16 @@ pub fn plan_change(
     let config_map = config.peel().as_map();
     let in_place = plan_block(&schema.block, prior_map, config_map, ignore_changes);
     let Some(prior_map) = prior_map else {
-        return PlannedChange { planned: Value::Map(in_place), requires_replace: Vec::new() };
+        return PlannedChange { planned: Value::Map(in_place.into()), requires_replace: Vec::new() };
     };
     let mut requires_replace = Vec::new();
     replace_paths(&schema.block, prior_map, &in_place, "", &mut requires_replace);
     if requires_replace.is_empty() && !force_replace {
-        return PlannedChange { planned: Value::Map(in_place), requires_replace };
+        return PlannedChange { planned: Value::Map(in_place.into()), requires_replace };
     }
     // A replacement is a new object: computed attributes are unknown again.
     let fresh = plan_block(&schema.block, None, config_map, &[]);
-    PlannedChange { planned: Value::Map(fresh), requires_replace }
+    PlannedChange { planned: Value::Map(fresh.into()), requires_replace }
 }
 
 fn plan_block(
@@ -86,7 +86,7 @@ fn plan_block(
         let ignored = prior.is_some() && (ignore_all || ignore.iter().any(|i| i == name));
         let cfg = config.and_then(|c| c.get(name));
         let v = match cfg {
-            _ if ignored => old.cloned().unwrap_or(Value::List(Vec::new())),
+            _ if ignored => old.cloned().unwrap_or(Value::List(Vec::new().into())),
             Some(v) if v.is_unknown() => v.clone(),
             Some(v) if v.as_seq().is_some_and(|s| !s.is_empty()) => {
                 let items = v.as_seq().unwrap_or_default();
@@ -97,7 +97,7 @@ fn plan_block(
                         .enumerate()
                         .map(|(i, item)| {
                             let prior_item = prior.and(old_items.get(i)).and_then(|p| p.as_map());
-                            Value::Map(plan_block(&nested.block, prior_item, item.as_map(), &[]))
+                            Value::Map(plan_block(&nested.block, prior_item, item.as_map(), &[]).into())
                         })
                         .collect(),
                 )
@@ -107,12 +107,12 @@ fn plan_block(
             // block left out entirely (a route table's `route`) may be managed
             // elsewhere: keep what the provider reported.
             None if (nested.nesting == Nesting::Single || nested.computed) && prior.is_some() => {
-                old.cloned().unwrap_or(Value::List(Vec::new()))
+                old.cloned().unwrap_or(Value::List(Vec::new().into()))
             }
             Some(v) if nested.nesting == Nesting::Single && prior.is_some() && v.as_seq().is_some_and(<[Value]>::is_empty) => {
-                old.cloned().unwrap_or(Value::List(Vec::new()))
+                old.cloned().unwrap_or(Value::List(Vec::new().into()))
             }
-            _ => Value::List(Vec::new()),
+            _ => Value::List(Vec::new().into()),
         };
         out.insert(name.clone(), v);
     }
@@ -247,7 +247,7 @@ mod tests {
         let mut prior = prior.as_map().unwrap().clone();
         prior.insert("id".into(), Value::string("i-123"));
         prior.insert("arn".into(), Value::string("arn:aws:ec2:::instance/i-123"));
-        let prior = Value::Map(prior);
+        let prior = Value::Map(prior.into());
         let p = plan_change(s, Some(&prior), &cfg, &[], false);
         assert_eq!(p.planned.as_map().unwrap()["id"], Value::string("i-123"));
         assert!(!differs(Some(&prior), Some(&p.planned)), "no change planned");

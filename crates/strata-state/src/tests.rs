@@ -205,7 +205,7 @@ fn pretty_json_round_trips() {
 fn sensitive_paths_lists_outermost_marks() {
     let v = Value::map([
         ("a", Value::string("x")),
-        ("b", Value::List(vec![Value::Null, Value::map([("k", Value::string("s").mark_if(true))])])),
+        ("b", Value::List(vec![Value::Null, Value::map([("k", Value::string("s").mark_if(true))])].into())),
         ("c", Value::map([("d", Value::string("inner").mark_if(true))]).mark_if(true)),
     ]);
     assert_eq!(sensitive_paths(&v), vec![vec!["b".to_string(), "1".into(), "k".into()], vec!["c".to_string()]]);
@@ -218,7 +218,7 @@ fn from_value_keeps_marks_through_a_round_trip() {
     let attrs = Value::map([
         ("name", Value::string("db")),
         ("password", Value::string("pw").mark_if(true)),
-        ("ports", Value::List(vec![Value::Number(5432.0), Value::Number(1.0).mark_if(true)])),
+        ("ports", Value::List(vec![Value::Number(5432.0), Value::Number(1.0).mark_if(true)].into())),
     ]);
     let addr: Address = r#"module.data.aws_db_instance.main["x"]"#.parse().unwrap();
     let r = ResourceState::from_value(&addr, Layer::Data, "db-1", &attrs);

@@ -108,8 +108,8 @@ pub(super) fn changed(prior: &Value, planned: &Value, name: &str) -> bool {
 /// present, defaults applied (the base for imported objects).
 pub(super) fn empty_planned(ty: &str) -> Value {
     match strata_provider::aws::schema().resource(ty) {
-        Some(schema) => strata_provider::plan_change(schema, None, &Value::Map(BTreeMap::new()), &[], false).planned,
-        None => Value::Map(BTreeMap::new()),
+        Some(schema) => strata_provider::plan_change(schema, None, &Value::Map(BTreeMap::new().into()), &[], false).planned,
+        None => Value::Map(BTreeMap::new().into()),
     }
 }
 
@@ -342,7 +342,7 @@ fn device_block(
     vol: Option<&Volume>,
     root: bool,
 ) -> Value {
-    let empty = Value::Map(BTreeMap::new());
+    let empty = Value::Map(BTreeMap::new().into());
     let mut b = StateBuilder::from_planned(base.unwrap_or(&empty));
     b.str("device_name", device)
         .str("volume_id", volume_id)
@@ -439,13 +439,14 @@ fn instance_state(
         b.bool("associate_public_ip_address", Some(i.public_ip_address().is_some_and(|s| !s.is_empty())));
     }
     if let Some(m) = i.metadata_options() {
-        let mut mb = StateBuilder::from_planned(base.blocks("metadata_options").first().copied().unwrap_or(&Value::Map(BTreeMap::new())));
+        let mut mb =
+            StateBuilder::from_planned(base.blocks("metadata_options").first().copied().unwrap_or(&Value::Map(BTreeMap::new().into())));
         mb.str("http_endpoint", m.http_endpoint().map(|v| v.as_str()))
             .str("http_protocol_ipv6", m.http_protocol_ipv6().map(|v| v.as_str()))
             .num("http_put_response_hop_limit", m.http_put_response_hop_limit())
             .str("http_tokens", m.http_tokens().map(|v| v.as_str()))
             .str("instance_metadata_tags", m.instance_metadata_tags().map(|v| v.as_str()));
-        b.set("metadata_options", Value::List(vec![mb.build()]));
+        b.set("metadata_options", Value::List(vec![mb.build()].into()));
     }
 
     let root_name = i.root_device_name();
@@ -473,7 +474,7 @@ fn instance_state(
         }
     }
     ebs.sort_by(|a, b| a.0.cmp(&b.0));
-    b.set("root_block_device", Value::List(root));
+    b.set("root_block_device", Value::List(root.into()));
     b.set("ebs_block_device", Value::List(ebs.into_iter().map(|(_, v)| v).collect()));
     b.tags(configured_tags, &tag_map(i.tags()));
     b.build()

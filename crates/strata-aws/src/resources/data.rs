@@ -41,9 +41,9 @@ fn echo(ty: &str, config: &Value) -> Result<StateBuilder, ProviderError> {
         m.insert(name.clone(), value(name).unwrap_or(Value::Null));
     }
     for name in schema.block.blocks.keys() {
-        m.insert(name.clone(), value(name).unwrap_or(Value::List(Vec::new())));
+        m.insert(name.clone(), value(name).unwrap_or(Value::List(Vec::new().into())));
     }
-    Ok(StateBuilder::from_planned(&Value::Map(m)))
+    Ok(StateBuilder::from_planned(&Value::Map(m.into())))
 }
 
 /// The `filter { name values }` blocks as EC2 filters.
@@ -131,9 +131,9 @@ fn fill_image(c: &Clients, i: &Image, b: &mut StateBuilder) {
                     put("throughput", e.throughput().map(|v| v.to_string()));
                     put("volume_size", e.volume_size().map(|v| v.to_string()));
                     put("volume_type", e.volume_type().map(|v| v.as_str().to_string()));
-                    Value::Map(fields)
+                    Value::Map(fields.into())
                 })
-                .unwrap_or_else(|| Value::Map(BTreeMap::new()));
+                .unwrap_or_else(|| Value::Map(BTreeMap::new().into()));
             Value::map([
                 ("device_name", opt_str(m.device_name())),
                 ("ebs", ebs),
@@ -342,7 +342,7 @@ async fn vpc(c: &Clients, config: &Value, b: &mut StateBuilder) -> Result<(), Pr
     b.str("id", Some(id.as_str()))
         .str("arn", v.owner_id().map(|o| format!("arn:{}:ec2:{}:{o}:vpc/{id}", partition(&c.region), c.region)))
         .str("cidr_block", v.cidr_block())
-        .set("cidr_block_associations", Value::List(associations))
+        .set("cidr_block_associations", Value::List(associations.into()))
         .bool("default", v.is_default())
         .str("dhcp_options_id", v.dhcp_options_id())
         .bool("enable_dns_hostnames", attribute(VpcAttributeName::EnableDnsHostnames).await?)

@@ -527,8 +527,8 @@ fn record_set(v: &Value, fqdn: &str) -> Result<ResourceRecordSet, ProviderError>
 fn record_state(base: &Value, zone: &str, rrs: &ResourceRecordSet) -> Value {
     let key = RecordKey::of(rrs, zone);
     let ty = rrs.r#type().as_str();
-    let single = |items: Vec<(&str, Value)>| Value::List(vec![Value::map(items)]);
-    let none = || Value::List(Vec::new());
+    let single = |items: Vec<(&str, Value)>| Value::List(vec![Value::map(items)].into());
+    let none = || Value::List(Vec::new().into());
     let base_alias = base.blocks("alias").first().and_then(|a| a.str_attr("name"));
     let mut s = StateBuilder::from_planned(base);
     s.str("id", Some(key.id()))

@@ -188,7 +188,7 @@ async fn read_lb_attributes(c: &Clients, arn: &str, state: Value) -> Result<Valu
         let get = |k: &str| reported.get(format!("access_logs.s3.{k}").as_str()).map(|v| Value::string(*v)).unwrap_or(Value::Null);
         s.set(
             "access_logs",
-            Value::List(vec![Value::map([("enabled", Value::Bool(true)), ("bucket", get("bucket")), ("prefix", get("prefix"))])]),
+            Value::List(vec![Value::map([("enabled", Value::Bool(true)), ("bucket", get("bucket")), ("prefix", get("prefix"))])].into()),
         );
     }
     Ok(s.build())
@@ -646,7 +646,7 @@ async fn read_tg_attributes(c: &Clients, arn: &str, state: Value) -> Result<Valu
             ("cookie_duration", reported.get(duration_key).map_or(Value::Null, |d| attr_value(d))),
             ("cookie_name", reported.get("stickiness.app_cookie.cookie_name").map_or(Value::Null, |n| Value::string(*n))),
         ]);
-        s.set("stickiness", Value::List(vec![block]));
+        s.set("stickiness", Value::List(vec![block].into()));
     }
     Ok(s.build())
 }
@@ -674,7 +674,7 @@ fn tg_state(base: &Value, tg: &ApiTargetGroup, tags: &Tags) -> Value {
         .str("vpc_id", tg.vpc_id())
         .str("target_type", tg.target_type().map(|t| t.as_str()))
         .set("load_balancer_arns", str_set(tg.load_balancer_arns().iter().map(String::as_str)))
-        .set("health_check", Value::List(vec![health_check]));
+        .set("health_check", Value::List(vec![health_check].into()));
     if let Some(v) = tg.protocol_version() {
         s.str("protocol_version", Some(v));
     }
@@ -927,7 +927,7 @@ fn actions_state(base: &[&Value], reported: &[Action]) -> Value {
     reported.sort_by_key(|a| a.order().unwrap_or(i32::MAX));
     let items = reported.iter().enumerate().map(|(i, a)| {
         let prior = base.get(i).copied();
-        let keep = |name: &str| prior.and_then(|p| p.attr(name)).cloned().unwrap_or(Value::List(Vec::new()));
+        let keep = |name: &str| prior.and_then(|p| p.attr(name)).cloned().unwrap_or(Value::List(Vec::new().into()));
         let forward = a.forward_config();
         let tuples = forward.map(|f| f.target_groups()).unwrap_or_default();
         let wants_block = match prior {
@@ -979,7 +979,7 @@ fn actions_state(base: &[&Value], reported: &[Action]) -> Value {
             ("type", a.r#type().map_or(Value::Null, |t| Value::string(t.as_str()))),
             ("order", a.order().map_or(Value::Null, |o| Value::Number(o.into()))),
             ("target_group_arn", target_group_arn.map_or(Value::Null, Value::string)),
-            ("forward", Value::List(forward_block)),
+            ("forward", Value::List(forward_block.into())),
             ("redirect", Value::List(redirect.into_iter().collect())),
             ("fixed_response", Value::List(fixed.into_iter().collect())),
             ("authenticate_cognito", keep("authenticate_cognito")),

@@ -229,10 +229,10 @@ async fn account_id(c: &Clients) -> Result<String, ProviderError> {
 fn blank(ty: &str) -> Value {
     match strata_provider::aws::schema().resource(ty) {
         Some(schema) => {
-            StateBuilder::from_planned(&strata_provider::plan_change(schema, None, &Value::Map(BTreeMap::new()), &[], false).planned)
+            StateBuilder::from_planned(&strata_provider::plan_change(schema, None, &Value::Map(BTreeMap::new().into()), &[], false).planned)
                 .build()
         }
-        None => Value::Map(BTreeMap::new()),
+        None => Value::Map(BTreeMap::new().into()),
     }
 }
 

@@ -438,7 +438,7 @@ impl ResourceType for ParameterGroup {
         }
         let state = parameter_group_state(&empty_planned("aws_db_parameter_group"), &g, &imported_tags(c, &tags), Some(&tags));
         let mut b = StateBuilder::from_planned(&state);
-        b.set("parameter", Value::List(params));
+        b.set("parameter", Value::List(params.into()));
         Ok(Some(b.build()))
     }
 

@@ -43,8 +43,9 @@ async fn instance_lifecycle() {
     let c = raw_clients().await;
     let ami = some_ami(&c).await;
     let run = std::process::id();
-    let root =
-        Value::List(vec![Value::map([("volume_size", Value::Number(12.0)), ("volume_type", s("gp3")), ("encrypted", Value::Bool(true))])]);
+    let root = Value::List(
+        vec![Value::map([("volume_size", Value::Number(12.0)), ("volume_type", s("gp3")), ("encrypted", Value::Bool(true))])].into(),
+    );
     let configs = [
         (
             "aws_instance.web",
@@ -125,7 +126,7 @@ async fn instance_lifecycle() {
     changed.insert("volume_tags".into(), tags(&[("Disk", "web2")]));
     changed.insert(
         "root_block_device".into(),
-        Value::List(vec![Value::map([("volume_size", Value::Number(20.0)), ("volume_type", s("gp3"))])]),
+        Value::List(vec![Value::map([("volume_size", Value::Number(20.0)), ("volume_type", s("gp3"))])].into()),
     );
     let updated = update(&p, "aws_instance.web", "aws_instance", web.clone(), Value::Map(changed)).await;
     assert_eq!(id_of(&updated), id_of(web), "updated in place");
@@ -215,13 +216,16 @@ async fn instance_in_a_subnet_changes_security_groups_in_place() {
                 ("ami", s(&ami)),
                 (
                     "metadata_options",
-                    Value::List(vec![Value::map([("http_tokens", s(tokens)), ("http_put_response_hop_limit", Value::Number(2.0))])]),
+                    Value::List(vec![Value::map([("http_tokens", s(tokens)), ("http_put_response_hop_limit", Value::Number(2.0))])].into()),
                 ),
                 ("instance_type", s("t3.micro")),
                 ("subnet_id", s(&subnet_id)),
                 ("private_ip", s("10.42.1.10")),
                 ("vpc_security_group_ids", Value::set(vec![s(group)])),
-                ("ebs_block_device", Value::List(vec![Value::map([("device_name", s("/dev/sdf")), ("volume_size", Value::Number(5.0))])])),
+                (
+                    "ebs_block_device",
+                    Value::List(vec![Value::map([("device_name", s("/dev/sdf")), ("volume_size", Value::Number(5.0))])].into()),
+                ),
             ],
         )
     };
@@ -272,7 +276,7 @@ async fn volume_attachment_lifecycle() {
 
     // Attached volumes do not show up as the instance's own ebs_block_device blocks.
     let (host, _) = read(&p, "aws_instance", &[("aws_instance.host", &instance)]).await;
-    assert_eq!(get(host[0].as_ref().unwrap(), "ebs_block_device"), &Value::List(vec![]));
+    assert_eq!(get(host[0].as_ref().unwrap(), "ebs_block_device"), &Value::List(vec![].into()));
 
     let (address, plan, state) = &attachments[0];
     let found = p

@@ -30,7 +30,7 @@ fn list(items: &[&str]) -> Value {
 }
 
 fn filter(name: &str, values: &[&str]) -> Value {
-    Value::List(vec![Value::map([("name", s(name)), ("values", Value::set(values.iter().map(|x| s(x)).collect()))])])
+    Value::List(vec![Value::map([("name", s(name)), ("values", Value::set(values.iter().map(|x| s(x)).collect()))])].into())
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ fn zone_config(name: &str, extra: &[(&'static str, Value)]) -> Vec<(&'static str
 }
 
 fn block(items: &[(&str, Value)]) -> Value {
-    Value::List(vec![Value::map(items.iter().map(|(k, v)| (k.to_string(), v.clone())))])
+    Value::List(vec![Value::map(items.iter().map(|(k, v)| (k.to_string(), v.clone())))].into())
 }
 
 async fn delete_error(p: &strata_aws::AwsProvider, address: &str, ty: &str, prior: Value) -> Option<strata_provider::ProviderError> {
@@ -97,7 +97,7 @@ async fn private_zones_follow_their_vpc_blocks() {
     let Some(p) = support::provider().await else { return };
     let (a, b) = (network("10.51").await, network("10.52").await);
     let vpc = |id: &str| Value::map([("vpc_id", s(id))]);
-    let config = zone_config(&zone_name("private"), &[("vpc", Value::List(vec![vpc(&a.vpc)]))]);
+    let config = zone_config(&zone_name("private"), &[("vpc", Value::List(vec![vpc(&a.vpc)].into()))]);
     let zone = create(&p, "aws_route53_zone.private", "aws_route53_zone", planned("aws_route53_zone", &config)).await;
     assert_eq!(get(&zone, "vpc.0.vpc_id"), &s(&a.vpc));
     assert_eq!(get(&zone, "vpc.0.vpc_region"), &s("us-east-1"));
@@ -106,9 +106,9 @@ async fn private_zones_follow_their_vpc_blocks() {
     assert_eq!(calls, 3, "a private zone adds a GetHostedZone for its VPCs");
 
     // Move the zone from the first VPC to the second.
-    let moved = zone_config(&zone_name("private"), &[("vpc", Value::List(vec![vpc(&b.vpc)]))]);
+    let moved = zone_config(&zone_name("private"), &[("vpc", Value::List(vec![vpc(&b.vpc)].into()))]);
     let zone = update(&p, "aws_route53_zone.private", "aws_route53_zone", zone, planned("aws_route53_zone", &moved)).await;
-    assert_eq!(get(&zone, "vpc"), &Value::List(vec![Value::map([("vpc_id", s(&b.vpc)), ("vpc_region", s("us-east-1"))])]));
+    assert_eq!(get(&zone, "vpc"), &Value::List(vec![Value::map([("vpc_id", s(&b.vpc)), ("vpc_region", s("us-east-1"))])].into()));
     assert_no_diff("aws_route53_zone", &zone, &moved);
     support::delete(&p, "aws_route53_zone.private", "aws_route53_zone", zone).await;
 }

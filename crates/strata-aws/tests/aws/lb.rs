@@ -246,14 +246,17 @@ fn tg_config(net: &Net, tg_name: &str, extra: &[(&'static str, Value)]) -> Vec<(
 }
 
 fn health_check(path: &str, interval: f64) -> Value {
-    Value::List(vec![Value::map([
-        ("path", s(path)),
-        ("interval", num(interval)),
-        ("matcher", s("200-299")),
-        ("healthy_threshold", num(2.0)),
-        ("unhealthy_threshold", num(4.0)),
-        ("timeout", num(5.0)),
-    ])])
+    Value::List(
+        vec![Value::map([
+            ("path", s(path)),
+            ("interval", num(interval)),
+            ("matcher", s("200-299")),
+            ("healthy_threshold", num(2.0)),
+            ("unhealthy_threshold", num(4.0)),
+            ("timeout", num(5.0)),
+        ])]
+        .into(),
+    )
 }
 
 #[tokio::test]
@@ -290,7 +293,7 @@ async fn target_groups_are_created_read_in_one_batch_updated_in_place_and_delete
 
     // In place: the health check, an attribute, stickiness, tags.
     let stickiness =
-        Value::List(vec![Value::map([("type", s("lb_cookie")), ("cookie_duration", num(600.0)), ("enabled", Value::Bool(true))])]);
+        Value::List(vec![Value::map([("type", s("lb_cookie")), ("cookie_duration", num(600.0)), ("enabled", Value::Bool(true))])].into());
     let changed = tg_config(
         &net,
         &name("app", "0"),
@@ -377,7 +380,7 @@ async fn gateway(p: &AwsProvider, net: &Net, what: &str) -> (Value, Value, Value
 }
 
 fn block(items: &[(&str, Value)]) -> Value {
-    Value::List(vec![Value::map(items.iter().map(|(k, v)| (k.to_string(), v.clone())))])
+    Value::List(vec![Value::map(items.iter().map(|(k, v)| (k.to_string(), v.clone())))].into())
 }
 
 fn listener_config(lb: &Value, port: f64, action: Value, extra: &[(&'static str, Value)]) -> Vec<(&'static str, Value)> {
@@ -416,7 +419,7 @@ async fn listeners_are_created_read_in_one_batch_modified_in_place_and_deleted()
     assert_eq!(get(l, "protocol"), &s("HTTP"));
     assert_eq!(get(l, "default_action.0.type"), &s("forward"));
     assert_eq!(get(l, "default_action.0.target_group_arn"), &s(&id_of(&tg1)));
-    assert_eq!(get(l, "default_action.0.forward"), &Value::List(Vec::new()));
+    assert_eq!(get(l, "default_action.0.forward"), &Value::List(Vec::new().into()));
     assert_eq!(get(l, "tags"), &tags(&[("Name", "http")]));
     assert_eq!(get(&states[1].1, "default_action.0.redirect.0.status_code"), &s("HTTP_301"));
     assert_eq!(get(&states[1].1, "default_action.0.redirect.0.host"), &s("#{host}"));
@@ -439,10 +442,13 @@ async fn listeners_are_created_read_in_one_batch_modified_in_place_and_deleted()
             "forward",
             block(&[(
                 "target_group",
-                Value::List(vec![
-                    Value::map([("arn", s(&id_of(&tg1))), ("weight", num(1.0))]),
-                    Value::map([("arn", s(&id_of(&tg2))), ("weight", num(3.0))]),
-                ]),
+                Value::List(
+                    vec![
+                        Value::map([("arn", s(&id_of(&tg1))), ("weight", num(1.0))]),
+                        Value::map([("arn", s(&id_of(&tg2))), ("weight", num(3.0))]),
+                    ]
+                    .into(),
+                ),
             )]),
         ),
     ]);

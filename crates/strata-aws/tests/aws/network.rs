@@ -286,15 +286,18 @@ async fn route_table_lifecycle() {
     let net = network(&p, "rt", 30).await;
     let (vpc_id, igw) = (s(&id_of(&net.0)), id_of(&net.1));
     let ty = "aws_route_table";
-    let cfg_a =
-        [("vpc_id", vpc_id.clone()), ("route", Value::List(vec![route_block("0.0.0.0/0", &igw)])), ("tags", tags(&[("Name", "public")]))];
+    let cfg_a = [
+        ("vpc_id", vpc_id.clone()),
+        ("route", Value::List(vec![route_block("0.0.0.0/0", &igw)].into())),
+        ("tags", tags(&[("Name", "public")])),
+    ];
     let a = create(&p, "aws_route_table.a", ty, planned(ty, &cfg_a)).await;
     let b = create(&p, "aws_route_table.b", ty, planned(ty, &[("vpc_id", vpc_id.clone())])).await;
     let c = create(&p, "aws_route_table.c", ty, planned(ty, &[("vpc_id", vpc_id.clone())])).await;
     let id = id_of(&a);
     assert!(id.starts_with("rtb-"), "{a}");
-    assert_eq!(get(&a, "route"), &Value::List(vec![route_block("0.0.0.0/0", &igw)]));
-    assert_eq!(get(&b, "route"), &Value::List(vec![]), "the local route is not a route block");
+    assert_eq!(get(&a, "route"), &Value::List(vec![route_block("0.0.0.0/0", &igw)].into()));
+    assert_eq!(get(&b, "route"), &Value::List(vec![].into()), "the local route is not a route block");
     assert_eq!(get(&a, "vpc_id"), &vpc_id);
     assert!(str_of(&a, "arn").ends_with(&format!(":route-table/{id}")), "{a}");
     assert_eq!(get(&a, "tags_all"), &tags(&[("Name", "public"), ("Team", "platform")]));
@@ -305,7 +308,7 @@ async fn route_table_lifecycle() {
     assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
 
     // Updating the routes deletes the dropped one and creates the new ones.
-    let routes = Value::List(vec![route_block("10.99.0.0/16", &igw), route_block("192.168.0.0/16", &igw)]);
+    let routes = Value::List(vec![route_block("10.99.0.0/16", &igw), route_block("192.168.0.0/16", &igw)].into());
     let cfg_a2 = [("vpc_id", vpc_id.clone()), ("route", routes.clone()), ("tags", tags(&[("Name", "public2")]))];
     let a2 = update(&p, "aws_route_table.a", ty, a.clone(), replan(ty, &a, &cfg_a2)).await;
     assert_eq!(get(&a2, "route"), &routes);
@@ -433,10 +436,13 @@ async fn security_group_lifecycle() {
     let vpc_id = s(&id_of(&v));
     let ty = "aws_security_group";
     let name = unique("net-sg-web");
-    let ingress_a = Value::List(vec![
-        rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["10.0.0.0/8"])), ("description", s("https"))]),
-        rule("tcp", 22, 22, &[("cidr_blocks", cidrs(&["1.2.3.4/32", "5.6.7.8/32"]))]),
-    ]);
+    let ingress_a = Value::List(
+        vec![
+            rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["10.0.0.0/8"])), ("description", s("https"))]),
+            rule("tcp", 22, 22, &[("cidr_blocks", cidrs(&["1.2.3.4/32", "5.6.7.8/32"]))]),
+        ]
+        .into(),
+    );
     let cfg_a = [
         ("name", s(&name)),
         ("description", s("web")),
@@ -446,7 +452,7 @@ async fn security_group_lifecycle() {
     ];
     let plan_a = planned(ty, &cfg_a);
     let a = create(&p, "aws_security_group.a", ty, plan_a.clone()).await;
-    let egress_b = Value::List(vec![rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["0.0.0.0/0"]))])]);
+    let egress_b = Value::List(vec![rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["0.0.0.0/0"]))])].into());
     let plan_b = planned(ty, &[("name", s(&unique("net-sg-b"))), ("vpc_id", vpc_id.clone()), ("egress", egress_b)]);
     let b = create(&p, "aws_security_group.b", ty, plan_b.clone()).await;
     let plan_c = planned(
@@ -454,7 +460,7 @@ async fn security_group_lifecycle() {
         &[
             ("name_prefix", s("net-sg-c-")),
             ("vpc_id", vpc_id.clone()),
-            ("ingress", Value::List(vec![rule("tcp", 0, 65535, &[("self", Value::Bool(true))])])),
+            ("ingress", Value::List(vec![rule("tcp", 0, 65535, &[("self", Value::Bool(true))])].into())),
         ],
     );
     let c = create(&p, "aws_security_group.c", ty, plan_c.clone()).await;
@@ -466,7 +472,7 @@ async fn security_group_lifecycle() {
     assert_eq!(get(&a, "vpc_id"), &vpc_id);
     assert!(str_of(&a, "arn").ends_with(&format!(":security-group/{id}")), "{a}");
     assert_eq!(get(&a, "ingress"), get(&plan_a, "ingress"));
-    assert_eq!(get(&a, "egress"), &Value::List(vec![]), "the default egress is left alone and not reported");
+    assert_eq!(get(&a, "egress"), &Value::List(vec![].into()), "the default egress is left alone and not reported");
     assert_eq!(get(&b, "egress"), get(&plan_b, "egress"), "configured egress replaces the default");
     assert_eq!(get(&b, "description"), &s("Managed by Terraform"));
     assert!(str_of(&c, "name").starts_with("net-sg-c-"), "{c}");
@@ -478,11 +484,14 @@ async fn security_group_lifecycle() {
     assert_eq!(states, [Some(a.clone()), Some(b.clone()), Some(c.clone())]);
 
     // Rules are diffed: a new description, one rule dropped, one added; egress now configured.
-    let ingress_a2 = Value::List(vec![
-        rule("udp", 53, 53, &[("cidr_blocks", cidrs(&["10.0.0.0/8"]))]),
-        rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["10.0.0.0/8"])), ("description", s("tls"))]),
-    ]);
-    let egress_a2 = Value::List(vec![rule("tcp", 80, 80, &[("cidr_blocks", cidrs(&["0.0.0.0/0"]))])]);
+    let ingress_a2 = Value::List(
+        vec![
+            rule("udp", 53, 53, &[("cidr_blocks", cidrs(&["10.0.0.0/8"]))]),
+            rule("tcp", 443, 443, &[("cidr_blocks", cidrs(&["10.0.0.0/8"])), ("description", s("tls"))]),
+        ]
+        .into(),
+    );
+    let egress_a2 = Value::List(vec![rule("tcp", 80, 80, &[("cidr_blocks", cidrs(&["0.0.0.0/0"]))])].into());
     let mut cfg_a2 = cfg_a.to_vec();
     cfg_a2[3].1 = ingress_a2;
     cfg_a2[4].1 = tags(&[("Name", "web2")]);
@@ -528,9 +537,9 @@ async fn security_group_lifecycle() {
     assert_eq!(get(&replan(ty, &a3, &cfg_kept), "egress"), get(&a3, "egress"));
     // `egress = []` removes every configured rule, and the default comes back.
     let mut cfg_a4: Vec<_> = cfg_kept.clone();
-    cfg_a4.push(("egress", Value::List(vec![])));
+    cfg_a4.push(("egress", Value::List(vec![].into())));
     let a4 = update(&p, "aws_security_group.a", ty, a3.clone(), replan(ty, &a3, &cfg_a4)).await;
-    assert_eq!(get(&a4, "egress"), &Value::List(vec![]));
+    assert_eq!(get(&a4, "egress"), &Value::List(vec![].into()));
     let default_egress = planned(
         "aws_security_group_rule",
         &[

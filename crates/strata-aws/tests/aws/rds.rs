@@ -135,7 +135,7 @@ async fn parameter_group_lifecycle() {
     let c = raw_clients().await;
     let run = std::process::id();
     let name = format!("pg-{run}");
-    let params = Value::List(vec![parameter("log_statement", "all"), parameter("work_mem", "8192")]);
+    let params = Value::List(vec![parameter("log_statement", "all"), parameter("work_mem", "8192")].into());
     let configs = [
         (
             "aws_db_parameter_group.main",
@@ -178,7 +178,7 @@ async fn parameter_group_lifecycle() {
     // Change a parameter, add one, retag. FIXME: moto 5.2.1 does not
     // implement ResetDBParameterGroup, so dropping a parameter (which resets
     // it) is not exercised here.
-    let params2 = Value::List(vec![parameter("log_statement", "ddl"), parameter("work_mem", "8192"), parameter("timezone", "UTC")]);
+    let params2 = Value::List(vec![parameter("log_statement", "ddl"), parameter("work_mem", "8192"), parameter("timezone", "UTC")].into());
     let changed = with(&configs[0].1, &[("parameter", params2.clone()), ("tags", tags(&[("B", "2")]))]);
     let updated = update(&p, "aws_db_parameter_group.main", "aws_db_parameter_group", states[0].clone(), changed).await;
     assert_eq!(get(&updated, "parameter"), &params2);
@@ -286,7 +286,7 @@ async fn db_instance_lifecycle() {
     assert_eq!(str_of(&replica, "replicate_source_db"), identifier);
     assert_eq!(str_of(&replica, "engine"), "postgres");
     let (after, _) = read(&p, "aws_db_instance", &[("aws_db_instance.main", main)]).await;
-    assert_eq!(get(after[0].as_ref().unwrap(), "replicas"), &Value::List(vec![s(&id_of(&replica))]));
+    assert_eq!(get(after[0].as_ref().unwrap(), "replicas"), &Value::List(vec![s(&id_of(&replica))].into()));
 
     // In place: class, storage, backups, password, tags.
     let changed = with(

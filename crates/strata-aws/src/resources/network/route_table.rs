@@ -207,7 +207,7 @@ fn state(c: &Clients, base: &Value, t: &ec2::RouteTable) -> Value {
         .str("owner_id", t.owner_id())
         .str("vpc_id", t.vpc_id())
         .set("propagating_vgws", Value::set(vgws))
-        .set("route", Value::List(routes));
+        .set("route", Value::List(routes.into()));
     set_tags(&mut b, base, t.tags());
     b.build()
 }

@@ -221,7 +221,7 @@ fn to_blocks(configured: &[&Value], own: &str, mut have: Rules) -> Vec<Value> {
     for ((protocol, from, to, desc), sources) in groups {
         let list = |keep: fn(&Source) -> bool| {
             let items: Vec<Value> = sources.iter().filter(|s| keep(s)).map(|s| Value::string(s.text())).collect();
-            if items.is_empty() { Value::Null } else { Value::List(items) }
+            if items.is_empty() { Value::Null } else { Value::List(items.into()) }
         };
         let groups: Vec<Value> = sources
             .iter()
@@ -232,11 +232,11 @@ fn to_blocks(configured: &[&Value], own: &str, mut have: Rules) -> Vec<Value> {
             .collect();
         out.push(Value::map([
             ("cidr_blocks", list(|s| matches!(s, Source::Cidr(_)))),
-            ("description", desc.map_or(Value::Null, Value::String)),
+            ("description", desc.map_or(Value::Null, Value::string)),
             ("from_port", Value::Number(f64::from(from))),
             ("ipv6_cidr_blocks", list(|s| matches!(s, Source::Ipv6(_)))),
             ("prefix_list_ids", list(|s| matches!(s, Source::PrefixList(_)))),
-            ("protocol", Value::String(protocol)),
+            ("protocol", Value::String(protocol.into())),
             ("security_groups", if groups.is_empty() { Value::Null } else { Value::set(groups) }),
             ("self", Value::Bool(sources.contains(&Source::Group(own.to_string())))),
             ("to_port", Value::Number(f64::from(to))),
@@ -316,8 +316,8 @@ fn state(c: &Clients, base: &Value, g: &ec2::SecurityGroup) -> Value {
         .str("description", g.description())
         .str("owner_id", g.owner_id())
         .str("vpc_id", g.vpc_id())
-        .set("ingress", Value::List(ingress))
-        .set("egress", Value::List(egress));
+        .set("ingress", Value::List(ingress.into()))
+        .set("egress", Value::List(egress.into()));
     set_tags(&mut b, base, g.tags());
     b.build()
 }

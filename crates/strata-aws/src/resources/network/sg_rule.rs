@@ -114,7 +114,7 @@ fn parse_import(id: &str) -> Option<Value> {
     let (from, to) = (from.parse::<i32>().ok()?, to.parse::<i32>().ok()?);
     let pick = |f: fn(&str) -> bool| {
         let items: Vec<Value> = sources.iter().filter(|s| f(s)).map(|s| Value::string(*s)).collect();
-        if items.is_empty() { Value::Null } else { Value::List(items) }
+        if items.is_empty() { Value::Null } else { Value::List(items.into()) }
     };
     let mut v = blank("aws_security_group_rule").as_map().cloned().unwrap_or_default();
     v.insert("security_group_id".into(), Value::string(*group));
@@ -127,7 +127,7 @@ fn parse_import(id: &str) -> Option<Value> {
     v.insert("prefix_list_ids".into(), pick(|s| s.starts_with("pl-")));
     v.insert("ipv6_cidr_blocks".into(), pick(|s| s.contains(':')));
     v.insert("cidr_blocks".into(), pick(|s| s.contains('.') && s.contains('/')));
-    Some(Value::Map(v))
+    Some(Value::Map(v.into()))
 }
 
 #[async_trait]

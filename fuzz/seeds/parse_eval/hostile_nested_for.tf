@@ -1,0 +1,3 @@
+locals {
+  grid = [for i in range(10) : [for j in range(10) : [for k in range(10) : i * j * k]]]
+}
