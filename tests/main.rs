@@ -12,4 +12,5 @@ mod fixtures;
 mod graph;
 mod plan;
 mod state;
+mod tidy;
 mod validate;
