@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
-use crate::e2e::{MOTO_AMI, copy_dir, moto};
-use crate::support::repo;
+use crate::e2e::{MOTO_AMI, copy_dir};
+use crate::support::{Moto, moto, repo};
 
 /// Resources examples/three-tier declares.
 pub(crate) const THREE_TIER_RESOURCES: usize = 36;
@@ -363,8 +363,8 @@ pub(crate) fn assert_converged(endpoint: &str, moto_url: &str, dir: &Path, basel
 }
 
 #[test]
-fn apply_killed_at_random_points_converges_to_exact_state() {
-    let Some(first) = moto() else { return };
+fn moto_apply_killed_at_random_points_converges_to_exact_state() {
+    let first = moto();
     const KILLS: usize = 24;
     let mut rng = Rng::new(0x5EED_C4A5);
     let started = Instant::now();
@@ -374,7 +374,7 @@ fn apply_killed_at_random_points_converges_to_exact_state() {
     while kills < KILLS {
         round += 1;
         // A fresh moto a round: the example's fixed names would collide.
-        let moto = next.take().unwrap_or_else(|| moto().expect("moto_server"));
+        let moto = next.take().unwrap_or_else(moto);
         let endpoint = moto.url.clone();
         let baseline = inventory(&endpoint);
         let (_tmp, dir) = three_tier();
@@ -412,8 +412,8 @@ fn apply_killed_at_random_points_converges_to_exact_state() {
 }
 
 #[test]
-fn a_killed_apply_leaves_no_lock_that_blocks_the_next_run() {
-    let Some(moto) = moto() else { return };
+fn moto_a_killed_apply_leaves_no_lock_that_blocks_the_next_run() {
+    let moto = moto();
     let endpoint = moto.url.clone();
     let baseline = inventory(&endpoint);
     let (_tmp, dir) = three_tier();
@@ -483,19 +483,19 @@ pub(crate) type Inventory = BTreeMap<String, Vec<Found>>;
 
 /// Three-tier applied on a moto of its own, then [`forget_every_record`]:
 /// the moto, what it held before, the temporary folder and the example.
-fn after_the_worst_crash() -> Option<(crate::e2e::Moto, Inventory, tempfile::TempDir, PathBuf)> {
-    let moto = moto()?;
+fn after_the_worst_crash() -> (Moto, Inventory, tempfile::TempDir, PathBuf) {
+    let moto = moto();
     let baseline = inventory(&moto.url);
     let (tmp, dir) = three_tier();
     let (code, stdout, stderr) = run(&dir, &moto.url, &apply_args());
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     forget_every_record(&dir, &moto.url);
-    Some((moto, baseline, tmp, dir))
+    (moto, baseline, tmp, dir)
 }
 
 #[test]
-fn objects_whose_creates_were_never_recorded_are_adopted_not_made_again() {
-    let Some((moto, baseline, _tmp, dir)) = after_the_worst_crash() else { return };
+fn moto_objects_whose_creates_were_never_recorded_are_adopted_not_made_again() {
+    let (moto, baseline, _tmp, dir) = after_the_worst_crash();
     let endpoint = moto.url.clone();
 
     // A plan says so and leaves the intents to the apply (it writes nothing).
@@ -511,8 +511,8 @@ fn objects_whose_creates_were_never_recorded_are_adopted_not_made_again() {
 }
 
 #[test]
-fn destroy_right_after_the_worst_crash_leaves_nothing_behind() {
-    let Some((moto, baseline, _tmp, dir)) = after_the_worst_crash() else { return };
+fn moto_destroy_right_after_the_worst_crash_leaves_nothing_behind() {
+    let (moto, baseline, _tmp, dir) = after_the_worst_crash();
     let endpoint = moto.url.clone();
 
     // Recovery before planning finds every object (in rounds, dependencies
@@ -534,8 +534,8 @@ fn destroy_right_after_the_worst_crash_leaves_nothing_behind() {
 }
 
 #[test]
-fn sigint_lets_running_calls_finish_records_them_and_exits_130() {
-    let Some(moto) = moto() else { return };
+fn moto_sigint_lets_running_calls_finish_records_them_and_exits_130() {
+    let moto = moto();
     let endpoint = moto.url.clone();
     let baseline = inventory(&endpoint);
     let (_tmp, dir) = three_tier();
@@ -558,8 +558,8 @@ fn sigint_lets_running_calls_finish_records_them_and_exits_130() {
 }
 
 #[test]
-fn a_second_signal_exits_at_once_and_the_next_apply_recovers() {
-    let Some(moto) = moto() else { return };
+fn moto_a_second_signal_exits_at_once_and_the_next_apply_recovers() {
+    let moto = moto();
     let baseline = inventory(&moto.url);
     let (_tmp, dir) = three_tier();
     // Every call takes two seconds, so the second signal finds calls running.

@@ -1,13 +1,12 @@
 //! `strata drift` against moto_server: changes made outside strata (through
 //! boto3, as another tool would) are found, the ignore file hides unmanaged
 //! objects, the state is written only with `--refresh-state`, and each
-//! format has its shape. Each test starts its own moto_server; without one
-//! the tests skip, except in CI where they fail.
+//! format has its shape. Each test starts its own moto_server (see
+//! `support::moto`).
 
 use std::path::Path;
 
-use crate::e2e::{Moto, moto};
-use crate::support::{Output, scratch, strata_in};
+use crate::support::{Moto, Output, moto, scratch, strata_in};
 
 /// Run a boto3 script against moto (`ec2` is a client); its stdout, trimmed.
 pub(crate) fn boto3(moto: &Moto, script: &str) -> String {
@@ -111,8 +110,8 @@ fn assert_prometheus_shape(text: &str) {
 }
 
 #[test]
-fn drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata() {
-    let Some(moto) = moto() else { return };
+fn moto_drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata() {
+    let moto = moto();
     let tmp = scratch(&[("main.tf", CONFIG)]);
     let dir = tmp.path();
     let out = strata_in(dir, &["apply", "--auto-approve"], &env(&moto));

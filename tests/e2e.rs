@@ -1,50 +1,10 @@
 //! End to end against moto_server: the flagship example applies, plans clean
-//! and destroys cleanly. Each test starts its own moto_server (installed by
-//! `scripts/test.sh`); without one the tests skip, except in CI where they fail.
+//! and destroys cleanly. Each test starts its own moto_server (see
+//! `support::moto`).
 
 use std::path::Path;
 
-use crate::support::{repo, strata_in};
-
-/// A moto_server of this test's own on a free loopback port (so that fixed
-/// names in the example cannot collide with other tests), stopped on drop.
-pub(crate) struct Moto {
-    child: std::process::Child,
-    pub(crate) url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub(crate) fn moto() -> Option<Moto> {
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
-    let child = std::process::Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    let child = match child {
-        Ok(c) => c,
-        Err(e) if in_ci => panic!("moto_server cannot start in CI: {e} (scripts/test.sh installs it)"),
-        Err(e) => {
-            eprintln!("skipping: moto_server cannot start ({e}); run scripts/test.sh");
-            return None;
-        }
-    };
-    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
-    for _ in 0..150 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(moto);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("moto_server did not start listening on port {port} within 15 s");
-}
+use crate::support::{moto, repo, strata_in};
 
 pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -69,8 +29,8 @@ pub(crate) fn aws_env(url: &str) -> [(&'static str, &str); 4] {
 pub(crate) const MOTO_AMI: &str = "ami_id=ami-04681a1dbd79675a5";
 
 #[test]
-fn three_tier_applies_plans_clean_and_destroys() {
-    let Some(moto) = moto() else { return };
+fn moto_three_tier_applies_plans_clean_and_destroys() {
+    let moto = moto();
     let url = moto.url.clone();
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("examples/three-tier"), &tmp.path().join("examples/three-tier"));
@@ -104,8 +64,8 @@ fn three_tier_applies_plans_clean_and_destroys() {
 }
 
 #[test]
-fn apply_refuses_without_a_terminal_or_auto_approve() {
-    let Some(moto) = moto() else { return };
+fn moto_apply_refuses_without_a_terminal_or_auto_approve() {
+    let moto = moto();
     let url = moto.url.clone();
     let dir = crate::support::scratch(&[("main.tf", "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.9.0.0/16\"\n}\n")]);
     let env = aws_env(&url);
@@ -119,8 +79,8 @@ fn apply_refuses_without_a_terminal_or_auto_approve() {
 /// `--refresh=false` and missing credentials plan against the recorded state
 /// and say that the data sources were not read.
 #[test]
-fn plan_refreshes_reads_data_sources_and_writes_nothing() {
-    let Some(moto) = moto() else { return };
+fn moto_plan_refreshes_reads_data_sources_and_writes_nothing() {
+    let moto = moto();
     let url = moto.url.clone();
     let config = r#"
 data "aws_availability_zones" "az" {}
@@ -192,8 +152,8 @@ resource "aws_subnet" "s" {
 /// A plan saved before any state exists applies: the apply's own new state
 /// is not "a state created since".
 #[test]
-fn a_plan_saved_without_state_applies() {
-    let Some(moto) = moto() else { return };
+fn moto_a_plan_saved_without_state_applies() {
+    let moto = moto();
     let url = moto.url.clone();
     let dir = crate::support::scratch(&[("main.tf", "resource \"aws_vpc\" \"v\" {\n  cidr_block = \"10.7.0.0/16\"\n}\n")]);
     let env = aws_env(&url);
@@ -212,8 +172,8 @@ fn a_plan_saved_without_state_applies() {
 /// the apply, once they exist; the plan leaves it unknown instead of
 /// failing to find them.
 #[test]
-fn data_sources_waiting_on_creates_are_read_during_the_apply() {
-    let Some(moto) = moto() else { return };
+fn moto_data_sources_waiting_on_creates_are_read_during_the_apply() {
+    let moto = moto();
     let url = moto.url.clone();
     let config = r#"
 resource "aws_vpc" "v" {
@@ -253,8 +213,8 @@ resource "aws_security_group" "sg" {
 /// start, and the end lists what succeeded, what failed (with AWS's error
 /// text) and what did not run.
 #[test]
-fn a_failure_is_reported_with_the_aws_error_and_what_did_and_did_not_run() {
-    let Some(moto) = moto() else { return };
+fn moto_a_failure_is_reported_with_the_aws_error_and_what_did_and_did_not_run() {
+    let moto = moto();
     let url = moto.url.clone();
     let config = r#"
 resource "aws_vpc" "v" {

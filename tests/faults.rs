@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::crash::{Rng, THREE_TIER_RESOURCES, apply_args, assert_converged, inventory, run, three_tier};
-use crate::e2e::moto;
+use crate::support::moto;
 
 /// A request as read from the client: head lines and the raw body bytes
 /// (chunked framing kept as it came).
@@ -309,8 +309,8 @@ fn serve(client: TcpStream, upstream: &str, faults: &Faults, stop: &AtomicBool) 
 }
 
 #[test]
-fn apply_converges_through_throttling_and_server_errors() {
-    let Some(moto) = moto() else { return };
+fn moto_apply_converges_through_throttling_and_server_errors() {
+    let moto = moto();
     let baseline = inventory(&moto.url);
     let proxy = Proxy::start(&moto.url, 0xFA_017, 15);
     let (_tmp, dir) = three_tier();

@@ -14,4 +14,5 @@ mod graph;
 mod plan;
 mod secrets;
 mod state;
+mod tidy;
 mod validate;

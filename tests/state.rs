@@ -90,3 +90,43 @@ fn backend_path_from_the_strata_block() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("strata::config::backend_not_literal"), "{}", out.stderr);
 }
+
+/// A configuration whose output `deep` nests lists `depth` levels deep,
+/// built through locals (one literal may nest only 64 levels).
+fn nested_output(depth: usize) -> tempfile::TempDir {
+    let mut text = String::from("locals {\n  l0 = 1\n");
+    for i in 1..=depth {
+        text += &format!("  l{i} = [local.l{}]\n", i - 1);
+    }
+    text += &format!("}}\n\noutput \"deep\" {{\n  value = local.l{depth}\n}}\n");
+    scratch(&[("main.tf", &text)])
+}
+
+/// Regression: an output nested more than 125 levels deep was written to the
+/// state, and every later command found the state corrupt ("recursion limit
+/// exceeded"). Outputs deeper than the limit are refused before anything is
+/// applied; one at the limit reads back.
+#[test]
+fn an_output_too_deep_for_the_state_file_is_refused_before_it_is_written() {
+    // No resources: nothing calls AWS, but apply wants credentials.
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+    ];
+    let at_limit = nested_output(60);
+    let out = strata_in(at_limit.path(), &["apply", "--auto-approve"], &env);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let out = strata_in(at_limit.path(), &["output", "deep"], &[]);
+    assert_eq!(out.code, 0, "the state reads back:\n{}", out.snapshot());
+    assert_eq!(out.stdout.matches('[').count(), 60, "{}", out.stdout);
+
+    for depth in [61, 130] {
+        let deep = nested_output(depth);
+        let out = strata_in(deep.path(), &["apply", "--auto-approve"], &env);
+        assert_eq!(out.code, 1, "{}", out.snapshot());
+        assert!(out.stderr.contains("strata::config::output_too_deep"), "{}", out.stderr);
+        assert!(!deep.path().join(".strata/state.json").exists(), "nothing was written");
+    }
+}

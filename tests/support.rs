@@ -1,4 +1,22 @@
-//! Running the binary and normalising its output for snapshots.
+//! Running the binary and normalising its output for snapshots, and moto for
+//! the tests that need it.
+//!
+//! # Tests that talk to moto
+//!
+//! A test that needs moto_server (the AWS API emulator) is named `moto_*` and
+//! gets its server from [`moto`]; nothing else starts moto or reads its
+//! address. Then:
+//!
+//! - `cargo nextest run` leaves `moto_*` tests out through the default
+//!   filter in `.config/nextest.toml` and counts them as skipped;
+//!   `scripts/test.sh` starts moto and runs the `full` profile, which leaves
+//!   nothing out.
+//! - [`moto`] never skips: without moto_server it fails, so a moto test run
+//!   any other way (`cargo test`, `--profile full`) cannot pass unseen.
+//! - [`moto`] fails a test whose name does not start with `moto_`, and the
+//!   tidy test `tidy::tests_that_talk_to_moto_are_named_moto` fails for a test that
+//!   reaches [`moto`] (or starts moto_server) through any chain of helpers
+//!   without the name, or has the name without reaching it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -69,4 +87,66 @@ pub fn scratch(files: &[(&str, &str)]) -> tempfile::TempDir {
         std::fs::write(p, text).unwrap();
     }
     dir
+}
+
+/// The name prefix that marks a test as needing moto: `.config/nextest.toml`
+/// filters on it (`test(/(^|::)moto_\w*$/)`) and [`assert_moto_test`]
+/// checks it.
+pub const MOTO_TEST_PREFIX: &str = "moto_";
+
+/// Fail unless the running test is named `moto_*`: a test that talks to moto
+/// without the name would run, and fail, wherever moto is not started.
+/// libtest runs every test on a thread named after it.
+#[track_caller]
+pub fn assert_moto_test() {
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("(unnamed thread)");
+    let test = name.rsplit("::").next().unwrap_or(name);
+    assert!(
+        test.starts_with(MOTO_TEST_PREFIX),
+        "`{name}` talks to moto but its name does not start with `{MOTO_TEST_PREFIX}`: rename it `{MOTO_TEST_PREFIX}{test}` so \
+         that runs without moto leave it out (README.md, Testing), and call `moto()` on the test's own thread"
+    );
+}
+
+/// A moto_server of this test's own on a free loopback port (so that fixed
+/// names in the examples cannot collide with other tests), stopped on drop.
+pub struct Moto {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start a moto_server for the running `moto_*` test. Without moto_server
+/// the test fails: it is never skipped from inside (see the module docs).
+#[track_caller]
+pub fn moto() -> Moto {
+    assert_moto_test();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "this test needs moto_server, which cannot start ({e}): run the suite with `bash scripts/test.sh` (it installs \
+                 moto[server] and starts it), or install it with `python3 -m pip install 'moto[server]'`; to leave the moto \
+                 tests out, run `cargo nextest run` (they count as skipped) or `cargo test -- --skip {MOTO_TEST_PREFIX}`"
+            )
+        });
+    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+    for _ in 0..150 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return moto;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("moto_server did not start listening on port {port} within 15 s");
 }

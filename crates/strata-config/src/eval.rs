@@ -1082,6 +1082,16 @@ impl<'a> Evaluator<'a> {
                     .with_help("set `sensitive = true` in the output block to confirm it may hold secrets"),
             );
         }
+        if nests_deeper_than(&v, MAX_OUTPUT_DEPTH) {
+            self.diags.push(
+                Diagnostic::error(
+                    "strata::config::output_too_deep",
+                    format!("output `{name}` nests lists, sets and maps more than {MAX_OUTPUT_DEPTH} levels deep"),
+                )
+                .with_label(e.span(), "this value")
+                .with_help("strata records outputs in its state and plan files, which read back at most this deep; flatten the value or jsonencode() it"),
+            );
+        }
         if o.sensitive {
             v = v.mark_if(true);
         }
@@ -1901,6 +1911,24 @@ fn insert_path(scope: &mut BTreeMap<String, Value>, path: &[&str], value: Value)
 /// The slot of one instance under `scope[path...]`: the value itself without
 /// a key, element `i` of a list for `count`, entry `k` of a map for `for_each`.
 /// Created (as an empty object) if missing.
+/// How deeply an output value may nest lists, sets and maps. The state and
+/// plan files are JSON read with serde_json's limit of 128 levels: an output
+/// sits 3 levels down in either, and a set is written as 2 levels in a plan
+/// file, so 60 always reads back (a deeper output was written and then made
+/// the state unreadable).
+const MAX_OUTPUT_DEPTH: usize = 60;
+
+/// Whether `v` nests collections more than `limit` levels deep; looks no
+/// deeper than that, so any value is checked in bounded stack.
+fn nests_deeper_than(v: &Value, limit: usize) -> bool {
+    match v {
+        Value::Sensitive(inner) => nests_deeper_than(inner, limit),
+        Value::List(items) | Value::Set(items) => limit == 0 || items.iter().any(|i| nests_deeper_than(i, limit - 1)),
+        Value::Map(m) => limit == 0 || m.values().any(|i| nests_deeper_than(i, limit - 1)),
+        _ => false,
+    }
+}
+
 fn instance_slot<'v>(scope: &'v mut BTreeMap<String, Value>, path: &[&str], key: Option<&InstanceKey>) -> &'v mut Value {
     let mut cur: &mut BTreeMap<String, Value> = scope;
     let (last, init) = path.split_last().map_or(("", &[][..]), |(l, i)| (*l, i));

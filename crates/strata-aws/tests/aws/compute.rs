@@ -8,7 +8,7 @@ use crate::support::{self, addr, create, delete, id_of, planned, read, s, update
 
 /// Raw SDK clients against the same moto, for fixtures strata does not manage here.
 pub async fn raw_clients() -> Clients {
-    let url = support::moto_url().expect("moto url");
+    let url = support::moto_url();
     Clients::from_config(&support::provider_config(&url), "fixture").await.expect("clients")
 }
 
@@ -38,8 +38,8 @@ fn token(address: &str) -> String {
 }
 
 #[tokio::test]
-async fn instance_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_instance_lifecycle() {
+    let p = support::provider().await;
     let c = raw_clients().await;
     let ami = some_ami(&c).await;
     let run = std::process::id();
@@ -194,8 +194,8 @@ async fn instance_lifecycle() {
 }
 
 #[tokio::test]
-async fn instance_in_a_subnet_changes_security_groups_in_place() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_instance_in_a_subnet_changes_security_groups_in_place() {
+    let p = support::provider().await;
     let c = raw_clients().await;
     let ami = some_ami(&c).await;
     let run = std::process::id();
@@ -247,8 +247,8 @@ async fn instance_in_a_subnet_changes_security_groups_in_place() {
 }
 
 #[tokio::test]
-async fn volume_attachment_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_volume_attachment_lifecycle() {
+    let p = support::provider().await;
     let c = raw_clients().await;
     let ami = some_ami(&c).await;
     let instance =

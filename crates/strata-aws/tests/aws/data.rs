@@ -34,8 +34,8 @@ fn filter(name: &str, values: &[&str]) -> Value {
 }
 
 #[tokio::test]
-async fn ami_picks_the_newest_match() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_ami_picks_the_newest_match() {
+    let p = support::provider().await;
     let c = raw_clients().await;
     let images = c.ec2.describe_images().owners("amazon").send().await.unwrap();
     let images = images.images();
@@ -69,8 +69,8 @@ async fn ami_picks_the_newest_match() {
 }
 
 #[tokio::test]
-async fn zones_identity_and_region() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_zones_identity_and_region() {
+    let p = support::provider().await;
     let zones = data(&p, "aws_availability_zones", &[("state", s("available"))]).await.unwrap();
     let names: Vec<&str> = get(&zones, "names").as_seq().unwrap().iter().filter_map(Value::as_str).collect();
     assert!(names.contains(&"us-east-1a") && names.contains(&"us-east-1b"), "{names:?}");
@@ -95,8 +95,8 @@ async fn zones_identity_and_region() {
 }
 
 #[tokio::test]
-async fn vpc_and_subnets_by_id_tags_and_filters() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_vpc_and_subnets_by_id_tags_and_filters() {
+    let p = support::provider().await;
     let c = raw_clients().await;
     let run = std::process::id().to_string();
     let tag = |k: &str, v: &str| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build();

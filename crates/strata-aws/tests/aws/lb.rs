@@ -17,7 +17,7 @@ pub struct Net {
 
 /// A VPC `<prefix>.0.0/16` with two subnets in two zones and two security groups.
 pub async fn network(prefix: &str) -> Net {
-    let url = support::moto_url().unwrap();
+    let url = support::moto_url();
     let clients = Clients::from_config(&support::provider_config(&url), "test-lineage").await.unwrap();
     let ec2 = &clients.ec2;
     let vpc = ec2.create_vpc().cidr_block(format!("{prefix}.0.0/16")).send().await.unwrap().vpc().unwrap().vpc_id().unwrap().to_string();
@@ -123,8 +123,8 @@ fn lb_config(net: &Net, lb_name: &str, extra: &[(&'static str, Value)]) -> Vec<(
 }
 
 #[tokio::test]
-async fn load_balancers_are_created_read_in_one_batch_updated_in_place_and_deleted() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_load_balancers_are_created_read_in_one_batch_updated_in_place_and_deleted() {
+    let p = support::provider().await;
     let net = network("10.41").await;
     let mut states = Vec::new();
     for i in 0..3 {
@@ -214,8 +214,8 @@ async fn load_balancers_are_created_read_in_one_batch_updated_in_place_and_delet
 }
 
 #[tokio::test]
-async fn load_balancer_names_come_from_the_prefix_when_unset() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_load_balancer_names_come_from_the_prefix_when_unset() {
+    let p = support::provider().await;
     let net = network("10.42").await;
     let config = planned(
         "aws_lb",
@@ -260,8 +260,8 @@ fn health_check(path: &str, interval: f64) -> Value {
 }
 
 #[tokio::test]
-async fn target_groups_are_created_read_in_one_batch_updated_in_place_and_deleted() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_target_groups_are_created_read_in_one_batch_updated_in_place_and_deleted() {
+    let p = support::provider().await;
     let net = network("10.43").await;
     let mut states = Vec::new();
     for i in 0..3 {
@@ -390,8 +390,8 @@ fn listener_config(lb: &Value, port: f64, action: Value, extra: &[(&'static str,
 }
 
 #[tokio::test]
-async fn listeners_are_created_read_in_one_batch_modified_in_place_and_deleted() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_listeners_are_created_read_in_one_batch_modified_in_place_and_deleted() {
+    let p = support::provider().await;
     let net = network("10.44").await;
     let (lb, tg1, tg2) = gateway(&p, &net, "lsn").await;
     let forward = block(&[("type", s("forward")), ("target_group_arn", s(&id_of(&tg1)))]);
@@ -491,8 +491,8 @@ async fn listeners_are_created_read_in_one_batch_modified_in_place_and_deleted()
 }
 
 #[tokio::test]
-async fn target_group_attachments_are_registered_read_per_group_and_deregistered() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_target_group_attachments_are_registered_read_per_group_and_deregistered() {
+    let p = support::provider().await;
     let net = network("10.45").await;
     let tg = create(
         &p,

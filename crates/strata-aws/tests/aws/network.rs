@@ -72,8 +72,8 @@ async fn vpc(p: &AwsProvider, address: &str, cidr: &str) -> Value {
 }
 
 #[tokio::test]
-async fn vpc_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_vpc_lifecycle() {
+    let p = support::provider().await;
     let name = unique("net-vpc");
     let cfg_a = [("cidr_block", s("10.1.0.0/16")), ("enable_dns_hostnames", Value::Bool(true)), ("tags", tags(&[("Name", &name)]))];
     let a = create(&p, "aws_vpc.a", "aws_vpc", planned("aws_vpc", &cfg_a)).await;
@@ -136,8 +136,8 @@ async fn vpc_lifecycle() {
 }
 
 #[tokio::test]
-async fn subnet_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_subnet_lifecycle() {
+    let p = support::provider().await;
     let v = vpc(&p, "aws_vpc.subnets", "10.10.0.0/16").await;
     let vpc_id = s(&id_of(&v));
     let name = unique("net-subnet");
@@ -199,8 +199,8 @@ async fn subnet_lifecycle() {
 }
 
 #[tokio::test]
-async fn internet_gateway_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_internet_gateway_lifecycle() {
+    let p = support::provider().await;
     let v1 = vpc(&p, "aws_vpc.igw1", "10.20.0.0/16").await;
     let v2 = vpc(&p, "aws_vpc.igw2", "10.21.0.0/16").await;
     let ty = "aws_internet_gateway";
@@ -281,8 +281,8 @@ async fn destroy_network(p: &AwsProvider, name: &str, (v, gw, s1, s2): (Value, V
 }
 
 #[tokio::test]
-async fn route_table_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_route_table_lifecycle() {
+    let p = support::provider().await;
     let net = network(&p, "rt", 30).await;
     let (vpc_id, igw) = (s(&id_of(&net.0)), id_of(&net.1));
     let ty = "aws_route_table";
@@ -376,8 +376,8 @@ async fn route_table_lifecycle() {
 }
 
 #[tokio::test]
-async fn route_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_route_lifecycle() {
+    let p = support::provider().await;
     let net = network(&p, "routes", 31).await;
     let igw = id_of(&net.1);
     let table = create(&p, "aws_route_table.routes", "aws_route_table", planned("aws_route_table", &[("vpc_id", s(&id_of(&net.0)))])).await;
@@ -430,8 +430,8 @@ fn cidrs(list: &[&str]) -> Value {
 }
 
 #[tokio::test]
-async fn security_group_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_security_group_lifecycle() {
+    let p = support::provider().await;
     let v = vpc(&p, "aws_vpc.sg", "10.40.0.0/16").await;
     let vpc_id = s(&id_of(&v));
     let ty = "aws_security_group";
@@ -575,8 +575,8 @@ async fn security_group_lifecycle() {
 }
 
 #[tokio::test]
-async fn security_group_rule_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_security_group_rule_lifecycle() {
+    let p = support::provider().await;
     let v = vpc(&p, "aws_vpc.sgr", "10.41.0.0/16").await;
     let group = |name: &str| planned("aws_security_group", &[("name", s(&unique(name))), ("vpc_id", s(&id_of(&v)))]);
     let sg = create(&p, "aws_security_group.target", "aws_security_group", group("net-sgr-target")).await;
@@ -666,7 +666,7 @@ async fn security_group_rule_lifecycle() {
 
 /// SDK clients on moto, for what the tests need outside this module's types.
 async fn clients() -> strata_aws::Clients {
-    let url = support::moto_url().unwrap();
+    let url = support::moto_url();
     strata_aws::Clients::from_config(&support::provider_config(&url), "test-lineage").await.unwrap()
 }
 
@@ -692,8 +692,8 @@ async fn terminate(instance: &str) {
 }
 
 #[tokio::test]
-async fn eip_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_eip_lifecycle() {
+    let p = support::provider().await;
     let ty = "aws_eip";
     let a = create(&p, "aws_eip.a", ty, planned(ty, &[("domain", s("vpc")), ("tags", tags(&[("Name", "ip")]))])).await;
     let b = create(&p, "aws_eip.b", ty, planned(ty, &[("domain", s("vpc"))])).await;
@@ -749,8 +749,8 @@ async fn eip_lifecycle() {
 }
 
 #[tokio::test]
-async fn nat_gateway_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_nat_gateway_lifecycle() {
+    let p = support::provider().await;
     let net = network(&p, "nat", 51).await;
     let subnet = s(&id_of(&net.2));
     let eip = create(&p, "aws_eip.nat", "aws_eip", planned("aws_eip", &[("domain", s("vpc"))])).await;
@@ -817,8 +817,8 @@ async fn nat_gateway_lifecycle() {
 const PUBLIC_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPctwxveHsqXJxLDbsw+zZixT9SA3p+Gx8SDjh3gvGHB strata-test";
 
 #[tokio::test]
-async fn key_pair_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_key_pair_lifecycle() {
+    let p = support::provider().await;
     let ty = "aws_key_pair";
     let name = unique("net-kp-a");
     let cfg_a = [("key_name", s(&name)), ("public_key", s(PUBLIC_KEY)), ("tags", tags(&[("Name", "deploy")]))];
@@ -863,8 +863,8 @@ async fn key_pair_lifecycle() {
 }
 
 #[tokio::test]
-async fn ebs_volume_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_ebs_volume_lifecycle() {
+    let p = support::provider().await;
     let ty = "aws_ebs_volume";
     let num = |n: f64| Value::Number(n);
     let cfg_a = [

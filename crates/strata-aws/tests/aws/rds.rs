@@ -53,8 +53,8 @@ async fn subnets(cidr: u8) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn subnet_group_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_subnet_group_lifecycle() {
+    let p = support::provider().await;
     let run = std::process::id();
     let subnets = subnets(51).await;
     let ids = |n: usize| Value::set(subnets[..n].iter().map(|x| s(x)).collect());
@@ -130,8 +130,8 @@ fn parameter(name: &str, value: &str) -> Value {
 }
 
 #[tokio::test]
-async fn parameter_group_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_parameter_group_lifecycle() {
+    let p = support::provider().await;
     let c = raw_clients().await;
     let run = std::process::id();
     let name = format!("pg-{run}");
@@ -209,8 +209,8 @@ async fn parameter_group_lifecycle() {
 }
 
 #[tokio::test]
-async fn db_instance_lifecycle() {
-    let Some(p) = support::provider().await else { return };
+async fn moto_db_instance_lifecycle() {
+    let p = support::provider().await;
     let run = std::process::id();
     let subnets = subnets(52).await;
     let group = create(

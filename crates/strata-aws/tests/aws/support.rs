@@ -1,5 +1,15 @@
 #![allow(dead_code)]
 //! A configured provider pointed at moto.
+//!
+//! Every test in this binary talks to moto, so every test is named `moto_*`
+//! (the convention of the whole repository, README.md, Testing):
+//! `cargo nextest run` leaves them out and counts them as skipped,
+//! `scripts/test.sh` starts moto, exports `STRATA_TEST_MOTO_URL` and runs
+//! them all (`--profile full`). Tests reach moto only through [`moto_url`]
+//! (and [`provider`], which calls it): it fails, never skips, when moto is
+//! not configured, and fails a test whose name does not start with `moto_`.
+//! The tidy test `tidy::tests_that_talk_to_moto_are_named_moto` in `tests/` checks the
+//! same statically.
 
 use std::collections::BTreeMap;
 
@@ -7,17 +17,37 @@ use strata_aws::AwsProvider;
 use strata_core::{Address, Value};
 use strata_provider::{ApplyAction, ApplyRequest, ConfigureRequest, Provider, ReadObject, ReadRequest, Timeouts};
 
-/// moto's endpoint, or `None` (with a printed reason) when the tests should skip.
-pub fn moto_url() -> Option<String> {
+/// The name prefix that marks a test as needing moto (`.config/nextest.toml`
+/// filters on it).
+pub const MOTO_TEST_PREFIX: &str = "moto_";
+
+/// Fail unless the running test is named `moto_*` (libtest runs every test on
+/// a thread named after it).
+#[track_caller]
+pub fn assert_moto_test() {
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("(unnamed thread)");
+    let test = name.rsplit("::").next().unwrap_or(name);
+    assert!(
+        test.starts_with(MOTO_TEST_PREFIX),
+        "`{name}` talks to moto but its name does not start with `{MOTO_TEST_PREFIX}`: rename it `{MOTO_TEST_PREFIX}{test}` so \
+         that runs without moto leave it out (README.md, Testing), and reach moto on the test's own thread"
+    );
+}
+
+/// moto's endpoint (`STRATA_TEST_MOTO_URL`) for the running `moto_*` test.
+/// Without it the test fails: it is never skipped from inside.
+#[track_caller]
+pub fn moto_url() -> String {
+    assert_moto_test();
     match std::env::var("STRATA_TEST_MOTO_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("STRATA_TEST_MOTO_URL is not set: in CI the AWS tests must run against moto (run them through scripts/test.sh)")
-        }
-        _ => {
-            eprintln!("skipping: moto_server is not running (run scripts/test.sh, or set STRATA_TEST_MOTO_URL)");
-            None
-        }
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "STRATA_TEST_MOTO_URL is not set and this test needs moto_server: run `bash scripts/test.sh` (it starts moto), or \
+             start `moto_server -H 127.0.0.1 -p PORT`, export STRATA_TEST_MOTO_URL=http://127.0.0.1:PORT and run \
+             `cargo nextest run --profile full -p strata-aws`; to leave the moto tests out, run `cargo nextest run` (they \
+             count as skipped) or `cargo test -- --skip {MOTO_TEST_PREFIX}`"
+        ),
     }
 }
 
@@ -34,13 +64,17 @@ pub fn provider_config(url: &str) -> Value {
     ])
 }
 
-/// A provider configured against moto, or `None` to skip.
-pub async fn provider() -> Option<AwsProvider> {
-    let url = moto_url()?;
-    let p = AwsProvider::new();
-    let d = p.configure(ConfigureRequest { config: provider_config(&url), lineage: "test-lineage".into() }).await;
-    assert!(d.is_empty(), "configure: {d:?}");
-    Some(p)
+/// A provider configured against moto (see [`moto_url`]).
+#[track_caller]
+pub fn provider() -> impl Future<Output = AwsProvider> {
+    // Outside the future, so that `#[track_caller]` names the test's line.
+    let url = moto_url();
+    async move {
+        let p = AwsProvider::new();
+        let d = p.configure(ConfigureRequest { config: provider_config(&url), lineage: "test-lineage".into() }).await;
+        assert!(d.is_empty(), "configure: {d:?}");
+        p
+    }
 }
 
 /// A planned object: the schema's attributes filled as planning does.
