@@ -77,6 +77,12 @@ impl Provider for AwsProvider {
             let (c, t) = (self.clients()?, self.resource(&req.ty)?);
             let (mut objects, calls) = t.read(c, &req.objects).await?;
             let deep = if req.deep { t.read_deep(c, &mut objects).await? } else { 0 };
+            let priors: HashMap<&strata_core::Address, &strata_core::Value> = req.objects.iter().map(|o| (&o.addr, &o.prior)).collect();
+            for o in &mut objects {
+                o.ownership = ownership(&req.ty, o.state.as_ref());
+                o.recorded_ownership = ownership(&req.ty, priors.get(&o.addr).copied());
+                o.by_name = t.named();
+            }
             Ok((objects, calls + deep))
         }
         .await;
@@ -113,12 +119,17 @@ impl Provider for AwsProvider {
     async fn find_by_intent(&self, req: FindByIntentRequest) -> FindByIntentResponse {
         let result = async {
             util::planned_needed(&req.planned, &req.ty)?;
-            self.resource(&req.ty)?.find_by_intent(self.clients()?, &req.addr.to_string(), &req.token, &req.planned).await
+            let (c, t, addr) = (self.clients()?, self.resource(&req.ty)?, req.addr.to_string());
+            if req.orphan {
+                t.find_orphan(c, &addr, &req.token, &req.planned).await
+            } else {
+                t.find_by_intent(c, &addr, &req.token, &req.planned).await
+            }
         }
         .await;
         match result {
-            Ok(found) => FindByIntentResponse { found, error: None },
-            Err(e) => FindByIntentResponse { found: None, error: Some(e) },
+            Ok(found) => FindByIntentResponse { ownership: ownership(&req.ty, found.as_ref()), found, error: None },
+            Err(e) => FindByIntentResponse { found: None, error: Some(e), ..FindByIntentResponse::default() },
         }
     }
 
@@ -139,6 +150,16 @@ impl Provider for AwsProvider {
     }
 }
 
+/// Whose a read object is: its `strata:lineage` tag, for types with tags
+/// (every read of them reports the object's tags in `tags_all`).
+fn ownership(ty: &str, state: Option<&strata_core::Value>) -> strata_provider::Ownership {
+    let tagged = strata_provider::aws::schema().resource(ty).is_some_and(|r| r.block.attribute("tags_all").is_some());
+    match state {
+        Some(v) if tagged => strata_provider::Ownership::of_tags(Some(&util::Attrs::str_map(v, "tags_all"))),
+        _ => strata_provider::Ownership::NotRead,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use strata_core::Value;
@@ -152,8 +173,13 @@ mod tests {
     async fn intent_lookups_without_the_planned_object_fail() {
         let p = AwsProvider::new();
         for ty in ["aws_route", "aws_db_instance", "aws_vpc"] {
-            let req =
-                FindByIntentRequest { addr: format!("{ty}.x").parse().unwrap(), ty: ty.into(), token: "t".into(), planned: Value::Null };
+            let req = FindByIntentRequest {
+                addr: format!("{ty}.x").parse().unwrap(),
+                ty: ty.into(),
+                token: "t".into(),
+                planned: Value::Null,
+                orphan: false,
+            };
             let r = p.find_by_intent(req).await;
             assert!(r.found.is_none());
             assert_eq!(r.error.and_then(|e| e.code).as_deref(), Some("strata::aws::planned_needed"), "{ty}");

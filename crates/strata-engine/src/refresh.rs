@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use strata_core::{Address, Layer, Value};
-use strata_provider::{ImportRequest, Provider, ProviderError, ReadObject, ReadRequest, ReadResponse};
+use strata_core::{Address, Diagnostic, Layer, Value};
+use strata_provider::{ImportRequest, Ownership, Provider, ProviderError, ReadObject, ReadRequest, ReadResponse, ReadResult};
 use strata_state::{ResourceState, State};
 use tokio::task::JoinSet;
 
@@ -23,6 +23,43 @@ pub struct Changed {
     pub after: Value,
 }
 
+/// A recorded object whose read found an object that is not this state's:
+/// another state's lineage tag, or (found by name) no lineage tag where the
+/// recorded object had ours. It is never adopted, changed or deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Foreign {
+    pub addr: Address,
+    /// The recorded id (the name the other object has taken).
+    pub id: String,
+    /// The other state's lineage; `None`: the object has no lineage tag
+    /// (made outside strata).
+    pub lineage: Option<String>,
+}
+
+impl Foreign {
+    /// The error that stops a plan, a destroy and an apply: whose the
+    /// object is and how to resolve it.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let (addr, id) = (&self.addr, &self.id);
+        match &self.lineage {
+            Some(lineage) => Diagnostic::error(
+                "strata::refresh::foreign_object",
+                format!("`{addr}` is recorded as `{id}`, but the object named `{id}` belongs to another strata state (strata:lineage {lineage})"),
+            )
+            .with_help(format!(
+                "the recorded object was deleted outside strata and another deployment made one with the same name; strata will not adopt, change or delete it. Give `{addr}` another name, import the object into the state with lineage {lineage} if it belongs there, or remove its strata:lineage tag if this state should own it"
+            )),
+            None => Diagnostic::error(
+                "strata::refresh::name_taken",
+                format!("`{addr}` is recorded as `{id}`, but the object named `{id}` has no strata:lineage tag: it was not made by this state"),
+            )
+            .with_help(format!(
+                "the recorded object was deleted outside strata and the name was taken by an object made outside strata (or its tags were removed); strata will not adopt, change or delete it. Give `{addr}` another name, or delete or rename the other object; if it is this state's object, tag it strata:lineage = <this state's lineage>"
+            )),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct RefreshOutcome {
     /// The state with refreshed attributes and without the objects that are
@@ -35,6 +72,8 @@ pub struct RefreshOutcome {
     pub calls: usize,
     /// Types whose read failed (their objects are kept as recorded).
     pub errors: Vec<(String, ProviderError)>,
+    /// Objects that are not this state's (kept as recorded, untouched).
+    pub foreign: Vec<Foreign>,
 }
 
 /// Read back every recorded object: one `provider.read` per resource type
@@ -80,6 +119,7 @@ pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: boo
 
     let schema = provider.schema();
     let mut observed: HashMap<Address, Option<Value>> = HashMap::new();
+    let mut owners: HashMap<Address, Option<String>> = HashMap::new();
     let mut calls = 0;
     for (ty, response) in responses {
         calls += response.calls;
@@ -87,13 +127,26 @@ pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: boo
             errors.push((ty, e));
             continue;
         }
-        observed.extend(response.objects.into_iter().map(|o| (o.addr, o.state)));
+        for o in response.objects {
+            if o.state.is_some()
+                && let Some(owner) = not_ours(&o, &state.lineage)
+            {
+                owners.insert(o.addr.clone(), owner);
+            }
+            observed.insert(o.addr, o.state);
+        }
     }
 
     let mut out = state.clone();
-    let (mut gone, mut changed) = (Vec::new(), Vec::new());
+    let (mut gone, mut changed, mut foreign) = (Vec::new(), Vec::new(), Vec::new());
     out.resources.retain_mut(|r| {
         let Ok(addr) = r.addr() else { return true };
+        if let Some(lineage) = owners.remove(&addr) {
+            // Kept as recorded: nothing of the other object enters the state.
+            observed.remove(&addr);
+            foreign.push(Foreign { addr, id: r.id.clone(), lineage });
+            return true;
+        }
         match observed.remove(&addr) {
             // Not answered (its type failed): kept as recorded.
             None => true,
@@ -118,7 +171,19 @@ pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: boo
             }
         }
     });
-    RefreshOutcome { state: out, gone, changed, calls, errors }
+    RefreshOutcome { state: out, gone, changed, calls, errors, foreign }
+}
+
+/// Whether a read object is not this state's: `Some(Some(lineage))` when it
+/// carries another state's lineage tag, `Some(None)` when it was found by
+/// name without a lineage tag although the recorded object had ours (the
+/// name was taken by an object made outside strata).
+fn not_ours(read: &ReadResult, lineage: &str) -> Option<Option<String>> {
+    if let Some(other) = read.ownership.foreign_to(lineage) {
+        return Some(Some(other.to_string()));
+    }
+    let recorded_ours = read.recorded_ownership == Ownership::Lineage(lineage.to_string());
+    (read.by_name && read.ownership == Ownership::Untagged && recorded_ours).then_some(None)
 }
 
 /// The paths at which two objects differ, as `differs` sees leaves (null

@@ -60,6 +60,27 @@ async fn list_tags(c: &Clients, arn: &str, calls: &mut usize) -> Result<BTreeMap
     Ok(rds_tag_map(r.tag_list()))
 }
 
+/// The tags of every object with these ARNs, a few calls at once (batched
+/// describes of groups do not report tags, and whose a group is, its
+/// `strata:lineage` tag, must be read: the name may belong to another
+/// deployment now).
+async fn tags_of(c: &Clients, arns: Vec<String>, calls: &mut usize) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+    let reads = arns.into_iter().map(|arn| {
+        let c = c.clone();
+        async move {
+            let mut n = 0;
+            let tags = list_tags(&c, &arn, &mut n).await;
+            (arn, tags)
+        }
+    });
+    let mut out = BTreeMap::new();
+    for (arn, tags) in crate::util::at_most_a_few(reads).await? {
+        *calls += 1;
+        out.insert(arn, tags?);
+    }
+    Ok(out)
+}
+
 /// Bring an RDS object's tags from `old` to `desired` (strata's own tags stay).
 async fn sync_tags(
     c: &Clients,
@@ -151,15 +172,23 @@ impl ResourceType for SubnetGroup {
         "aws_db_subnet_group"
     }
 
+    fn named(&self) -> bool {
+        true
+    }
+
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
         let mut calls = 0;
         let only = if objects.len() == 1 { objects.first().map(|o| o.id.as_str()) } else { None };
         let groups = if objects.is_empty() { Vec::new() } else { subnet_groups(c, only, &mut calls).await? };
+        let found = |o: &ReadObject| groups.iter().find(|g| g.db_subnet_group_name() == Some(o.id.as_str()));
+        let arns = objects.iter().filter_map(|o| found(o)?.db_subnet_group_arn().map(str::to_string)).collect();
+        let tags = tags_of(c, arns, &mut calls).await?;
         let results = objects
             .iter()
             .map(|o| {
-                let g = groups.iter().find(|g| g.db_subnet_group_name() == Some(o.id.as_str()));
-                ReadResult { addr: o.addr.clone(), state: g.map(|g| subnet_group_state(&o.prior, g, &o.prior.str_map("tags"), None)) }
+                let g = found(o);
+                let all = g.and_then(|g| tags.get(g.db_subnet_group_arn()?));
+                ReadResult::new(o.addr.clone(), g.map(|g| subnet_group_state(&o.prior, g, &o.prior.str_map("tags"), all)))
             })
             .collect();
         Ok((results, calls))
@@ -321,15 +350,23 @@ impl ResourceType for ParameterGroup {
         "aws_db_parameter_group"
     }
 
+    fn named(&self) -> bool {
+        true
+    }
+
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
         let mut calls = 0;
         let only = if objects.len() == 1 { objects.first().map(|o| o.id.as_str()) } else { None };
         let groups = if objects.is_empty() { Vec::new() } else { parameter_groups(c, only, &mut calls).await? };
+        let found = |o: &ReadObject| groups.iter().find(|g| g.db_parameter_group_name() == Some(o.id.as_str()));
+        let arns = objects.iter().filter_map(|o| found(o)?.db_parameter_group_arn().map(str::to_string)).collect();
+        let tags = tags_of(c, arns, &mut calls).await?;
         let results = objects
             .iter()
             .map(|o| {
-                let g = groups.iter().find(|g| g.db_parameter_group_name() == Some(o.id.as_str()));
-                ReadResult { addr: o.addr.clone(), state: g.map(|g| parameter_group_state(&o.prior, g, &o.prior.str_map("tags"), None)) }
+                let g = found(o);
+                let all = g.and_then(|g| tags.get(g.db_parameter_group_arn()?));
+                ReadResult::new(o.addr.clone(), g.map(|g| parameter_group_state(&o.prior, g, &o.prior.str_map("tags"), all)))
             })
             .collect();
         Ok((results, calls))
@@ -403,6 +440,14 @@ impl ResourceType for ParameterGroup {
         // The crash may have come before the parameters were set.
         modify_parameters(c, &name, &parameters_of(planned)).await?;
         Ok(Some(parameter_group_state(planned, &g, &planned.str_map("tags"), Some(&tags))))
+    }
+
+    async fn find_orphan(&self, c: &Clients, _addr: &str, token: &str, identity: &Value) -> Result<Option<Value>, ProviderError> {
+        let name = name_for(identity, "name", "name_prefix", Some(token));
+        let mut calls = 0;
+        let Some(g) = parameter_groups(c, Some(&name), &mut calls).await?.into_iter().next() else { return Ok(None) };
+        let tags = list_tags(c, g.db_parameter_group_arn().unwrap_or_default(), &mut calls).await?;
+        Ok(adopt_if_ours(&tags, token).then(|| parameter_group_state(identity, &g, &identity.str_map("tags"), Some(&tags))))
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
@@ -733,6 +778,10 @@ impl ResourceType for Instance {
         "aws_db_instance"
     }
 
+    fn named(&self) -> bool {
+        true
+    }
+
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
         let mut calls = 0;
         let ids: Vec<String> = objects.iter().map(|o| o.id.clone()).filter(|id| !id.is_empty()).collect();
@@ -742,7 +791,7 @@ impl ResourceType for Instance {
             .map(|o| {
                 let db =
                     found.iter().find(|d| d.db_instance_identifier() == Some(o.id.as_str()) && d.db_instance_status() != Some("deleting"));
-                ReadResult { addr: o.addr.clone(), state: db.map(|d| db_state(&o.prior, d, &o.prior.str_map("tags"))) }
+                ReadResult::new(o.addr.clone(), db.map(|d| db_state(&o.prior, d, &o.prior.str_map("tags"))))
             })
             .collect();
         Ok((results, calls))

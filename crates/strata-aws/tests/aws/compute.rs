@@ -156,6 +156,7 @@ async fn instance_lifecycle() {
             ty: "aws_instance".into(),
             token: token("aws_instance.worker"),
             planned: configs[1].1.clone(),
+            orphan: false,
         })
         .await;
     assert!(found.error.is_none(), "{:?}", found.error);
@@ -166,6 +167,7 @@ async fn instance_lifecycle() {
             ty: "aws_instance".into(),
             token: "no-such-token".into(),
             planned: configs[1].1.clone(),
+            orphan: false,
         })
         .await;
     assert!(missing.error.is_none() && missing.found.is_none());
@@ -281,6 +283,7 @@ async fn volume_attachment_lifecycle() {
             ty: "aws_volume_attachment".into(),
             token: "unused".into(),
             planned: plan.clone(),
+            orphan: false,
         })
         .await;
     assert_eq!(found.found.as_ref().map(id_of), Some(id_of(state)));

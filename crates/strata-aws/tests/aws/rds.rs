@@ -21,7 +21,8 @@ fn token(address: &str) -> String {
 }
 
 async fn find(p: &impl Provider, address: &str, ty: &str, token: String, planned: &Value) -> Option<Value> {
-    let r = p.find_by_intent(FindByIntentRequest { addr: addr(address), ty: ty.into(), token, planned: planned.clone() }).await;
+    let r =
+        p.find_by_intent(FindByIntentRequest { addr: addr(address), ty: ty.into(), token, planned: planned.clone(), orphan: false }).await;
     assert!(r.error.is_none(), "find {address}: {:?}", r.error);
     r.found
 }
