@@ -77,10 +77,8 @@ impl Provider for AwsProvider {
             let (c, t) = (self.clients()?, self.resource(&req.ty)?);
             let (mut objects, calls) = t.read(c, &req.objects).await?;
             let deep = if req.deep { t.read_deep(c, &mut objects).await? } else { 0 };
-            let priors: HashMap<&strata_core::Address, &strata_core::Value> = req.objects.iter().map(|o| (&o.addr, &o.prior)).collect();
             for o in &mut objects {
-                o.ownership = ownership(&req.ty, o.state.as_ref());
-                o.recorded_ownership = ownership(&req.ty, priors.get(&o.addr).copied());
+                o.ownership = o.state.as_mut().map(util::take_lineage).unwrap_or_default();
                 o.by_name = t.named();
             }
             Ok((objects, calls + deep))
@@ -111,7 +109,10 @@ impl Provider for AwsProvider {
         }
         .await;
         match result {
-            Ok(new_state) => ApplyResponse { new_state, error: None },
+            Ok(mut new_state) => {
+                new_state.as_mut().map(util::take_lineage);
+                ApplyResponse { new_state, error: None }
+            }
             Err(e) => ApplyResponse { new_state: None, error: Some(e) },
         }
     }
@@ -128,7 +129,9 @@ impl Provider for AwsProvider {
         }
         .await;
         match result {
-            Ok(found) => FindByIntentResponse { ownership: ownership(&req.ty, found.as_ref()), found, error: None },
+            Ok(mut found) => {
+                FindByIntentResponse { ownership: found.as_mut().map(util::take_lineage).unwrap_or_default(), found, error: None }
+            }
             Err(e) => FindByIntentResponse { found: None, error: Some(e), ..FindByIntentResponse::default() },
         }
     }
@@ -136,7 +139,10 @@ impl Provider for AwsProvider {
     async fn import(&self, req: ImportRequest) -> ImportResponse {
         let result = async { self.resource(&req.ty)?.import(self.clients()?, &req.id).await }.await;
         match result {
-            Ok(state) => ImportResponse { state, error: None },
+            Ok(mut state) => {
+                state.as_mut().map(util::take_lineage);
+                ImportResponse { state, error: None }
+            }
             Err(e) => ImportResponse { state: None, error: Some(e) },
         }
     }
@@ -147,16 +153,6 @@ impl Provider for AwsProvider {
             Ok((objects, calls)) => ListResponse { objects, calls, error: None },
             Err(e) => ListResponse { error: Some(e), ..ListResponse::default() },
         }
-    }
-}
-
-/// Whose a read object is: its `strata:lineage` tag, for types with tags
-/// (every read of them reports the object's tags in `tags_all`).
-fn ownership(ty: &str, state: Option<&strata_core::Value>) -> strata_provider::Ownership {
-    let tagged = strata_provider::aws::schema().resource(ty).is_some_and(|r| r.block.attribute("tags_all").is_some());
-    match state {
-        Some(v) if tagged => strata_provider::Ownership::of_tags(Some(&util::Attrs::str_map(v, "tags_all"))),
-        _ => strata_provider::Ownership::NotRead,
     }
 }
 

@@ -472,7 +472,6 @@ impl Provider for FakeProvider {
                             let found = stored.and_then(|m| m.get(&o.id));
                             let mut r = ReadResult::new(o.addr.clone(), found.map(|s| s.value.clone()));
                             r.ownership = found.map(ownership).unwrap_or_default();
-                            r.recorded_ownership = Ownership::Lineage(inner.lineage.clone());
                             r.by_name = by_name;
                             r
                         })

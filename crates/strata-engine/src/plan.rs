@@ -107,6 +107,10 @@ pub struct RunMode<'a> {
     pub recover: Option<&'a strata_state::LocalBackend>,
     /// Plan the removal of everything in the state (`destroy`).
     pub destroy: bool,
+    /// `refresh`: a recorded object whose name another state (or an object
+    /// made outside strata) has taken is forgotten with a warning (its own
+    /// object is gone) instead of stopping the run.
+    pub forget_foreign: bool,
 }
 
 /// Plan the configuration in `dir` against its recorded state. Makes no
@@ -212,7 +216,7 @@ fn plan_into(
             // Another state's object (or a name taken outside strata) stops
             // the run: nothing may adopt, change or delete it.
             for f in &outcome.foreign {
-                diagnostics.push(f.diagnostic());
+                diagnostics.push(if mode.forget_foreign { f.forgotten() } else { f.diagnostic() });
             }
             state = Some(outcome.state);
         }

@@ -47,16 +47,30 @@ impl Foreign {
                 format!("`{addr}` is recorded as `{id}`, but the object named `{id}` belongs to another strata state (strata:lineage {lineage})"),
             )
             .with_help(format!(
-                "the recorded object was deleted outside strata and another deployment made one with the same name; strata will not adopt, change or delete it. Give `{addr}` another name, import the object into the state with lineage {lineage} if it belongs there, or remove its strata:lineage tag if this state should own it"
+                "the recorded object was deleted outside strata and another deployment made one with the same name; strata will not adopt, change or delete it. Run `strata refresh` to forget the record, then give `{addr}` another name; or import the object into the state with lineage {lineage} if it belongs there; or remove its strata:lineage tag if this state should own it"
             )),
             None => Diagnostic::error(
                 "strata::refresh::name_taken",
-                format!("`{addr}` is recorded as `{id}`, but the object named `{id}` has no strata:lineage tag: it was not made by this state"),
+                format!("`{addr}` is recorded as `{id}`, but the object named `{id}` has no strata:lineage tag: this state did not make it"),
             )
             .with_help(format!(
-                "the recorded object was deleted outside strata and the name was taken by an object made outside strata (or its tags were removed); strata will not adopt, change or delete it. Give `{addr}` another name, or delete or rename the other object; if it is this state's object, tag it strata:lineage = <this state's lineage>"
+                "the recorded object was deleted outside strata and the name was taken by an object made outside strata (or its tags were removed); strata will not adopt, change or delete it. Run `strata refresh` to forget the record, then give `{addr}` another name or remove the other object; if it is this state's object, tag it strata:lineage = <this state's lineage>"
             )),
         }
+    }
+
+    /// The warning of `strata refresh`, which forgets the record.
+    pub fn forgotten(&self) -> Diagnostic {
+        let (addr, id) = (&self.addr, &self.id);
+        let whose = match &self.lineage {
+            Some(l) => format!("belongs to another strata state (strata:lineage {l})"),
+            None => "has no strata:lineage tag (this state did not make it)".to_string(),
+        };
+        Diagnostic::warning(
+            "strata::refresh::forgot_taken",
+            format!("forgot `{addr}`: the object named `{id}` {whose}; it was left untouched"),
+        )
+        .with_help(format!("the next plan creates `{addr}` again; give it another name if `{id}` stays taken"))
     }
 }
 
@@ -128,8 +142,9 @@ pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: boo
             continue;
         }
         for o in response.objects {
+            let imported = state.resource_at(&o.addr).is_some_and(is_imported);
             if o.state.is_some()
-                && let Some(owner) = not_ours(&o, &state.lineage)
+                && let Some(owner) = not_ours(&o, &state.lineage, imported)
             {
                 owners.insert(o.addr.clone(), owner);
             }
@@ -142,10 +157,12 @@ pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: boo
     out.resources.retain_mut(|r| {
         let Ok(addr) = r.addr() else { return true };
         if let Some(lineage) = owners.remove(&addr) {
-            // Kept as recorded: nothing of the other object enters the state.
+            // The recorded object is gone (its name is another's now) and
+            // nothing of the other object enters the state; runs that change
+            // things stop on it, `refresh` forgets the record.
             observed.remove(&addr);
             foreign.push(Foreign { addr, id: r.id.clone(), lineage });
-            return true;
+            return false;
         }
         match observed.remove(&addr) {
             // Not answered (its type failed): kept as recorded.
@@ -176,14 +193,22 @@ pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: boo
 
 /// Whether a read object is not this state's: `Some(Some(lineage))` when it
 /// carries another state's lineage tag, `Some(None)` when it was found by
-/// name without a lineage tag although the recorded object had ours (the
-/// name was taken by an object made outside strata).
-fn not_ours(read: &ReadResult, lineage: &str) -> Option<Option<String>> {
+/// name and has no lineage tag although strata made the recorded object
+/// (not imported): the name was taken by an object made outside strata.
+fn not_ours(read: &ReadResult, lineage: &str, imported: bool) -> Option<Option<String>> {
     if let Some(other) = read.ownership.foreign_to(lineage) {
         return Some(Some(other.to_string()));
     }
-    let recorded_ours = read.recorded_ownership == Ownership::Lineage(lineage.to_string());
-    (read.by_name && read.ownership == Ownership::Untagged && recorded_ours).then_some(None)
+    (read.by_name && read.ownership == Ownership::Untagged && !imported).then_some(None)
+}
+
+/// The `private` marker of a record `strata import` made: the object need
+/// not carry strata's tags.
+const IMPORTED: &str = "strata_imported";
+
+/// Whether `strata import` recorded the object.
+fn is_imported(r: &ResourceState) -> bool {
+    r.private.as_ref().and_then(|p| p.get(IMPORTED)).and_then(serde_json::Value::as_bool) == Some(true)
 }
 
 /// The paths at which two objects differ, as `differs` sees leaves (null
@@ -235,5 +260,7 @@ pub async fn import(provider: &Arc<dyn Provider>, addr: &Address, id: &str, laye
     };
     let value = mark(provider.schema(), &addr.ty, value, &[]);
     let id = id_of(&value).unwrap_or_else(|| id.to_string());
-    Ok(ResourceState::from_value(addr, layer, id, &value))
+    let mut r = ResourceState::from_value(addr, layer, id, &value);
+    r.private = Some(serde_json::json!({ IMPORTED: true }));
+    Ok(r)
 }

@@ -1033,7 +1033,7 @@ resource "aws_db_instance" "db" {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let live = crate::plan::Live { provider: env.provider(), runtime: &rt, refresh: true, optional: false };
-    let mode = crate::plan::RunMode { live: Some(&live), recover: Some(&env.backend), destroy: true };
+    let mode = crate::plan::RunMode { live: Some(&live), recover: Some(&env.backend), destroy: true, ..Default::default() };
     let run = crate::plan::plan(env._dir.path(), &Default::default(), strata_provider::aws::schema(), mode);
     assert!(!run.diagnostics.has_errors(), "{:#?}", run.diagnostics);
     assert_eq!(actions(run.plan.as_ref().unwrap()), [("aws_db_instance.db".to_string(), Action::Delete)]);

@@ -116,15 +116,12 @@ pub struct ReadResult {
     /// identifier, a group name), not by an id the cloud assigned: another
     /// object may have taken the name since it was recorded.
     pub by_name: bool,
-    /// The lineage tag the recorded object carried (an imported object may
-    /// have none).
-    pub recorded_ownership: Ownership,
 }
 
 impl ReadResult {
     /// A result whose ownership the dispatch fills in.
     pub fn new(addr: Address, state: Option<Value>) -> ReadResult {
-        ReadResult { addr, state, ownership: Ownership::NotRead, by_name: false, recorded_ownership: Ownership::NotRead }
+        ReadResult { addr, state, ownership: Ownership::NotRead, by_name: false }
     }
 }
 

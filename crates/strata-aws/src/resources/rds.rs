@@ -81,6 +81,34 @@ async fn tags_of(c: &Clients, arns: Vec<String>, calls: &mut usize) -> Result<BT
     Ok(out)
 }
 
+/// A create refused because the name exists (`DBParameterGroupAlreadyExists`,
+/// `DBSubnetGroupAlreadyExists`, `DBInstanceAlreadyExists`): the error says
+/// whose the object with that name is, by its tags (`tags` is `None` when
+/// they could not be read). Another state's object is never adopted.
+fn name_taken(c: &Clients, e: ProviderError, name: &str, tags: Option<BTreeMap<String, String>>) -> ProviderError {
+    let whose = match tags.as_ref().map(|t| (t.get(strata_provider::TAG_LINEAGE), t.get(strata_provider::TAG_ADDRESS))) {
+        None => "whose it is could not be read".to_string(),
+        Some((Some(l), addr)) if *l == c.lineage => {
+            format!("this state's own object{} holds it", addr.map(|a| format!(" (recorded for {a})")).unwrap_or_default())
+        }
+        Some((Some(l), addr)) => {
+            format!("another strata state (strata:lineage {l}{}) holds it", addr.map(|a| format!(", at {a}")).unwrap_or_default())
+        }
+        Some((None, _)) => "an object strata did not make (it has no strata:lineage tag) holds it".to_string(),
+    };
+    ProviderError {
+        message: format!(
+            "the name `{name}` is taken: {whose}; give this resource another name, or import that object if it should be managed here ({})",
+            e.message
+        ),
+        ..e
+    }
+}
+
+fn already_exists(e: &ProviderError) -> bool {
+    e.code.as_deref().is_some_and(|c| c.ends_with("AlreadyExists") || c.ends_with("AlreadyExistsFault"))
+}
+
 /// Bring an RDS object's tags from `old` to `desired` (strata's own tags stay).
 async fn sync_tags(
     c: &Clients,
@@ -207,7 +235,20 @@ impl ResourceType for SubnetGroup {
             .set_tags(Some(rds_tags(&tags)))
             .send()
             .await
-            .map_err(aws_err)?;
+            .map_err(aws_err);
+        let r = match r {
+            Err(e) if already_exists(&e) => {
+                let mut calls = 0;
+                let existing = subnet_groups(c, Some(&name), &mut calls).await.ok().and_then(|g| g.into_iter().next());
+                let arn = existing.and_then(|g| g.db_subnet_group_arn().map(str::to_string));
+                let tags = match arn {
+                    Some(arn) => list_tags(c, &arn, &mut calls).await.ok(),
+                    None => None,
+                };
+                return Err(name_taken(c, e, &name, tags));
+            }
+            r => r?,
+        };
         let g = r.db_subnet_group().ok_or_else(|| invalid("CreateDBSubnetGroup returned no subnet group"))?;
         Ok(subnet_group_state(p, g, &p.str_map("tags"), Some(&tags)))
     }
@@ -386,7 +427,20 @@ impl ResourceType for ParameterGroup {
             .set_tags(Some(rds_tags(&tags)))
             .send()
             .await
-            .map_err(aws_err)?;
+            .map_err(aws_err);
+        let r = match r {
+            Err(e) if already_exists(&e) => {
+                let mut calls = 0;
+                let existing = parameter_groups(c, Some(&name), &mut calls).await.ok().and_then(|g| g.into_iter().next());
+                let arn = existing.and_then(|g| g.db_parameter_group_arn().map(str::to_string));
+                let tags = match arn {
+                    Some(arn) => list_tags(c, &arn, &mut calls).await.ok(),
+                    None => None,
+                };
+                return Err(name_taken(c, e, &name, tags));
+            }
+            r => r?,
+        };
         let g = r.db_parameter_group().ok_or_else(|| invalid("CreateDBParameterGroup returned no parameter group"))?;
         modify_parameters(c, &name, &parameters_of(p)).await?;
         Ok(parameter_group_state(p, g, &p.str_map("tags"), Some(&tags)))
@@ -831,7 +885,13 @@ impl ResourceType for Instance {
                         .map_err(aws_err)?;
                 }
             }
-            None => self.create_primary(c, p, &id, &tags).await?,
+            None => match self.create_primary(c, p, &id, &tags).await {
+                Err(e) if already_exists(&e) => {
+                    let tags = db_instance(c, &id).await.ok().flatten().map(|db| rds_tag_map(db.tag_list()));
+                    return Err(name_taken(c, e, &id, tags));
+                }
+                r => r?,
+            },
         }
         tracing::info!(address = %req.addr, id = %id, "DB instance created; waiting until it is available");
         let db = wait_available(c, &id, timeout).await?;
