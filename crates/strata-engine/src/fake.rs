@@ -365,8 +365,12 @@ impl Inner {
         }
         m.insert("id".into(), Value::string(id.clone()));
         let value = Value::Map(m);
-        let stored =
-            Stored { value: value.clone(), addr: Some(req.addr.clone()), token: req.token.clone(), lineage: Some(self.lineage.clone()) };
+        let stored = Stored {
+            value: value.clone(),
+            addr: Some(req.addr.clone()),
+            token: req.token.clone(),
+            lineage: (!self.lineage.is_empty()).then(|| self.lineage.clone()),
+        };
         self.objects.entry(req.ty.clone()).or_default().insert(id, stored);
         Ok(value)
     }
