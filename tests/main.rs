@@ -10,6 +10,7 @@ mod examples;
 mod faults;
 mod fixtures;
 mod graph;
+mod orphans;
 mod plan;
 mod state;
 mod validate;
