@@ -156,7 +156,8 @@ fn plural(n: usize, word: &str) -> String {
 
 /// `1 changed, 1 deleted, 2 unmanaged`.
 fn summary(r: &DriftReport) -> String {
-    format!("{} changed, {} deleted, {} unmanaged", r.changed.len(), r.deleted.len(), r.unmanaged.len())
+    let taken = if r.taken.is_empty() { String::new() } else { format!(", {} taken by another owner", r.taken.len()) };
+    format!("{} changed, {} deleted, {} unmanaged{taken}", r.changed.len(), r.deleted.len(), r.unmanaged.len())
 }
 
 /// An attribute's value on one line where it fits.
@@ -226,6 +227,15 @@ fn write_text(r: &DriftReport, dir: &str, written: Option<u64>, out: &mut String
         for u in &g.unmanaged {
             let lineage = if u.lineage().is_some() { "; tagged with this state's lineage: left by an interrupted apply?" } else { "" };
             writeln!(out, "  + {} {} not managed by strata{}{lineage}", u.ty, u.id, tag_note(u))?;
+        }
+    }
+    if !r.taken.is_empty() {
+        writeln!(out, "\nRecorded objects whose name another object has taken (strata will not adopt, change or delete them):")?;
+        for t in &r.taken {
+            match &t.lineage {
+                Some(l) => writeln!(out, "  ! {} ({}) now belongs to another strata state (lineage {l})", t.addr, t.id)?,
+                None => writeln!(out, "  ! {} ({}) is now an object without a strata:lineage tag (made outside strata)", t.addr, t.id)?,
+            }
         }
     }
     if !r.managed_elsewhere.is_empty() {
@@ -306,6 +316,7 @@ fn render_json(r: &DriftReport, refresh_requested: bool, written: Option<u64>) -
         "deleted": r.deleted.iter().map(managed_json).collect::<Vec<_>>(),
         "unmanaged": r.unmanaged.iter().map(unmanaged_json).collect::<Vec<_>>(),
         "managed_elsewhere": r.managed_elsewhere.iter().map(unmanaged_json).collect::<Vec<_>>(),
+        "taken": r.taken.iter().map(|t| json!({"address": t.addr.to_string(), "id": t.id, "lineage": t.lineage})).collect::<Vec<_>>(),
         "listed_types": r.listed_types,
         "errors": r.errors.iter().map(|e| json!({"type": e.ty, "operation": e.operation.as_str(), "code": e.error.code, "message": e.error.message})).collect::<Vec<_>>(),
         "refresh_state": {"requested": refresh_requested, "written": written.is_some(), "serial": written},

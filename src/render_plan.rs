@@ -10,7 +10,7 @@ use std::fmt::Write;
 use serde_json::{Value as J, json};
 use similar::{ChangeTag, TextDiff};
 use strata_core::{Layer, Value};
-use strata_plan::{Action, OutputChange, Plan, ResourceChange};
+use strata_plan::{Action, LeftoverCause, OutputChange, Plan, ResourceChange};
 use strata_provider::differs;
 
 const SENSITIVE: &str = "(sensitive value)";
@@ -139,6 +139,20 @@ pub fn write_plan_text(w: &mut dyn std::io::Write, plan: &Plan, color: bool) -> 
             render_change(&mut out, c, p);
             w.write_all(out.as_bytes())?;
             out.clear();
+        }
+    }
+    if !plan.leftovers.is_empty() {
+        let _ = write!(out, "\n{}\n\n", p.bold("── objects no configured instance owns · destroy ──"));
+        for l in &plan.leftovers {
+            let id = match &l.id {
+                Some(id) => format!(" ({id})"),
+                None => " (if it exists: apply looks for it by its intent tag)".to_string(),
+            };
+            let why = match l.cause {
+                LeftoverCause::InterruptedCreate => "created by an interrupted apply, no longer configured: will be deleted",
+                LeftoverCause::Deposed => "replaced earlier and not deleted yet: will be deleted",
+            };
+            let _ = writeln!(out, "  {} {}{id}: {why}", p.sym("-", 1), l.address);
         }
     }
     let outputs: Vec<&OutputChange> = plan.outputs.iter().filter(|o| o.action != Action::NoOp).collect();
@@ -432,6 +446,7 @@ struct JsonView<'a> {
     state: J,
     data_not_read: J,
     interrupted_creates: &'a [String],
+    leftovers: &'a [strata_plan::Leftover],
     config_digest: &'a str,
     created_at: &'a str,
     targets: &'a [String],
@@ -458,6 +473,7 @@ impl<'a> JsonView<'a> {
             state: json!({ "found": plan.state_found, "lineage": plan.lineage, "serial": plan.serial, "refreshed": plan.refreshed }),
             data_not_read: json!({ "addresses": plan.data_not_read, "reason": plan.data_not_read_reason }),
             interrupted_creates: &plan.interrupted_creates,
+            leftovers: &plan.leftovers,
             config_digest: &plan.config_digest,
             created_at: &plan.created_at,
             targets: &plan.targets,
@@ -617,6 +633,7 @@ mod tests {
             data_not_read: Vec::new(),
             data_not_read_reason: None,
             interrupted_creates: Vec::new(),
+            leftovers: Vec::new(),
         }
     }
 

@@ -96,7 +96,7 @@ pub(crate) fn locked_plan(
         dir,
         req,
         strata_provider::aws::schema(),
-        RunMode { live: Some(&live), recover: Some(&backend), destroy },
+        RunMode { live: Some(&live), recover: Some(&backend), destroy, forget_foreign: operation == "refresh" },
     );
     print_diags(ui, &run.diagnostics, &run.config.sources)?;
     if run.plan.is_none() {

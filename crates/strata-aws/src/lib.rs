@@ -77,6 +77,10 @@ impl Provider for AwsProvider {
             let (c, t) = (self.clients()?, self.resource(&req.ty)?);
             let (mut objects, calls) = t.read(c, &req.objects).await?;
             let deep = if req.deep { t.read_deep(c, &mut objects).await? } else { 0 };
+            for o in &mut objects {
+                o.ownership = o.state.as_mut().map(util::take_lineage).unwrap_or_default();
+                o.by_name = t.named();
+            }
             Ok((objects, calls + deep))
         }
         .await;
@@ -105,7 +109,10 @@ impl Provider for AwsProvider {
         }
         .await;
         match result {
-            Ok(new_state) => ApplyResponse { new_state, error: None },
+            Ok(mut new_state) => {
+                new_state.as_mut().map(util::take_lineage);
+                ApplyResponse { new_state, error: None }
+            }
             Err(e) => ApplyResponse { new_state: None, error: Some(e) },
         }
     }
@@ -113,19 +120,29 @@ impl Provider for AwsProvider {
     async fn find_by_intent(&self, req: FindByIntentRequest) -> FindByIntentResponse {
         let result = async {
             util::planned_needed(&req.planned, &req.ty)?;
-            self.resource(&req.ty)?.find_by_intent(self.clients()?, &req.addr.to_string(), &req.token, &req.planned).await
+            let (c, t, addr) = (self.clients()?, self.resource(&req.ty)?, req.addr.to_string());
+            if req.orphan {
+                t.find_orphan(c, &addr, &req.token, &req.planned).await
+            } else {
+                t.find_by_intent(c, &addr, &req.token, &req.planned).await
+            }
         }
         .await;
         match result {
-            Ok(found) => FindByIntentResponse { found, error: None },
-            Err(e) => FindByIntentResponse { found: None, error: Some(e) },
+            Ok(mut found) => {
+                FindByIntentResponse { ownership: found.as_mut().map(util::take_lineage).unwrap_or_default(), found, error: None }
+            }
+            Err(e) => FindByIntentResponse { found: None, error: Some(e), ..FindByIntentResponse::default() },
         }
     }
 
     async fn import(&self, req: ImportRequest) -> ImportResponse {
         let result = async { self.resource(&req.ty)?.import(self.clients()?, &req.id).await }.await;
         match result {
-            Ok(state) => ImportResponse { state, error: None },
+            Ok(mut state) => {
+                state.as_mut().map(util::take_lineage);
+                ImportResponse { state, error: None }
+            }
             Err(e) => ImportResponse { state: None, error: Some(e) },
         }
     }
@@ -152,8 +169,13 @@ mod tests {
     async fn intent_lookups_without_the_planned_object_fail() {
         let p = AwsProvider::new();
         for ty in ["aws_route", "aws_db_instance", "aws_vpc"] {
-            let req =
-                FindByIntentRequest { addr: format!("{ty}.x").parse().unwrap(), ty: ty.into(), token: "t".into(), planned: Value::Null };
+            let req = FindByIntentRequest {
+                addr: format!("{ty}.x").parse().unwrap(),
+                ty: ty.into(),
+                token: "t".into(),
+                planned: Value::Null,
+                orphan: false,
+            };
             let r = p.find_by_intent(req).await;
             assert!(r.found.is_none());
             assert_eq!(r.error.and_then(|e| e.code).as_deref(), Some("strata::aws::planned_needed"), "{ty}");

@@ -115,11 +115,32 @@ impl StateBuilder {
         self.set("tags", if configured.is_empty() { Value::Null } else { to_map(&shown) });
         let all_user: BTreeMap<String, String> =
             all.iter().filter(|(k, _)| !k.starts_with("strata:")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        // Whose the object is travels beside the state to the dispatch, which
+        // takes it out ([`take_lineage`]): it is not an attribute.
+        self.set(LINEAGE_KEY, all.get(TAG_LINEAGE).map_or(Value::Bool(false), |l| Value::string(l.clone())));
         self.set("tags_all", to_map(&all_user))
     }
 
     pub fn build(self) -> Value {
         Value::Map(self.0.into())
+    }
+}
+
+/// Where [`StateBuilder::tags`] leaves the object's `strata:lineage` tag
+/// (`false`: none) for the dispatch to take out of the state.
+const LINEAGE_KEY: &str = "\u{0}strata:lineage";
+
+/// Take the lineage [`StateBuilder::tags`] left in a state out of it:
+/// whose the object is (`NotRead` when the state was built without tags).
+pub fn take_lineage(state: &mut Value) -> strata_provider::Ownership {
+    let found = match state {
+        Value::Map(m) => m.remove(LINEAGE_KEY),
+        _ => None,
+    };
+    match found {
+        Some(Value::String(l)) => strata_provider::Ownership::Lineage(l),
+        Some(_) => strata_provider::Ownership::Untagged,
+        None => strata_provider::Ownership::NotRead,
     }
 }
 

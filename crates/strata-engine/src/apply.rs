@@ -413,7 +413,7 @@ pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
                     run.ops[i].status = Status::Running;
                     run.ops[i].started = Some(Instant::now());
                     run.progress.started(&run.ops[i].addr, run.ops[i].kind);
-                    let handle = tasks.spawn(call_provider(run.provider.clone(), req, look_first));
+                    let handle = tasks.spawn(call_provider(run.provider.clone(), req, look_first, run.state.lineage.clone()));
                     running.insert(handle.id(), i);
                 }
             }
@@ -458,13 +458,18 @@ pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
 /// known only now) it first looks for that run's object and adopts it
 /// instead of making a second one; a failed lookup fails the create and
 /// leaves the intent.
-async fn call_provider(provider: Arc<dyn Provider>, req: ApplyRequest, look_first: bool) -> Done {
+async fn call_provider(provider: Arc<dyn Provider>, req: ApplyRequest, look_first: bool, lineage: String) -> Done {
     let started = Instant::now();
     if look_first {
         let token = req.token.clone().unwrap_or_default();
-        let find = FindByIntentRequest { addr: req.addr.clone(), ty: req.ty.clone(), token, planned: req.planned.clone() };
+        let find = FindByIntentRequest { addr: req.addr.clone(), ty: req.ty.clone(), token, planned: req.planned.clone(), orphan: false };
         match provider.find_by_intent(find).await {
             FindByIntentResponse { error: Some(e), .. } => return Done { elapsed: started.elapsed(), result: Err(e), lookup: None },
+            // Another state's object is never adopted (nor made twice).
+            FindByIntentResponse { found: Some(_), ownership, .. } if ownership.foreign_to(&lineage).is_some() => {
+                let e = crate::recover::foreign(&req.addr, ownership.foreign_to(&lineage).unwrap_or_default());
+                return Done { elapsed: started.elapsed(), result: Err(e), lookup: None };
+            }
             FindByIntentResponse { found: Some(found), .. } if id_of(&found).is_some() => {
                 let (result, lookup) = finish_adopted(provider.as_ref(), req, found).await;
                 return Done { elapsed: started.elapsed(), result, lookup };
@@ -483,8 +488,19 @@ async fn call_provider(provider: Arc<dyn Provider>, req: ApplyRequest, look_firs
             result = Err(engine_error("strata::apply::no_id", "the provider reported no id for the created object"));
         }
         if result.is_err() {
-            let find = FindByIntentRequest { addr: req.addr, ty: req.ty, token: req.token.unwrap_or_default(), planned: req.planned };
-            lookup = Some(provider.find_by_intent(find).await);
+            let find = FindByIntentRequest {
+                addr: req.addr,
+                ty: req.ty,
+                token: req.token.unwrap_or_default(),
+                planned: req.planned,
+                orphan: false,
+            };
+            let mut found = provider.find_by_intent(find).await;
+            if found.found.is_some() && found.ownership.foreign_to(&lineage).is_some() {
+                // Not ours: neither recorded nor forgotten (the intent stays).
+                found = FindByIntentResponse { found: None, error: result.as_ref().err().cloned(), ownership: found.ownership };
+            }
+            lookup = Some(found);
         }
     }
     Done { elapsed: started.elapsed(), result, lookup }
@@ -508,7 +524,7 @@ async fn finish_adopted(
         (None, Some(state)) => (Ok(Some(state)), None),
         (e, _) => {
             let e = e.unwrap_or_else(|| engine_error("strata::apply::no_state", "the provider reported no state for the updated object"));
-            (Err(e), Some(FindByIntentResponse { found: Some(found), error: None }))
+            (Err(e), Some(FindByIntentResponse { found: Some(found), ..FindByIntentResponse::default() }))
         }
     }
 }
@@ -609,12 +625,25 @@ fn build_ops(plan: &Plan, state: &State, barrier: bool) -> Vec<Op> {
             ops.push(o);
         }
     }
+    // Instances the plan keeps (a replaced object's dependents may still use
+    // it until they are updated in phase 2).
+    let kept: HashSet<&Address> = plan.changes.iter().filter(|c| c.action != Action::Delete).map(|c| &c.addr).collect();
     for r in &state.deposed {
         let Ok(addr) = r.addr() else { continue };
         let layer = r.layer().unwrap_or(Layer::Infrastructure);
-        let mut o = op(&addr, OpKind::DeleteDeposed, &r.ty, layer, 3, None);
+        let deps: Vec<Address> = parse_all(&r.dependencies).collect();
+        // An object whose address is no longer configured (an orphan of an
+        // interrupted create, or a replaced object whose resource is gone)
+        // goes with the other deletes, in teardown order.
+        let phase = if kept.contains(&addr) { 3 } else { 1 };
+        let mut o = op(&addr, OpKind::DeleteDeposed, &r.ty, layer, phase, None);
         o.deposed_id = Some(r.id.clone());
-        deposed.push((ops.len(), parse_all(&r.dependencies).collect()));
+        if phase == 1 {
+            deletes.entry(addr.clone()).or_insert(ops.len());
+            teardown.push((ops.len(), deps));
+        } else {
+            deposed.push((ops.len(), deps));
+        }
         ops.push(o);
     }
 
@@ -843,6 +872,8 @@ impl Run<'_> {
                         token: token.clone(),
                         operation: "create".into(),
                         started_at: strata_state::time::now_rfc3339(),
+                        identity: Some(crate::recover::identity_of(&planned)),
+                        dependencies: c.map(|c| c.dependencies.iter().map(ToString::to_string).collect()).unwrap_or_default(),
                     });
                     self.tokens.insert(i, token);
                     self.dirty = true;
@@ -1035,7 +1066,7 @@ impl Run<'_> {
                             self.remove_intent(i);
                             recorded = true;
                         }
-                        Some(FindByIntentResponse { found: None, error: None }) => {
+                        Some(FindByIntentResponse { found: None, error: None, .. }) => {
                             self.remove_intent(i);
                             self.restore_deposed(i);
                         }

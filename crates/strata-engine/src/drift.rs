@@ -268,6 +268,10 @@ pub struct DriftReport {
     /// Objects tagged with another state's lineage: managed by another
     /// configuration, not drift of this one.
     pub managed_elsewhere: Vec<UnmanagedObject>,
+    /// Recorded objects whose name another state (or an object made outside
+    /// strata) has taken: the recorded object is gone and the one found is
+    /// not this state's.
+    pub taken: Vec<crate::refresh::Foreign>,
     /// Unrecorded objects the ignore file left out.
     pub ignored: usize,
     /// The types listed for unmanaged objects.
@@ -279,7 +283,7 @@ pub struct DriftReport {
 
 impl DriftReport {
     pub fn has_drift(&self) -> bool {
-        !self.changed.is_empty() || !self.deleted.is_empty() || !self.unmanaged.is_empty()
+        !self.changed.is_empty() || !self.deleted.is_empty() || !self.unmanaged.is_empty() || !self.taken.is_empty()
     }
 
     /// Drifted objects by kind and type (every kind present, types only where
@@ -369,6 +373,7 @@ pub async fn drift(provider: &Arc<dyn Provider>, state: Option<&State>, ignore: 
         }
     }
     report.deleted = refreshed.gone.iter().map(managed_object).collect();
+    report.taken = refreshed.foreign.clone();
 
     // Every id the state knows, the deleted ones included (they are
     // reported as deleted; an answer listing them is a stale one), and the

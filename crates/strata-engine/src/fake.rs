@@ -19,8 +19,8 @@ use async_trait::async_trait;
 use strata_core::{Address, Diagnostics, Type, Value};
 use strata_provider::{
     ApplyAction, ApplyRequest, ApplyResponse, ConfigureRequest, FindByIntentRequest, FindByIntentResponse, ImportRequest, ImportResponse,
-    ListRequest, ListResponse, ListedObject, Provider, ProviderError, ProviderSchema, ReadDataRequest, ReadDataResponse, ReadRequest,
-    ReadResponse, ReadResult,
+    ListRequest, ListResponse, ListedObject, Ownership, Provider, ProviderError, ProviderSchema, ReadDataRequest, ReadDataResponse,
+    ReadRequest, ReadResponse, ReadResult,
 };
 use strata_state::State;
 
@@ -65,6 +65,9 @@ pub struct Stored {
     pub addr: Option<Address>,
     /// The token of the create that made it (what `find_by_intent` looks for).
     pub token: Option<String>,
+    /// Its `strata:lineage` tag: the configured lineage for objects the
+    /// fake created, none for inserted ones (made outside strata).
+    pub lineage: Option<String>,
 }
 
 /// A failure to inject: the `nth` (from 1) `action` on `addr` fails with `error`.
@@ -94,6 +97,8 @@ struct Inner {
     lineage: String,
     /// Types whose intent lookups need the planned object (deterministic names).
     planned_needed: Vec<String>,
+    /// Types read by a name the configuration chose.
+    named: Vec<String>,
 }
 
 pub struct FakeProvider {
@@ -184,6 +189,20 @@ impl FakeProvider {
         self.lock().planned_needed.push(ty.to_string());
     }
 
+    /// Objects of `ty` are read by name (as RDS groups are): reads say so.
+    pub fn read_by_name(&self, ty: &str) {
+        self.lock().named.push(ty.to_string());
+    }
+
+    /// Set the `strata:lineage` tag of an object (`None`: no tag), as
+    /// another state taking the name would.
+    pub fn set_lineage(&self, ty: &str, id: &str, lineage: Option<&str>) -> bool {
+        let mut inner = self.lock();
+        let Some(stored) = inner.objects.get_mut(ty).and_then(|m| m.get_mut(id)) else { return false };
+        stored.lineage = lineage.map(str::to_string);
+        true
+    }
+
     /// Every apply call waits `delay` before it acts.
     pub fn set_delay(&self, delay: Duration) {
         self.lock().delay = delay;
@@ -240,7 +259,7 @@ impl FakeProvider {
         let id = inner.new_id(ty);
         let mut m = value.as_map().cloned().unwrap_or_default();
         m.insert("id".into(), Value::string(id.clone()));
-        let stored = Stored { value: Value::Map(m.into()), addr: addr.map(parse), token: token.map(str::to_string) };
+        let stored = Stored { value: Value::Map(m.into()), addr: addr.map(parse), token: token.map(str::to_string), lineage: None };
         inner.objects.entry(ty.to_string()).or_default().insert(id.clone(), stored);
         id
     }
@@ -287,6 +306,10 @@ impl FakeProvider {
             state_at_start: None,
         }
     }
+}
+
+fn ownership(s: &Stored) -> Ownership {
+    s.lineage.clone().map_or(Ownership::Untagged, Ownership::Lineage)
 }
 
 fn parse(addr: &str) -> Address {
@@ -342,7 +365,12 @@ impl Inner {
         }
         m.insert("id".into(), Value::string(id.clone()));
         let value = Value::Map(m.into());
-        let stored = Stored { value: value.clone(), addr: Some(req.addr.clone()), token: req.token.clone() };
+        let stored = Stored {
+            value: value.clone(),
+            addr: Some(req.addr.clone()),
+            token: req.token.clone(),
+            lineage: (!self.lineage.is_empty()).then(|| self.lineage.clone()),
+        };
         self.objects.entry(req.ty.clone()).or_default().insert(id, stored);
         Ok(value)
     }
@@ -440,10 +468,17 @@ impl Provider for FakeProvider {
                 Some(e) => ReadResponse { objects: Vec::new(), calls: 1, error: Some(e.clone()) },
                 None => {
                     let stored = inner.objects.get(&req.ty);
+                    let by_name = inner.named.contains(&req.ty);
                     let objects = req
                         .objects
                         .iter()
-                        .map(|o| ReadResult { addr: o.addr.clone(), state: stored.and_then(|m| m.get(&o.id)).map(|s| s.value.clone()) })
+                        .map(|o| {
+                            let found = stored.and_then(|m| m.get(&o.id));
+                            let mut r = ReadResult::new(o.addr.clone(), found.map(|s| s.value.clone()));
+                            r.ownership = found.map(ownership).unwrap_or_default();
+                            r.by_name = by_name;
+                            r
+                        })
                         .collect();
                     ReadResponse { objects, calls: 1, error: None }
                 }
@@ -508,6 +543,7 @@ impl Provider for FakeProvider {
             return FindByIntentResponse {
                 found: None,
                 error: Some(error("strata::aws::planned_needed", format!("{} needs its planned object", req.ty))),
+                ownership: Ownership::NotRead,
             };
         }
         let found = {
@@ -516,10 +552,11 @@ impl Provider for FakeProvider {
                 .objects
                 .get(&req.ty)
                 .and_then(|m| m.values().find(|s| s.token.as_deref() == Some(req.token.as_str())))
-                .map(|s| s.value.clone())
+                .map(|s| (s.value.clone(), ownership(s)))
         };
         self.end(index);
-        FindByIntentResponse { found, error: None }
+        let (found, ownership) = found.map_or((None, Ownership::NotRead), |(v, o)| (Some(v), o));
+        FindByIntentResponse { found, error: None, ownership }
     }
 
     async fn import(&self, req: ImportRequest) -> ImportResponse {

@@ -110,6 +110,10 @@ pub struct RunMode<'a> {
     pub recover: Option<&'a strata_state::LocalBackend>,
     /// Plan the removal of everything in the state (`destroy`).
     pub destroy: bool,
+    /// `refresh`: a recorded object whose name another state (or an object
+    /// made outside strata) has taken is forgotten with a warning (its own
+    /// object is gone) instead of stopping the run.
+    pub forget_foreign: bool,
 }
 
 /// Plan the configuration in `dir` against its recorded state. Makes no
@@ -210,7 +214,7 @@ fn plan_into(
         if let (Some(backend), Some(s)) = (mode.recover, state.as_mut())
             && !(s.intents.is_empty())
         {
-            recover(live, backend, s, config, &run.inputs, schema, diagnostics);
+            recover(live, backend, s, config, &run.inputs, schema, mode.destroy, diagnostics);
         }
         if live.refresh
             && let Some(s) = &state
@@ -220,6 +224,11 @@ fn plan_into(
             tracing::info!(calls = outcome.calls, gone = outcome.gone.len(), changed = outcome.changed.len(), "refreshed the state");
             for (ty, e) in &outcome.errors {
                 diagnostics.push(Diagnostic::error("strata::provider::refresh", format!("cannot read the recorded {ty} objects: {e}")));
+            }
+            // Another state's object (or a name taken outside strata) stops
+            // the run: nothing may adopt, change or delete it.
+            for f in &outcome.foreign {
+                diagnostics.push(if mode.forget_foreign { f.forgotten() } else { f.diagnostic() });
             }
             state = Some(outcome.state);
         }
@@ -252,14 +261,81 @@ fn plan_into(
             plan.data_not_read_reason = (!plan.data_not_read.is_empty()).then(|| why.to_string());
         }
         // Creates a killed run left unresolved (a plan that may not write
-        // leaves them to the apply, which looks for their objects first).
-        plan.interrupted_creates = state.as_ref().map(|s| s.intents.iter().map(|i| i.address.clone()).collect()).unwrap_or_default();
+        // leaves them to the apply, which looks for their objects first),
+        // and what no configured instance owns.
+        if let Some(s) = &state {
+            let configured: std::collections::HashSet<&Address> = ev.resources.iter().map(|r| &r.addr).collect();
+            let orphan = |i: &strata_state::Intent| mode.destroy || i.address.parse::<Address>().is_ok_and(|a| !configured.contains(&a));
+            plan.interrupted_creates = s.intents.iter().filter(|i| !orphan(i)).map(|i| i.address.clone()).collect();
+            let intents: Vec<&strata_state::Intent> = s.intents.iter().filter(|i| orphan(i)).collect();
+            plan.leftovers = leftovers(s, &intents, live, diagnostics);
+        }
         tracing::debug!(elapsed = ?started.elapsed(), changes = plan.changes.len(), "built plan");
         run.plan = (!diagnostics.has_errors()).then_some(plan);
     }
     run.evaluated = Some(ev);
     run.graph = Some(graph);
     run.state = state;
+}
+
+/// The plan's leftovers: deposed objects in the state, and the objects of
+/// orphaned intents (addresses no longer configured) — looked for when the
+/// cloud can be read, with lookups that change nothing.
+fn leftovers(
+    state: &State,
+    intents: &[&strata_state::Intent],
+    live: Option<&Live>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<strata_plan::Leftover> {
+    use strata_plan::{Leftover, LeftoverCause};
+    let mut out: Vec<Leftover> = state
+        .deposed
+        .iter()
+        .map(|r| Leftover {
+            address: r.address.clone(),
+            ty: r.ty.clone(),
+            id: Some(r.id.clone()),
+            cause: if crate::recover::is_orphan(r) { LeftoverCause::InterruptedCreate } else { LeftoverCause::Deposed },
+        })
+        .collect();
+    for intent in intents {
+        let Ok(addr) = intent.address.parse::<Address>() else { continue };
+        let mut id = None;
+        if let Some(live) = live {
+            let req = strata_provider::FindByIntentRequest {
+                ty: addr.ty.clone(),
+                addr: addr.clone(),
+                token: intent.token.clone(),
+                planned: intent.identity.as_ref().map_or(strata_core::Value::Null, strata_core::Value::from_json),
+                orphan: true,
+            };
+            let found = live.runtime.block_on(live.provider.find_by_intent(req));
+            match (found.error, found.found) {
+                (Some(e), _) => diagnostics.push(lookup_failed(&addr, &e)),
+                (None, Some(v)) => {
+                    if let Some(lineage) = found.ownership.foreign_to(&state.lineage) {
+                        let e = crate::recover::foreign(&addr, lineage);
+                        diagnostics.push(Diagnostic::error("strata::recover::foreign_object", e.message));
+                        continue;
+                    }
+                    id = crate::apply::id_of(&v);
+                }
+                // Nothing was made: the apply drops the intent.
+                (None, None) => continue,
+            }
+        }
+        out.push(Leftover { address: intent.address.clone(), ty: addr.ty.clone(), id, cause: LeftoverCause::InterruptedCreate });
+    }
+    out
+}
+
+/// The warning of an orphaned intent whose object could not be looked for.
+fn lookup_failed(addr: &Address, e: &strata_provider::ProviderError) -> Diagnostic {
+    Diagnostic::warning(
+        "strata::recover::lookup_failed",
+        format!("cannot look for the object an interrupted apply may have created at {addr} (no longer configured): {e}"),
+    )
+    .with_help("the intent stays in the state and the next apply looks again; delete the object by hand if the lookup keeps failing")
 }
 
 /// Resolve the intents a killed run left, in rounds. The provider finds
@@ -277,32 +353,55 @@ fn recover(
     config: &Config,
     inputs: &InputVariables,
     schema: &ProviderSchema,
+    destroy: bool,
     diagnostics: &mut Diagnostics,
 ) {
-    for _ in 0..=state.intents.len() {
-        let pending: std::collections::HashSet<Address> =
+    use std::collections::HashSet;
+    let mut last_round = false;
+    for _ in 0..=state.intents.len() + 1 {
+        let pending: HashSet<Address> =
             state.intents.iter().filter_map(|i| i.address.parse::<Address>().ok()).map(|a| a.resource()).collect();
-        let recorded: std::collections::HashSet<Address> =
-            state.resources.iter().filter_map(|r| r.addr().ok()).map(|a| a.resource()).collect();
+        let recorded: HashSet<Address> = state.resources.iter().filter_map(|r| r.addr().ok()).map(|a| a.resource()).collect();
         // Data sources are read, so that values from them are known too.
         let planner = LivePlanner { inner: StatePlanner::new(Some(state), &[]), reader: Some(DataReader::Outside(live)) };
         let (ev, _) = strata_config::evaluate(config, inputs, schema, &planner);
+        let configured: HashSet<Address> = ev.resources.iter().map(|r| r.addr.clone()).collect();
+        // Addresses no longer configured; for a destroy, in a last round,
+        // every intent the rounds could not resolve (it will not be created).
+        let orphans: HashSet<Address> = state
+            .intents
+            .iter()
+            .filter_map(|i| i.address.parse::<Address>().ok())
+            .filter(|a| !configured.contains(a) || last_round)
+            .collect();
         let planned: std::collections::HashMap<Address, strata_core::Value> = ev
             .resources
             .into_iter()
             .filter(|r| r.dependencies.iter().all(|(d, _)| recorded.contains(&d.resource()) && !pending.contains(&d.resource())))
             .map(|r| (r.addr, r.values))
             .collect();
-        let report = live.runtime.block_on(crate::recover::recover_intents(&live.provider, backend, state, &planned));
+        let report = live.runtime.block_on(crate::recover::recover_intents(&live.provider, backend, state, &planned, &orphans));
         tracing::info!(
             adopted = report.adopted.len(),
+            orphans = report.orphans.len(),
             dropped = report.dropped.len(),
             left = state.intents.len(),
             "recovered intents of an interrupted apply"
         );
         diagnostics.extend(report.diagnostics);
-        if (report.adopted.is_empty() && report.dropped.is_empty()) || state.intents.is_empty() {
+        for (addr, e) in &report.errors {
+            if orphans.contains(addr) || e.code.as_deref() == Some("strata::recover::foreign_object") {
+                diagnostics.push(lookup_failed(addr, e));
+            }
+        }
+        if state.intents.is_empty() || last_round {
             return;
+        }
+        if report.adopted.is_empty() && report.orphans.is_empty() && report.dropped.is_empty() {
+            if !destroy {
+                return;
+            }
+            last_round = true;
         }
     }
 }

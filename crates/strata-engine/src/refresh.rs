@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use strata_core::{Address, Layer, Value};
-use strata_provider::{ImportRequest, Provider, ProviderError, ReadObject, ReadRequest, ReadResponse};
+use strata_core::{Address, Diagnostic, Layer, Value};
+use strata_provider::{ImportRequest, Ownership, Provider, ProviderError, ReadObject, ReadRequest, ReadResponse, ReadResult};
 use strata_state::{ResourceState, State};
 use tokio::task::JoinSet;
 
@@ -23,6 +23,57 @@ pub struct Changed {
     pub after: Value,
 }
 
+/// A recorded object whose read found an object that is not this state's:
+/// another state's lineage tag, or (found by name) no lineage tag where the
+/// recorded object had ours. It is never adopted, changed or deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Foreign {
+    pub addr: Address,
+    /// The recorded id (the name the other object has taken).
+    pub id: String,
+    /// The other state's lineage; `None`: the object has no lineage tag
+    /// (made outside strata).
+    pub lineage: Option<String>,
+}
+
+impl Foreign {
+    /// The error that stops a plan, a destroy and an apply: whose the
+    /// object is and how to resolve it.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let (addr, id) = (&self.addr, &self.id);
+        match &self.lineage {
+            Some(lineage) => Diagnostic::error(
+                "strata::refresh::foreign_object",
+                format!("`{addr}` is recorded as `{id}`, but the object named `{id}` belongs to another strata state (strata:lineage {lineage})"),
+            )
+            .with_help(format!(
+                "the recorded object was deleted outside strata and another deployment made one with the same name; strata will not adopt, change or delete it. Run `strata refresh` to forget the record, then give `{addr}` another name; or import the object into the state with lineage {lineage} if it belongs there; or remove its strata:lineage tag if this state should own it"
+            )),
+            None => Diagnostic::error(
+                "strata::refresh::name_taken",
+                format!("`{addr}` is recorded as `{id}`, but the object named `{id}` has no strata:lineage tag: this state did not make it"),
+            )
+            .with_help(format!(
+                "the recorded object was deleted outside strata and the name was taken by an object made outside strata (or its tags were removed); strata will not adopt, change or delete it. Run `strata refresh` to forget the record, then give `{addr}` another name or remove the other object; if it is this state's object, tag it strata:lineage = <this state's lineage>"
+            )),
+        }
+    }
+
+    /// The warning of `strata refresh`, which forgets the record.
+    pub fn forgotten(&self) -> Diagnostic {
+        let (addr, id) = (&self.addr, &self.id);
+        let whose = match &self.lineage {
+            Some(l) => format!("belongs to another strata state (strata:lineage {l})"),
+            None => "has no strata:lineage tag (this state did not make it)".to_string(),
+        };
+        Diagnostic::warning(
+            "strata::refresh::forgot_taken",
+            format!("forgot `{addr}`: the object named `{id}` {whose}; it was left untouched"),
+        )
+        .with_help(format!("the next plan creates `{addr}` again; give it another name if `{id}` stays taken"))
+    }
+}
+
 #[derive(Debug)]
 pub struct RefreshOutcome {
     /// The state with refreshed attributes and without the objects that are
@@ -35,6 +86,8 @@ pub struct RefreshOutcome {
     pub calls: usize,
     /// Types whose read failed (their objects are kept as recorded).
     pub errors: Vec<(String, ProviderError)>,
+    /// Objects that are not this state's (kept as recorded, untouched).
+    pub foreign: Vec<Foreign>,
 }
 
 /// Read back every recorded object: one `provider.read` per resource type
@@ -80,6 +133,7 @@ pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: boo
 
     let schema = provider.schema();
     let mut observed: HashMap<Address, Option<Value>> = HashMap::new();
+    let mut owners: HashMap<Address, Option<String>> = HashMap::new();
     let mut calls = 0;
     for (ty, response) in responses {
         calls += response.calls;
@@ -87,13 +141,29 @@ pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: boo
             errors.push((ty, e));
             continue;
         }
-        observed.extend(response.objects.into_iter().map(|o| (o.addr, o.state)));
+        for o in response.objects {
+            let imported = state.resource_at(&o.addr).is_some_and(is_imported);
+            if o.state.is_some()
+                && let Some(owner) = not_ours(&o, &state.lineage, imported)
+            {
+                owners.insert(o.addr.clone(), owner);
+            }
+            observed.insert(o.addr, o.state);
+        }
     }
 
     let mut out = state.clone();
-    let (mut gone, mut changed) = (Vec::new(), Vec::new());
+    let (mut gone, mut changed, mut foreign) = (Vec::new(), Vec::new(), Vec::new());
     out.resources.retain_mut(|r| {
         let Ok(addr) = r.addr() else { return true };
+        if let Some(lineage) = owners.remove(&addr) {
+            // The recorded object is gone (its name is another's now) and
+            // nothing of the other object enters the state; runs that change
+            // things stop on it, `refresh` forgets the record.
+            observed.remove(&addr);
+            foreign.push(Foreign { addr, id: r.id.clone(), lineage });
+            return false;
+        }
         match observed.remove(&addr) {
             // Not answered (its type failed): kept as recorded.
             None => true,
@@ -118,7 +188,27 @@ pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: boo
             }
         }
     });
-    RefreshOutcome { state: out, gone, changed, calls, errors }
+    RefreshOutcome { state: out, gone, changed, calls, errors, foreign }
+}
+
+/// Whether a read object is not this state's: `Some(Some(lineage))` when it
+/// carries another state's lineage tag, `Some(None)` when it was found by
+/// name and has no lineage tag although strata made the recorded object
+/// (not imported): the name was taken by an object made outside strata.
+fn not_ours(read: &ReadResult, lineage: &str, imported: bool) -> Option<Option<String>> {
+    if let Some(other) = read.ownership.foreign_to(lineage) {
+        return Some(Some(other.to_string()));
+    }
+    (read.by_name && read.ownership == Ownership::Untagged && !imported).then_some(None)
+}
+
+/// The `private` marker of a record `strata import` made: the object need
+/// not carry strata's tags.
+const IMPORTED: &str = "strata_imported";
+
+/// Whether `strata import` recorded the object.
+fn is_imported(r: &ResourceState) -> bool {
+    r.private.as_ref().and_then(|p| p.get(IMPORTED)).and_then(serde_json::Value::as_bool) == Some(true)
 }
 
 /// The paths at which two objects differ, as `differs` sees leaves (null
@@ -170,5 +260,7 @@ pub async fn import(provider: &Arc<dyn Provider>, addr: &Address, id: &str, laye
     };
     let value = mark(provider.schema(), &addr.ty, value, &[]);
     let id = id_of(&value).unwrap_or_else(|| id.to_string());
-    Ok(ResourceState::from_value(addr, layer, id, &value))
+    let mut r = ResourceState::from_value(addr, layer, id, &value);
+    r.private = Some(serde_json::json!({ IMPORTED: true }));
+    Ok(r)
 }

@@ -614,6 +614,7 @@ resource "aws_security_group" "web" {
         token: token.into(),
         operation: "create".into(),
         started_at: "2026-01-01T00:00:00Z".into(),
+        ..Default::default()
     };
     state.intents = vec![intent("aws_vpc.a", "token-a"), intent("aws_vpc.b", "token-b"), intent("aws_security_group.web", "token-sg")];
     let sg_addr: Address = "aws_security_group.web".parse().unwrap();
@@ -626,7 +627,7 @@ resource "aws_security_group" "web" {
     env.backend.persist(&mut state).unwrap();
 
     let planned_values: HashMap<Address, Value> = ["aws_vpc.a", "aws_vpc.b"].iter().map(|a| (a.parse().unwrap(), value(a))).collect();
-    let report = recover_intents(&env.provider(), &env.backend, &mut state, &planned_values).await;
+    let report = recover_intents(&env.provider(), &env.backend, &mut state, &planned_values, &Default::default()).await;
     assert_eq!(report.adopted, [("aws_vpc.a".parse().unwrap(), made.clone())]);
     assert_eq!(names(&report.dropped, ToString::to_string), ["aws_security_group.web", "aws_vpc.b"]);
     assert!(report.errors.is_empty() && report.diagnostics.is_empty());
@@ -745,7 +746,7 @@ async fn a_second_signal_returns_at_once_and_leaves_the_intent() {
     let mut state = env.state();
     assert_eq!(names(&state.intents, |i| i.address.clone()), ["aws_vpc.main"]);
 
-    let report = recover_intents(&env.provider(), &env.backend, &mut state, &HashMap::new()).await;
+    let report = recover_intents(&env.provider(), &env.backend, &mut state, &HashMap::new(), &Default::default()).await;
     assert_eq!(names(&report.dropped, ToString::to_string), ["aws_vpc.main"]);
     assert!(env.state().intents.is_empty());
 }
@@ -990,6 +991,7 @@ async fn intents_recovery_left_are_looked_up_again_before_their_creates() {
         token: token.into(),
         operation: "create".into(),
         started_at: "2026-01-01T00:00:00Z".into(),
+        ..Default::default()
     };
     state.intents = vec![intent("aws_vpc.a", "token-a"), intent("aws_vpc.b", "token-b")];
     env.backend.persist(&mut state).unwrap();
@@ -1035,16 +1037,217 @@ resource "aws_db_instance" "db" {
         token: "token-db".into(),
         operation: "create".into(),
         started_at: "2026-01-01T00:00:00Z".into(),
+        ..Default::default()
     });
     env.backend.persist(&mut state).unwrap();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let live = crate::plan::Live { provider: env.provider(), runtime: &rt, refresh: true, optional: false };
-    let mode = crate::plan::RunMode { live: Some(&live), recover: Some(&env.backend), destroy: true };
+    let mode = crate::plan::RunMode { live: Some(&live), recover: Some(&env.backend), destroy: true, ..Default::default() };
     let run = crate::plan::plan(env._dir.path(), &Default::default(), strata_provider::aws::schema(), mode);
     assert!(!run.diagnostics.has_errors(), "{:#?}", run.diagnostics);
     assert_eq!(actions(run.plan.as_ref().unwrap()), [("aws_db_instance.db".to_string(), Action::Delete)]);
     let on_disk = env.state();
     assert!(on_disk.intents.is_empty());
     assert_eq!(record_id(&on_disk, "aws_db_instance.db"), made);
+}
+
+/// A plan run over `env`'s directory (written with `main`) through the fake.
+fn plan_run(env: &Env, rt: &tokio::runtime::Runtime, main: &str, recover: bool, destroy: bool) -> crate::plan::PlanRun {
+    std::fs::write(env._dir.path().join("main.tf"), main).unwrap();
+    let live = crate::plan::Live { provider: env.provider(), runtime: rt, refresh: true, optional: false };
+    let mode = crate::plan::RunMode { live: Some(&live), recover: recover.then_some(&env.backend), destroy, ..Default::default() };
+    crate::plan::plan(env._dir.path(), &Default::default(), strata_provider::aws::schema(), mode)
+}
+
+/// Apply a plan run's plan through the fake (the state the run recovered).
+fn apply_run(env: &Env, rt: &tokio::runtime::Runtime, run: &crate::plan::PlanRun, destroy: bool) -> ApplyOutcome {
+    let replanner = ConfigReplanner { config: &run.config, inputs: &run.inputs, schema: strata_provider::aws::schema(), data: None };
+    let ctx = ApplyContext {
+        provider: env.provider(),
+        plan: run.plan.as_ref().expect("a plan"),
+        replanner: if destroy { &DestroyReplanner } else { &replanner },
+        backend: &env.backend,
+        state: run.state.clone().unwrap_or_default(),
+        options: ApplyOptions::default(),
+        progress: &NoProgress,
+        cancel: Cancel::new(),
+    };
+    rt.block_on(apply(ctx))
+}
+
+/// A killed apply of `count = 2` made `aws_vpc.v[1]` and a subnet in it
+/// (neither recorded, their intents left with identity and dependencies);
+/// then `count` was lowered to 0.
+fn orphans_after_a_crash(env: &Env) -> (String, String) {
+    let vpc =
+        env.fake.insert("aws_vpc", Value::map([("cidr_block", Value::string("10.1.0.0/16"))]), Some("aws_vpc.v[1]"), Some("token-vpc"));
+    let subnet = env.fake.insert(
+        "aws_subnet",
+        Value::map([("vpc_id", Value::string(vpc.clone())), ("cidr_block", Value::string("10.1.1.0/24"))]),
+        Some("aws_subnet.s[1]"),
+        Some("token-subnet"),
+    );
+    let mut state = State::new();
+    let intent = |address: &str, token: &str, deps: &[&str]| Intent {
+        address: address.into(),
+        token: token.into(),
+        operation: "create".into(),
+        started_at: "2026-01-01T00:00:00Z".into(),
+        identity: Some(serde_json::json!({})),
+        dependencies: deps.iter().map(ToString::to_string).collect(),
+    };
+    state.intents = vec![intent("aws_vpc.v[1]", "token-vpc", &[]), intent("aws_subnet.s[1]", "token-subnet", &["aws_vpc.v[1]"])];
+    env.backend.persist(&mut state).unwrap();
+    (vpc, subnet)
+}
+
+const COUNTED: &str = r#"
+variable "n" {
+  default = 0
+}
+resource "aws_vpc" "v" {
+  count      = var.n
+  cidr_block = "10.${count.index}.0.0/16"
+}
+resource "aws_subnet" "s" {
+  count      = var.n
+  vpc_id     = aws_vpc.v[count.index].id
+  cidr_block = "10.${count.index}.1.0/24"
+}
+"#;
+
+/// Regression: an intent whose address left the configuration stayed in
+/// the state for ever, and its object ran on untracked ("No changes").
+#[test]
+fn objects_of_interrupted_creates_no_longer_configured_are_listed_and_deleted_in_teardown_order() {
+    let env = Env::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (vpc, subnet) = orphans_after_a_crash(&env);
+
+    // `plan` writes nothing, looks the objects up and lists them.
+    let run = plan_run(&env, &rt, COUNTED, false, false);
+    assert!(!run.diagnostics.has_errors(), "{:#?}", run.diagnostics);
+    let plan = run.plan.as_ref().unwrap();
+    assert!(plan.has_changes(), "an orphaned object is a change, not \"No changes\"");
+    let listed: Vec<(String, Option<String>)> = plan.leftovers.iter().map(|l| (l.address.clone(), l.id.clone())).collect();
+    assert_eq!(listed, [("aws_vpc.v[1]".to_string(), Some(vpc.clone())), ("aws_subnet.s[1]".to_string(), Some(subnet.clone()))]);
+    assert!(plan.leftovers.iter().all(|l| l.cause == strata_plan::LeftoverCause::InterruptedCreate));
+    assert!(plan.interrupted_creates.is_empty());
+    assert_eq!(plan.summary().destroy, 2);
+    assert_eq!(env.state().intents.len(), 2, "a plan writes nothing");
+
+    // The apply's recovery records them as deposed, and the apply deletes
+    // them, the subnet before its VPC (the fake refuses the other order).
+    let run = plan_run(&env, &rt, COUNTED, true, false);
+    assert!(!run.diagnostics.has_errors(), "{:#?}", run.diagnostics);
+    let on_disk = env.state();
+    assert!(on_disk.intents.is_empty(), "{:?}", on_disk.intents);
+    assert_eq!(on_disk.deposed.len(), 2);
+    assert_eq!(run.plan.as_ref().unwrap().leftovers.len(), 2);
+    let outcome = apply_run(&env, &rt, &run, false);
+    assert!(outcome.is_success(), "{:#?}", (&outcome.failed, &outcome.not_run));
+    let deletes: Vec<String> = env.fake.apply_calls().iter().map(|c| format!("{:?} {}", c.kind, c.addr.as_ref().unwrap())).collect();
+    assert_eq!(deletes, ["Apply(Delete) aws_subnet.s[1]", "Apply(Delete) aws_vpc.v[1]"]);
+    assert_eq!(env.fake.count(), 0, "nothing runs on untracked");
+    let state = env.state();
+    assert!(state.intents.is_empty() && state.deposed.is_empty() && state.resources.is_empty());
+
+    // And the next plan is clean.
+    let run = plan_run(&env, &rt, COUNTED, true, false);
+    assert!(!run.plan.unwrap().has_changes());
+}
+
+#[test]
+fn destroy_deletes_the_objects_of_orphaned_intents() {
+    let env = Env::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    orphans_after_a_crash(&env);
+    let run = plan_run(&env, &rt, COUNTED, true, true);
+    assert!(!run.diagnostics.has_errors(), "{:#?}", run.diagnostics);
+    assert!(run.plan.as_ref().unwrap().has_changes());
+    let outcome = apply_run(&env, &rt, &run, true);
+    assert!(outcome.is_success(), "{:#?}", (&outcome.failed, &outcome.not_run));
+    assert_eq!(env.fake.count(), 0);
+    assert!(env.state().intents.is_empty());
+}
+
+#[test]
+fn an_orphaned_intent_whose_create_made_nothing_is_dropped() {
+    let env = Env::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut state = State::new();
+    state.intents.push(Intent {
+        address: "aws_vpc.v[3]".into(),
+        token: "token-nothing".into(),
+        operation: "create".into(),
+        identity: Some(serde_json::json!({})),
+        ..Default::default()
+    });
+    env.backend.persist(&mut state).unwrap();
+    let run = plan_run(&env, &rt, COUNTED, false, false);
+    assert!(!run.plan.as_ref().unwrap().has_changes(), "nothing to delete");
+    let run = plan_run(&env, &rt, COUNTED, true, false);
+    assert!(!run.plan.as_ref().unwrap().has_changes());
+    assert!(env.state().intents.is_empty(), "the intent does not outlive the run");
+}
+
+const NAMED: &str = r#"
+resource "aws_db_parameter_group" "pg" {
+  name   = "shared"
+  family = "postgres16"
+}
+"#;
+
+/// Regression: an object found by name was read back as ours whatever
+/// lineage it carried, so `plan` said "No changes" and `destroy` deleted
+/// another deployment's object.
+#[test]
+fn an_object_another_state_holds_is_never_planned_changed_or_deleted() {
+    let env = Env::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    env.fake.read_by_name("aws_db_parameter_group");
+    let run = plan_run(&env, &rt, NAMED, true, false);
+    assert!(apply_run(&env, &rt, &run, false).is_success());
+    let id = record_id(&env.state(), "aws_db_parameter_group.pg");
+    // B's object vanished and A made one with the same name.
+    assert!(env.fake.set_lineage("aws_db_parameter_group", &id, Some("lineage-of-a")));
+
+    for destroy in [false, true] {
+        let run = plan_run(&env, &rt, NAMED, true, destroy);
+        assert!(run.plan.is_none(), "no plan against another state's object (destroy: {destroy})");
+        let d = run.diagnostics.iter().find(|d| d.code == "strata::refresh::foreign_object").expect("the foreign object error");
+        assert!(d.message.contains("lineage-of-a") && d.message.contains("aws_db_parameter_group.pg"), "{}", d.message);
+        assert!(d.help.as_deref().is_some_and(|h| h.contains("strata refresh")), "{:?}", d.help);
+    }
+    assert!(env.fake.object("aws_db_parameter_group", &id).is_some(), "A's object is left in place");
+    assert!(env.fake.apply_calls().iter().all(|c| c.kind == CallKind::Apply(ApplyAction::Create)));
+
+    // Drift reports it.
+    let report = rt.block_on(crate::drift::drift(&env.provider(), Some(&env.state()), &Default::default()));
+    assert_eq!(report.report.taken.len(), 1);
+    assert_eq!(report.report.taken[0].lineage.as_deref(), Some("lineage-of-a"));
+    assert!(report.report.has_drift());
+}
+
+#[test]
+fn a_name_taken_by_an_untagged_object_is_not_ours_unless_imported() {
+    let env = Env::new();
+    env.fake.read_by_name("aws_db_parameter_group");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let run = plan_run(&env, &rt, NAMED, true, false);
+    assert!(apply_run(&env, &rt, &run, false).is_success());
+    let id = record_id(&env.state(), "aws_db_parameter_group.pg");
+    env.fake.set_lineage("aws_db_parameter_group", &id, None);
+    let run = plan_run(&env, &rt, NAMED, true, false);
+    assert!(run.diagnostics.iter().any(|d| d.code == "strata::refresh::name_taken"), "{:#?}", run.diagnostics);
+
+    // An imported object carries no strata tags and stays ours.
+    let addr: Address = "aws_db_parameter_group.pg".parse().unwrap();
+    let mut state = env.state();
+    let record = rt.block_on(import(&env.provider(), &addr, &id, Layer::Data)).unwrap();
+    state.upsert_resource(record);
+    env.backend.persist(&mut state).unwrap();
+    let run = plan_run(&env, &rt, NAMED, true, false);
+    assert!(!run.diagnostics.has_errors(), "{:#?}", run.diagnostics);
 }

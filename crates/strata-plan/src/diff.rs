@@ -136,6 +136,7 @@ pub fn build_plan(ev: &mut Evaluated, graph: &Graph, state: Option<&State>, opts
         data_not_read: Vec::new(),
         data_not_read_reason: None,
         interrupted_creates: Vec::new(),
+        leftovers: Vec::new(),
     };
     (plan, diags)
 }

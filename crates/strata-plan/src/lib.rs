@@ -177,6 +177,33 @@ pub struct Plan {
     /// before creating anything.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interrupted_creates: Vec<String>,
+    /// Objects outside the configuration's instances that apply (and
+    /// destroy) delete: made by an interrupted apply at an address no longer
+    /// configured, or replaced under `create_before_destroy` and not deleted
+    /// yet. Deleted in teardown order with the other deletes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leftovers: Vec<Leftover>,
+}
+
+/// An object no configured instance owns, which the apply deletes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Leftover {
+    pub address: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// `None`: not looked for yet (a plan without the cloud, or a lookup
+    /// that failed); the apply looks for it by its intent tag first.
+    pub id: Option<String>,
+    pub cause: LeftoverCause,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeftoverCause {
+    /// Created by an interrupted apply at an address no longer configured.
+    InterruptedCreate,
+    /// Replaced under `create_before_destroy` and not deleted yet.
+    Deposed,
 }
 
 impl Plan {
@@ -192,6 +219,7 @@ impl Plan {
             }
             s.moves += usize::from(c.moved_from.is_some());
         }
+        s.destroy += self.leftovers.len();
         s
     }
 
@@ -200,6 +228,7 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp || c.moved_from.is_some())
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
+            || !self.leftovers.is_empty()
     }
 }
 

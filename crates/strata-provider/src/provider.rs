@@ -71,11 +71,58 @@ pub struct ReadRequest {
     pub deep: bool,
 }
 
+/// Whose an object is, as its `strata:lineage` tag says. Providers report
+/// what they read; the engine decides what may be adopted, changed or
+/// deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Ownership {
+    /// No tags were read (the type has none).
+    #[default]
+    NotRead,
+    /// The object has tags but no `strata:lineage` tag: strata did not make
+    /// it (or someone removed the tag).
+    Untagged,
+    /// The object's `strata:lineage` tag.
+    Lineage(String),
+}
+
+impl Ownership {
+    /// From an object's tags (`None`: the type has no tags).
+    pub fn of_tags(tags: Option<&BTreeMap<String, String>>) -> Ownership {
+        match tags {
+            None => Ownership::NotRead,
+            Some(t) => t.get(TAG_LINEAGE).map_or(Ownership::Untagged, |l| Ownership::Lineage(l.clone())),
+        }
+    }
+
+    /// Another state's object: tagged with a lineage other than `ours`.
+    pub fn foreign_to(&self, ours: &str) -> Option<&str> {
+        match self {
+            Ownership::Lineage(l) if l != ours => Some(l),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ReadResult {
     pub addr: Address,
     /// `None`: the object no longer exists (deleted outside strata).
     pub state: Option<Value>,
+    /// The lineage tag the read found (set by the provider's dispatch from
+    /// the object's tags).
+    pub ownership: Ownership,
+    /// The object was found by a name the configuration chose (an RDS
+    /// identifier, a group name), not by an id the cloud assigned: another
+    /// object may have taken the name since it was recorded.
+    pub by_name: bool,
+}
+
+impl ReadResult {
+    /// A result whose ownership the dispatch fills in.
+    pub fn new(addr: Address, state: Option<Value>) -> ReadResult {
+        ReadResult { addr, state, ownership: Ownership::NotRead, by_name: false }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -145,14 +192,21 @@ pub struct FindByIntentRequest {
     pub addr: Address,
     pub ty: String,
     pub token: String,
-    /// The planned object (deterministic names: RDS identifier, target group name).
+    /// The planned object (deterministic names: RDS identifier, target group
+    /// name); for an `orphan`, the identity the intent recorded.
     pub planned: Value,
+    /// The address has left the configuration: the object, if found, will be
+    /// deleted. The lookup only finds it and finishes nothing the create left
+    /// undone (it must not change anything).
+    pub orphan: bool,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct FindByIntentResponse {
     pub found: Option<Value>,
     pub error: Option<ProviderError>,
+    /// The lineage tag of the found object.
+    pub ownership: Ownership,
 }
 
 #[derive(Debug, Clone)]

@@ -235,7 +235,7 @@ fn mark_path(v: &mut Value, path: &[String]) {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Intent {
     pub address: String,
     /// Idempotency token, also written as the `strata:intent` tag.
@@ -243,6 +243,17 @@ pub struct Intent {
     /// `create` (the only operation that needs recovery).
     pub operation: String,
     pub started_at: String,
+    /// What finds the object once the address has left the configuration:
+    /// the planned value's known, non-sensitive top-level attributes that are
+    /// strings, numbers, booleans or lists of them (deterministic names,
+    /// route destinations, final snapshot settings). Absent in intents
+    /// written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<serde_json::Value>,
+    /// The addresses the create depended on (teardown order of an object
+    /// found after its address left the configuration).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -519,7 +519,7 @@ impl ResourceType for Ec2Instance {
                 let found = loaded.instances.iter().find(|(_, i)| i.instance_id() == Some(o.id.as_str()));
                 let state =
                     found.map(|(owner, i)| instance_state(c, &o.prior, owner.as_deref(), i, &loaded.volumes, &o.prior.str_map("tags")));
-                ReadResult { addr: o.addr.clone(), state }
+                ReadResult::new(o.addr.clone(), state)
             })
             .collect();
         Ok((results, calls))
@@ -851,7 +851,7 @@ impl ResourceType for VolumeAttachment {
             .map(|(o, k)| {
                 let state =
                     k.as_ref().filter(|k| volumes.get(&k.volume).is_some_and(|v| is_attached(k.state_on(v)))).map(|k| k.state(&o.prior));
-                ReadResult { addr: o.addr.clone(), state }
+                ReadResult::new(o.addr.clone(), state)
             })
             .collect();
         Ok((results, calls))

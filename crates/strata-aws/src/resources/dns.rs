@@ -245,7 +245,7 @@ impl ResourceType for Zone {
         let mut calls = 0;
         let wanted: BTreeSet<&str> = objects.iter().map(|o| bare_zone_id(&o.id)).filter(|id| !id.is_empty()).collect();
         if wanted.is_empty() {
-            return Ok((objects.iter().map(|o| ReadResult { addr: o.addr.clone(), state: None }).collect(), 0));
+            return Ok((objects.iter().map(|o| ReadResult::new(o.addr.clone(), None)).collect(), 0));
         }
         let zones: HashMap<String, HostedZone> = list_zones(c, Some(&wanted), &mut calls)
             .await?
@@ -257,7 +257,7 @@ impl ResourceType for Zone {
         let mut results = Vec::new();
         for o in objects {
             let Some(zone) = zones.get(bare_zone_id(&o.id)) else {
-                results.push(ReadResult { addr: o.addr.clone(), state: None });
+                results.push(ReadResult::new(o.addr.clone(), None));
                 continue;
             };
             let mut details = ZoneDetails::default();
@@ -267,7 +267,7 @@ impl ResourceType for Zone {
                 details.vpcs = Some(r.vpcs().to_vec());
             }
             let zone_tags = tags.remove(bare_zone_id(&o.id)).unwrap_or_default();
-            results.push(ReadResult { addr: o.addr.clone(), state: Some(zone_state(c, &o.prior, zone, &details, &zone_tags)) });
+            results.push(ReadResult::new(o.addr.clone(), Some(zone_state(c, &o.prior, zone, &details, &zone_tags))));
         }
         Ok((results, calls))
     }
@@ -367,6 +367,13 @@ impl ResourceType for Zone {
             change_zone_tags(c, id, &tags_for(c, planned, addr, Some(token)), &[]).await?;
         }
         zone_by_id(c, planned, id).await
+    }
+
+    async fn find_orphan(&self, c: &Clients, _addr: &str, token: &str, identity: &Value) -> Result<Option<Value>, ProviderError> {
+        let mut calls = 0;
+        let zones = list_zones(c, None, &mut calls).await?;
+        let Some(zone) = zones.iter().find(|z| z.caller_reference() == token) else { return Ok(None) };
+        zone_by_id(c, identity, bare_zone_id(zone.id())).await
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
@@ -666,7 +673,7 @@ impl ResourceType for Record {
             .zip(&keys)
             .map(|(o, key)| {
                 let found = key.as_ref().and_then(|k| records.get(k.zone.as_str())?.iter().find(|r| k.matches(r)).map(|r| (k, r)));
-                ReadResult { addr: o.addr.clone(), state: found.map(|(k, r)| record_state(&o.prior, &k.zone, r)) }
+                ReadResult::new(o.addr.clone(), found.map(|(k, r)| record_state(&o.prior, &k.zone, r)))
             })
             .collect();
         Ok((results, calls))

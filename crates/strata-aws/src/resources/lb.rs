@@ -354,9 +354,8 @@ async fn read_described<T: Described>(
     let tags = describe_tags(c, &found.keys().cloned().collect::<Vec<_>>(), &mut calls).await?;
     let results = objects
         .iter()
-        .map(|o| ReadResult {
-            addr: o.addr.clone(),
-            state: found.get(&o.id).map(|found| state(&o.prior, found, tags.get(&o.id).unwrap_or(&Tags::new()))),
+        .map(|o| {
+            ReadResult::new(o.addr.clone(), found.get(&o.id).map(|found| state(&o.prior, found, tags.get(&o.id).unwrap_or(&Tags::new()))))
         })
         .collect();
     Ok((results, calls))
@@ -1090,9 +1089,11 @@ impl ResourceType for Listener {
         let tags = describe_tags(c, &found.keys().cloned().collect::<Vec<_>>(), &mut calls).await?;
         let results = objects
             .iter()
-            .map(|o| ReadResult {
-                addr: o.addr.clone(),
-                state: found.get(&o.id).map(|l| listener_state(&o.prior, l, tags.get(&o.id).unwrap_or(&Tags::new()))),
+            .map(|o| {
+                ReadResult::new(
+                    o.addr.clone(),
+                    found.get(&o.id).map(|l| listener_state(&o.prior, l, tags.get(&o.id).unwrap_or(&Tags::new()))),
+                )
             })
             .collect();
         Ok((results, calls))
@@ -1277,7 +1278,7 @@ impl ResourceType for TargetGroupAttachment {
             .map(|(o, r)| {
                 let present =
                     r.as_ref().filter(|r| by_group.get(r.group.as_str()).and_then(Option::as_ref).is_some_and(|t| is_registered(t, r)));
-                ReadResult { addr: o.addr.clone(), state: present.map(|r| r.state(&o.prior)) }
+                ReadResult::new(o.addr.clone(), present.map(|r| r.state(&o.prior)))
             })
             .collect();
         Ok((results, groups.len()))

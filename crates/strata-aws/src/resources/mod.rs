@@ -47,6 +47,21 @@ pub trait ResourceType: Send + Sync {
     /// is known ([`crate::util::planned_needed`]).
     async fn find_by_intent(&self, c: &Clients, addr: &str, token: &str, planned: &Value) -> Result<Option<Value>, ProviderError>;
 
+    /// After a crash, for an address no longer configured: the object a
+    /// create with this token made, found with the `identity` the intent
+    /// recorded, changing nothing (it is about to be deleted). Types whose
+    /// lookup finishes the object override it.
+    async fn find_orphan(&self, c: &Clients, addr: &str, token: &str, identity: &Value) -> Result<Option<Value>, ProviderError> {
+        self.find_by_intent(c, addr, token, identity).await
+    }
+
+    /// Objects are read by a name the configuration chose (RDS identifiers
+    /// and group names, key pair names) rather than by an id the cloud
+    /// assigned: another object may have taken the name since.
+    fn named(&self) -> bool {
+        false
+    }
+
     /// The state of an existing object by id (`strata import`).
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError>;
 

@@ -127,8 +127,7 @@ async fn read_each<K: Ec2Kind>(
 ) -> Result<(Vec<ReadResult>, usize), ProviderError> {
     let ids: Vec<&str> = objects.iter().map(|o| o.id.as_str()).collect();
     let (found, calls) = describe_ids::<K>(c, &ids).await?;
-    let results =
-        objects.iter().map(|o| ReadResult { addr: o.addr.clone(), state: found.get(&o.id).map(|obj| state(&o.prior, obj)) }).collect();
+    let results = objects.iter().map(|o| ReadResult::new(o.addr.clone(), found.get(&o.id).map(|obj| state(&o.prior, obj)))).collect();
     Ok((results, calls))
 }
 

@@ -60,6 +60,55 @@ async fn list_tags(c: &Clients, arn: &str, calls: &mut usize) -> Result<BTreeMap
     Ok(rds_tag_map(r.tag_list()))
 }
 
+/// The tags of every object with these ARNs, a few calls at once (batched
+/// describes of groups do not report tags, and whose a group is, its
+/// `strata:lineage` tag, must be read: the name may belong to another
+/// deployment now).
+async fn tags_of(c: &Clients, arns: Vec<String>, calls: &mut usize) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+    let reads = arns.into_iter().map(|arn| {
+        let c = c.clone();
+        async move {
+            let mut n = 0;
+            let tags = list_tags(&c, &arn, &mut n).await;
+            (arn, tags)
+        }
+    });
+    let mut out = BTreeMap::new();
+    for (arn, tags) in crate::util::at_most_a_few(reads).await? {
+        *calls += 1;
+        out.insert(arn, tags?);
+    }
+    Ok(out)
+}
+
+/// A create refused because the name exists (`DBParameterGroupAlreadyExists`,
+/// `DBSubnetGroupAlreadyExists`, `DBInstanceAlreadyExists`): the error says
+/// whose the object with that name is, by its tags (`tags` is `None` when
+/// they could not be read). Another state's object is never adopted.
+fn name_taken(c: &Clients, e: ProviderError, name: &str, tags: Option<BTreeMap<String, String>>) -> ProviderError {
+    let whose = match tags.as_ref().map(|t| (t.get(strata_provider::TAG_LINEAGE), t.get(strata_provider::TAG_ADDRESS))) {
+        None => "whose it is could not be read".to_string(),
+        Some((Some(l), addr)) if *l == c.lineage => {
+            format!("this state's own object{} holds it", addr.map(|a| format!(" (recorded for {a})")).unwrap_or_default())
+        }
+        Some((Some(l), addr)) => {
+            format!("another strata state (strata:lineage {l}{}) holds it", addr.map(|a| format!(", at {a}")).unwrap_or_default())
+        }
+        Some((None, _)) => "an object strata did not make (it has no strata:lineage tag) holds it".to_string(),
+    };
+    ProviderError {
+        message: format!(
+            "the name `{name}` is taken: {whose}; give this resource another name, or import that object if it should be managed here ({})",
+            e.message
+        ),
+        ..e
+    }
+}
+
+fn already_exists(e: &ProviderError) -> bool {
+    e.code.as_deref().is_some_and(|c| c.ends_with("AlreadyExists") || c.ends_with("AlreadyExistsFault"))
+}
+
 /// Bring an RDS object's tags from `old` to `desired` (strata's own tags stay).
 async fn sync_tags(
     c: &Clients,
@@ -151,15 +200,23 @@ impl ResourceType for SubnetGroup {
         "aws_db_subnet_group"
     }
 
+    fn named(&self) -> bool {
+        true
+    }
+
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
         let mut calls = 0;
         let only = if objects.len() == 1 { objects.first().map(|o| o.id.as_str()) } else { None };
         let groups = if objects.is_empty() { Vec::new() } else { subnet_groups(c, only, &mut calls).await? };
+        let found = |o: &ReadObject| groups.iter().find(|g| g.db_subnet_group_name() == Some(o.id.as_str()));
+        let arns = objects.iter().filter_map(|o| found(o)?.db_subnet_group_arn().map(str::to_string)).collect();
+        let tags = tags_of(c, arns, &mut calls).await?;
         let results = objects
             .iter()
             .map(|o| {
-                let g = groups.iter().find(|g| g.db_subnet_group_name() == Some(o.id.as_str()));
-                ReadResult { addr: o.addr.clone(), state: g.map(|g| subnet_group_state(&o.prior, g, &o.prior.str_map("tags"), None)) }
+                let g = found(o);
+                let all = g.and_then(|g| tags.get(g.db_subnet_group_arn()?));
+                ReadResult::new(o.addr.clone(), g.map(|g| subnet_group_state(&o.prior, g, &o.prior.str_map("tags"), all)))
             })
             .collect();
         Ok((results, calls))
@@ -178,7 +235,20 @@ impl ResourceType for SubnetGroup {
             .set_tags(Some(rds_tags(&tags)))
             .send()
             .await
-            .map_err(aws_err)?;
+            .map_err(aws_err);
+        let r = match r {
+            Err(e) if already_exists(&e) => {
+                let mut calls = 0;
+                let existing = subnet_groups(c, Some(&name), &mut calls).await.ok().and_then(|g| g.into_iter().next());
+                let arn = existing.and_then(|g| g.db_subnet_group_arn().map(str::to_string));
+                let tags = match arn {
+                    Some(arn) => list_tags(c, &arn, &mut calls).await.ok(),
+                    None => None,
+                };
+                return Err(name_taken(c, e, &name, tags));
+            }
+            r => r?,
+        };
         let g = r.db_subnet_group().ok_or_else(|| invalid("CreateDBSubnetGroup returned no subnet group"))?;
         Ok(subnet_group_state(p, g, &p.str_map("tags"), Some(&tags)))
     }
@@ -321,15 +391,23 @@ impl ResourceType for ParameterGroup {
         "aws_db_parameter_group"
     }
 
+    fn named(&self) -> bool {
+        true
+    }
+
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
         let mut calls = 0;
         let only = if objects.len() == 1 { objects.first().map(|o| o.id.as_str()) } else { None };
         let groups = if objects.is_empty() { Vec::new() } else { parameter_groups(c, only, &mut calls).await? };
+        let found = |o: &ReadObject| groups.iter().find(|g| g.db_parameter_group_name() == Some(o.id.as_str()));
+        let arns = objects.iter().filter_map(|o| found(o)?.db_parameter_group_arn().map(str::to_string)).collect();
+        let tags = tags_of(c, arns, &mut calls).await?;
         let results = objects
             .iter()
             .map(|o| {
-                let g = groups.iter().find(|g| g.db_parameter_group_name() == Some(o.id.as_str()));
-                ReadResult { addr: o.addr.clone(), state: g.map(|g| parameter_group_state(&o.prior, g, &o.prior.str_map("tags"), None)) }
+                let g = found(o);
+                let all = g.and_then(|g| tags.get(g.db_parameter_group_arn()?));
+                ReadResult::new(o.addr.clone(), g.map(|g| parameter_group_state(&o.prior, g, &o.prior.str_map("tags"), all)))
             })
             .collect();
         Ok((results, calls))
@@ -349,7 +427,20 @@ impl ResourceType for ParameterGroup {
             .set_tags(Some(rds_tags(&tags)))
             .send()
             .await
-            .map_err(aws_err)?;
+            .map_err(aws_err);
+        let r = match r {
+            Err(e) if already_exists(&e) => {
+                let mut calls = 0;
+                let existing = parameter_groups(c, Some(&name), &mut calls).await.ok().and_then(|g| g.into_iter().next());
+                let arn = existing.and_then(|g| g.db_parameter_group_arn().map(str::to_string));
+                let tags = match arn {
+                    Some(arn) => list_tags(c, &arn, &mut calls).await.ok(),
+                    None => None,
+                };
+                return Err(name_taken(c, e, &name, tags));
+            }
+            r => r?,
+        };
         let g = r.db_parameter_group().ok_or_else(|| invalid("CreateDBParameterGroup returned no parameter group"))?;
         modify_parameters(c, &name, &parameters_of(p)).await?;
         Ok(parameter_group_state(p, g, &p.str_map("tags"), Some(&tags)))
@@ -403,6 +494,14 @@ impl ResourceType for ParameterGroup {
         // The crash may have come before the parameters were set.
         modify_parameters(c, &name, &parameters_of(planned)).await?;
         Ok(Some(parameter_group_state(planned, &g, &planned.str_map("tags"), Some(&tags))))
+    }
+
+    async fn find_orphan(&self, c: &Clients, _addr: &str, token: &str, identity: &Value) -> Result<Option<Value>, ProviderError> {
+        let name = name_for(identity, "name", "name_prefix", Some(token));
+        let mut calls = 0;
+        let Some(g) = parameter_groups(c, Some(&name), &mut calls).await?.into_iter().next() else { return Ok(None) };
+        let tags = list_tags(c, g.db_parameter_group_arn().unwrap_or_default(), &mut calls).await?;
+        Ok(adopt_if_ours(&tags, token).then(|| parameter_group_state(identity, &g, &identity.str_map("tags"), Some(&tags))))
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
@@ -733,6 +832,10 @@ impl ResourceType for Instance {
         "aws_db_instance"
     }
 
+    fn named(&self) -> bool {
+        true
+    }
+
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
         let mut calls = 0;
         let ids: Vec<String> = objects.iter().map(|o| o.id.clone()).filter(|id| !id.is_empty()).collect();
@@ -742,7 +845,7 @@ impl ResourceType for Instance {
             .map(|o| {
                 let db =
                     found.iter().find(|d| d.db_instance_identifier() == Some(o.id.as_str()) && d.db_instance_status() != Some("deleting"));
-                ReadResult { addr: o.addr.clone(), state: db.map(|d| db_state(&o.prior, d, &o.prior.str_map("tags"))) }
+                ReadResult::new(o.addr.clone(), db.map(|d| db_state(&o.prior, d, &o.prior.str_map("tags"))))
             })
             .collect();
         Ok((results, calls))
@@ -782,7 +885,13 @@ impl ResourceType for Instance {
                         .map_err(aws_err)?;
                 }
             }
-            None => self.create_primary(c, p, &id, &tags).await?,
+            None => match self.create_primary(c, p, &id, &tags).await {
+                Err(e) if already_exists(&e) => {
+                    let tags = db_instance(c, &id).await.ok().flatten().map(|db| rds_tag_map(db.tag_list()));
+                    return Err(name_taken(c, e, &id, tags));
+                }
+                r => r?,
+            },
         }
         tracing::info!(address = %req.addr, id = %id, "DB instance created; waiting until it is available");
         let db = wait_available(c, &id, timeout).await?;

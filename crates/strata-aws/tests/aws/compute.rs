@@ -157,6 +157,7 @@ async fn moto_instance_lifecycle() {
             ty: "aws_instance".into(),
             token: token("aws_instance.worker"),
             planned: configs[1].1.clone(),
+            orphan: false,
         })
         .await;
     assert!(found.error.is_none(), "{:?}", found.error);
@@ -167,6 +168,7 @@ async fn moto_instance_lifecycle() {
             ty: "aws_instance".into(),
             token: "no-such-token".into(),
             planned: configs[1].1.clone(),
+            orphan: false,
         })
         .await;
     assert!(missing.error.is_none() && missing.found.is_none());
@@ -285,6 +287,7 @@ async fn moto_volume_attachment_lifecycle() {
             ty: "aws_volume_attachment".into(),
             token: "unused".into(),
             planned: plan.clone(),
+            orphan: false,
         })
         .await;
     assert_eq!(found.found.as_ref().map(id_of), Some(id_of(state)));

@@ -77,7 +77,7 @@ pub fn get<'a>(v: &'a Value, path: &str) -> &'a Value {
 }
 
 pub async fn find(p: &AwsProvider, address: &str, ty: &str, token: &str, planned: Value) -> Option<Value> {
-    let r = p.find_by_intent(FindByIntentRequest { addr: addr(address), ty: ty.into(), token: token.into(), planned }).await;
+    let r = p.find_by_intent(FindByIntentRequest { addr: addr(address), ty: ty.into(), token: token.into(), planned, orphan: false }).await;
     assert!(r.error.is_none(), "find_by_intent {address}: {:?}", r.error);
     r.found
 }

@@ -42,8 +42,15 @@ fn replan(ty: &str, prior: &Value, config: &[(&str, Value)]) -> Value {
 }
 
 async fn find(p: &AwsProvider, address: &str, ty: &str, planned: &Value) -> Option<Value> {
-    let r =
-        p.find_by_intent(FindByIntentRequest { addr: addr(address), ty: ty.into(), token: token(address), planned: planned.clone() }).await;
+    let r = p
+        .find_by_intent(FindByIntentRequest {
+            addr: addr(address),
+            ty: ty.into(),
+            token: token(address),
+            planned: planned.clone(),
+            orphan: false,
+        })
+        .await;
     assert!(r.error.is_none(), "find_by_intent {address}: {:?}", r.error);
     r.found
 }

@@ -21,7 +21,8 @@ fn token(address: &str) -> String {
 }
 
 async fn find(p: &impl Provider, address: &str, ty: &str, token: String, planned: &Value) -> Option<Value> {
-    let r = p.find_by_intent(FindByIntentRequest { addr: addr(address), ty: ty.into(), token, planned: planned.clone() }).await;
+    let r =
+        p.find_by_intent(FindByIntentRequest { addr: addr(address), ty: ty.into(), token, planned: planned.clone(), orphan: false }).await;
     assert!(r.error.is_none(), "find {address}: {:?}", r.error);
     r.found
 }
@@ -83,7 +84,9 @@ async fn moto_subnet_group_lifecycle() {
 
     let objects: Vec<(&str, &Value)> = configs.iter().map(|(a, _)| *a).zip(states.iter()).collect();
     let (read_back, calls) = read(&p, "aws_db_subnet_group", &objects).await;
-    assert_eq!(calls, 1, "one DescribeDBSubnetGroups page for three groups");
+    // Tags are read too: whose a group is (its strata:lineage tag) decides
+    // whether the name still belongs to this state.
+    assert_eq!(calls, 4, "one DescribeDBSubnetGroups page and one ListTagsForResource per group");
     assert!(read_back.iter().zip(&states).all(|(got, want)| got.as_ref() == Some(want)), "{read_back:?}");
 
     // Tags change in place.
@@ -172,7 +175,7 @@ async fn moto_parameter_group_lifecycle() {
 
     let objects: Vec<(&str, &Value)> = configs.iter().map(|(a, _)| *a).zip(states.iter()).collect();
     let (read_back, calls) = read(&p, "aws_db_parameter_group", &objects).await;
-    assert_eq!(calls, 1, "one DescribeDBParameterGroups page for three groups");
+    assert_eq!(calls, 4, "one DescribeDBParameterGroups page and one ListTagsForResource per group");
     assert!(read_back.iter().zip(&states).all(|(got, want)| got.as_ref() == Some(want)), "{read_back:?}");
 
     // Change a parameter, add one, retag. FIXME: moto 5.2.1 does not
@@ -348,4 +351,39 @@ async fn moto_db_instance_lifecycle() {
     let (gone, _) = read(&p, "aws_db_instance", &objects).await;
     assert!(gone.iter().all(Option::is_none), "{gone:?}");
     delete(&p, "aws_db_subnet_group.db", "aws_db_subnet_group", group).await;
+}
+
+/// Reads by name report the lineage tag they find: the engine refuses a
+/// group whose name another state (or an untagged object) has taken.
+#[tokio::test]
+async fn group_reads_report_whose_the_group_is() {
+    let Some(p) = support::provider().await else { return };
+    let c = raw_clients().await;
+    let name = format!("owned-{}", std::process::id());
+    let planned = planned("aws_db_parameter_group", &[("name", s(&name)), ("family", s("postgres15"))]);
+    let state = create(&p, "aws_db_parameter_group.owned", "aws_db_parameter_group", planned).await;
+    let lineage = |r: &strata_provider::ReadResponse| r.objects[0].ownership.clone();
+    let request = || strata_provider::ReadRequest {
+        ty: "aws_db_parameter_group".into(),
+        objects: vec![strata_provider::ReadObject { addr: addr("aws_db_parameter_group.owned"), id: name.clone(), prior: state.clone() }],
+        deep: false,
+    };
+    let r = p.read(request()).await;
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(lineage(&r), strata_provider::Ownership::Lineage("test-lineage".into()));
+    assert!(r.objects[0].by_name);
+    assert!(!r.objects[0].state.as_ref().unwrap().as_map().unwrap().keys().any(|k| k.contains("lineage")), "not an attribute");
+
+    let arn = str_of(&state, "arn").to_string();
+    c.rds
+        .add_tags_to_resource()
+        .resource_name(&arn)
+        .tags(aws_sdk_rds::types::Tag::builder().key("strata:lineage").value("other").build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lineage(&p.read(request()).await), strata_provider::Ownership::Lineage("other".into()));
+    c.rds.remove_tags_from_resource().resource_name(&arn).tag_keys("strata:lineage").send().await.unwrap();
+    assert_eq!(lineage(&p.read(request()).await), strata_provider::Ownership::Untagged);
+    delete(&p, "aws_db_parameter_group.owned", "aws_db_parameter_group", state).await;
 }

@@ -87,9 +87,11 @@ impl ResourceType for Association {
         }
         let results = objects
             .iter()
-            .map(|o| ReadResult {
-                addr: o.addr.clone(),
-                state: found.iter().find(|a| a.route_table_association_id() == Some(o.id.as_str())).map(|a| state(&o.prior, a)),
+            .map(|o| {
+                ReadResult::new(
+                    o.addr.clone(),
+                    found.iter().find(|a| a.route_table_association_id() == Some(o.id.as_str())).map(|a| state(&o.prior, a)),
+                )
             })
             .collect();
         Ok((results, calls))

@@ -88,6 +88,10 @@ impl ResourceType for KeyPair {
         "aws_key_pair"
     }
 
+    fn named(&self) -> bool {
+        true
+    }
+
     async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
         read_each::<KeyPair>(c, objects, |prior, k| state(c, prior, k, None)).await
     }

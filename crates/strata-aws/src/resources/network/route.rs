@@ -97,7 +97,7 @@ impl ResourceType for Route {
             .map(|o| {
                 let table = o.prior.str_attr("route_table_id").unwrap_or_default();
                 let route = found.get(table).and_then(|t| find(t, &fields_of(&o.prior, false)));
-                ReadResult { addr: o.addr.clone(), state: route.map(|r| state(&o.prior, table, r)) }
+                ReadResult::new(o.addr.clone(), route.map(|r| state(&o.prior, table, r)))
             })
             .collect();
         Ok((results, calls))

@@ -144,7 +144,7 @@ impl ResourceType for SecurityGroupRule {
             let (group, egress, want) = rule_of(&o.prior)?;
             let have = found.get(&group).map(|g| present(g, egress, &want)).unwrap_or_default();
             let state = (!have.is_empty()).then(|| state(&o.prior, &group, egress, &want, &have));
-            results.push(ReadResult { addr: o.addr.clone(), state });
+            results.push(ReadResult::new(o.addr.clone(), state));
         }
         Ok((results, calls))
     }
