@@ -23,7 +23,7 @@ mod settings;
 mod vars;
 
 pub use eval::{Evaluated, MovedStatement, OutputValue, ProviderConfig, ResourceInstance, Settings, evaluate};
-pub use loader::{Config, load, load_sources};
+pub use loader::{Config, MAX_CONFIG_BYTES, MAX_FILE_BYTES, load, load_sources};
 pub use model::Module;
 pub use planner::{NoPriorState, PlanRequest, Planned, Planner};
 pub use settings::{BackendSettings, backend_settings, version_satisfies};
