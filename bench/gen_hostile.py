@@ -73,11 +73,11 @@ def main():
         inputs["map_50mb"] = (big_map_one_line(2_300_000), 1)
     inputs["cycle_100k"] = (cycle(100_000 if not small else 1_000), 1)
     inputs["file_fifo"] = (FILE_READ.format(call='file("${path.module}/fifo")'), 1)
-    inputs["filemd5_fifo"] = (FILE_READ.format(call='filemd5("${path.module}/fifo")'), 1)
+    inputs["templatefile_fifo"] = (FILE_READ.format(call='templatefile("${path.module}/fifo", {})'), 1)
     inputs["file_dev_zero"] = (FILE_READ.format(call='filebase64("/dev/zero")'), 1)
     inputs["file_dir"] = (FILE_READ.format(call='file(path.module)'), 1)
     if not small:
-        inputs["file_huge"] = (FILE_READ.format(call='filesha256("${path.module}/huge")'), 1)
+        inputs["file_huge"] = (FILE_READ.format(call='filebase64("${path.module}/huge")'), 1)
     for name, expr in NON_FINITE.items():
         inputs[name] = (f'output "x" {{\n  value = {expr}\n}}\n', 1)
     for name, (text, code) in inputs.items():

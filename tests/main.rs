@@ -10,6 +10,7 @@ mod examples;
 mod faults;
 mod fixtures;
 mod graph;
+mod hostile;
 mod plan;
 mod state;
 mod validate;
