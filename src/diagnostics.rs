@@ -7,7 +7,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use serde_json::json;
 use strata_core::{Diagnostic, Diagnostics, FileId, Severity, SourceMap};
 
@@ -18,7 +18,7 @@ struct Report {
     code: Option<&'static str>,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<Source>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -57,9 +57,173 @@ impl miette::Diagnostic for Report {
     }
 }
 
-fn named_source(sources: &SourceMap, file: FileId) -> NamedSource<Arc<str>> {
+/// At most this many labels of one diagnostic are drawn (the JSON form keeps
+/// them all): miette compares every label with every line it draws and reads
+/// the file from its start for each label, so a cycle through 100,000 locals
+/// took minutes to render.
+const MAX_DRAWN_LABELS: usize = 24;
+
+/// Source lines longer than this (in bytes) are shown clipped around the
+/// labels on them: miette cannot draw a label past column 65,535 (it panics),
+/// and a 70 KB line is no use on a terminal anyway.
+const MAX_LINE: usize = 400;
+
+/// How much of a clipped line is kept on each side of a label's start and end.
+const CLIP_CONTEXT: usize = 60;
+
+/// A file's text as miette sees it: the text itself, or, when a line around a
+/// label is longer than [`MAX_LINE`], a copy with long lines clipped to
+/// windows around the labels (gaps shown as `…`). Offsets into the copy map
+/// back to the file, so the `file:line:col` header stays the file's.
+#[derive(Debug)]
+struct Source {
+    name: String,
+    text: Arc<str>,
+    /// `(offset in text, offset in the file)` at the start of every kept
+    /// segment of a clipped copy; empty when `text` is the file's text.
+    anchors: Vec<(usize, usize)>,
+    original: Arc<str>,
+}
+
+impl Source {
+    /// The offset in the file of an offset in `text`.
+    fn to_original(&self, offset: usize) -> usize {
+        match self.anchors.partition_point(|&(v, _)| v <= offset).checked_sub(1) {
+            Some(i) => self.anchors[i].1 + (offset - self.anchors[i].0),
+            None => offset,
+        }
+    }
+
+    /// The offset in `text` of an offset in the file (inside a kept segment,
+    /// or moved to the next one).
+    fn to_text(&self, offset: usize) -> usize {
+        match self.anchors.partition_point(|&(_, o)| o <= offset).checked_sub(1) {
+            Some(i) => {
+                let (v, o) = self.anchors[i];
+                let end = self.anchors.get(i + 1).map_or(self.text.len(), |&(next, _)| next);
+                (v + (offset - o)).min(end)
+            }
+            None => offset,
+        }
+    }
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.as_bytes().read_span(span, context_lines_before, context_lines_after)?;
+        let mut column = inner.column();
+        if context_lines_before == 0 && !self.anchors.is_empty() {
+            // The header's column: count in the file, not in the clipped copy.
+            let at = self.to_original(span.offset()).min(self.original.len());
+            let line_start = self.original.as_bytes()[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            column = at - line_start;
+        }
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+/// The source of `file` for labels at the file offsets `points` (starts and
+/// ends), clipped when a line they touch, or a line next to one, is too long.
+fn source_for(sources: &SourceMap, file: FileId, points: &[usize]) -> Source {
     let f = sources.get(file);
-    NamedSource::new(f.name.clone(), f.text.clone()).with_language("hcl")
+    let text = &f.text;
+    let starts = f.line_starts();
+    let line_end = |line: usize| starts.get(line + 1).map_or(text.len(), |&s| s.saturating_sub(1).max(starts[line]));
+    let plain = || Source { name: f.name.clone(), text: text.clone(), anchors: Vec::new(), original: text.clone() };
+    let long = |line: usize| line < starts.len() && line_end(line) - starts[line] > MAX_LINE;
+    let any_long = points.iter().any(|&p| {
+        let (line, _) = f.line_of(p);
+        long(line) || long(line + 1) || (line > 0 && long(line - 1))
+    });
+    if !any_long {
+        return plain();
+    }
+    let mut by_line: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    for &p in points {
+        by_line.entry(f.line_of(p).0).or_default().push(p.min(text.len()));
+    }
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    let mut anchors = Vec::new();
+    let mut kept_until = 0; // File offset up to which text is copied or skipped.
+    for line in 0..starts.len() {
+        let (start, end) = (starts[line], line_end(line));
+        if end - start <= MAX_LINE {
+            continue;
+        }
+        // Copy everything before this long line as it is.
+        anchors.push((out.len(), kept_until));
+        out.push_str(&text[kept_until..start]);
+        // Windows around the points on the line, or its start when it has none.
+        let mut windows: Vec<(usize, usize)> = by_line
+            .get(&line)
+            .map(|ps| ps.iter().map(|&p| (p.saturating_sub(CLIP_CONTEXT).max(start), (p + CLIP_CONTEXT).min(end))).collect())
+            .unwrap_or_default();
+        if windows.is_empty() {
+            windows.push((start, start + 2 * CLIP_CONTEXT));
+        }
+        windows.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (a, b) in windows {
+            let (a, b) = (floor_boundary(text, a), ceil_boundary(text, b));
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        let mut at = start;
+        for (a, b) in merged {
+            if a > at {
+                out.push('…');
+            }
+            anchors.push((out.len(), a));
+            out.push_str(&text[a..b]);
+            at = b;
+        }
+        if at < end {
+            out.push('…');
+        }
+        kept_until = end;
+    }
+    anchors.push((out.len(), kept_until));
+    out.push_str(&text[kept_until..]);
+    Source { name: f.name.clone(), text: out.into(), anchors, original: text.clone() }
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// A label of `source`, its file span moved into the source's text.
+fn labeled(source: &Source, message: &str, range: &std::ops::Range<usize>, primary: bool) -> LabeledSpan {
+    let (start, end) = (source.to_text(range.start), source.to_text(range.end.max(range.start)));
+    let span = SourceSpan::new(start.into(), end.saturating_sub(start));
+    if primary {
+        LabeledSpan::new_primary_with_span(Some(message.to_string()), span)
+    } else {
+        LabeledSpan::new_with_span(Some(message.to_string()), span)
+    }
 }
 
 fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
@@ -68,40 +232,63 @@ fn to_report(d: &Diagnostic, sources: &SourceMap) -> Report {
         Severity::Warning => miette::Severity::Warning,
     };
     let primary_file = d.primary_span().map(|s| s.file);
+    let drawn = &d.labels[..d.labels.len().min(MAX_DRAWN_LABELS)];
+    // One source per file, clipped for the labels drawn in it.
+    let mut files: Vec<(FileId, Source)> = Vec::new();
+    for l in drawn {
+        if files.iter().all(|(f, _)| *f != l.span.file) {
+            let points: Vec<usize> =
+                drawn.iter().filter(|o| o.span.file == l.span.file).flat_map(|o| [o.span.range.start, o.span.range.end]).collect();
+            files.push((l.span.file, source_for(sources, l.span.file, &points)));
+        }
+    }
+    let source_of = |file: FileId| &files.iter().find(|(f, _)| *f == file).expect("a source per drawn file").1;
     let mut labels = Vec::new();
-    let mut related: Vec<Report> = Vec::new();
-    for (i, l) in d.labels.iter().enumerate() {
-        let len = l.span.range.end.saturating_sub(l.span.range.start);
-        let span = SourceSpan::new(l.span.range.start.into(), len);
-        let label = if i == 0 {
-            LabeledSpan::new_primary_with_span(Some(l.message.clone()), span)
-        } else {
-            LabeledSpan::new_with_span(Some(l.message.clone()), span)
-        };
+    let mut related: Vec<(FileId, Report)> = Vec::new();
+    for (i, l) in drawn.iter().enumerate() {
+        let label = labeled(source_of(l.span.file), &l.message, &l.span.range, i == 0);
         if Some(l.span.file) == primary_file {
             labels.push(label);
-        } else if let Some(r) =
-            related.iter_mut().find(|r| r.source.as_ref().map(|s| s.name()) == Some(sources.get(l.span.file).name.as_str()))
-        {
+        } else if let Some((_, r)) = related.iter_mut().find(|(f, _)| *f == l.span.file) {
             r.labels.push(label);
         } else {
-            related.push(Report {
-                message: format!("see also {}", sources.location(&l.span)),
-                code: None,
-                severity: miette::Severity::Advice,
-                help: None,
-                source: Some(named_source(sources, l.span.file)),
-                labels: vec![label],
-                related: Vec::new(),
-            });
+            related.push((
+                l.span.file,
+                Report {
+                    message: format!("see also {}", sources.location(&l.span)),
+                    code: None,
+                    severity: miette::Severity::Advice,
+                    help: None,
+                    source: None,
+                    labels: vec![label],
+                    related: Vec::new(),
+                },
+            ));
         }
+    }
+    let mut files = files;
+    let mut take_source = |file: FileId| files.iter().position(|(f, _)| *f == file).map(|i| files.swap_remove(i).1);
+    let related = related
+        .into_iter()
+        .map(|(file, mut r)| {
+            r.source = take_source(file);
+            r
+        })
+        .collect();
+    let mut help = d.help.clone();
+    if d.labels.len() > drawn.len() {
+        let more = format!("{} more locations are not shown (`strata validate --json` lists every one)", d.labels.len() - drawn.len());
+        help = Some(match help {
+            Some(h) => format!("{h}\n{more}"),
+            None => more,
+        });
     }
     Report {
         message: d.message.clone(),
         code: Some(d.code),
         severity,
-        help: d.help.clone(),
-        source: primary_file.map(|f| named_source(sources, f)),
+        help,
+        source: primary_file.and_then(&mut take_source),
         labels,
         related,
     }

@@ -11,6 +11,7 @@ mod examples;
 mod faults;
 mod fixtures;
 mod graph;
+mod hostile;
 mod orphans;
 mod plan;
 mod secrets;

@@ -26,7 +26,7 @@ mod vars;
 pub use eval::{
     ConditionFailure, Evaluated, MovedStatement, OutputValue, ProviderConfig, ResourceInstance, Settings, evaluate, without_keys,
 };
-pub use loader::{Config, load, load_sources};
+pub use loader::{Config, MAX_CONFIG_BYTES, MAX_FILE_BYTES, load, load_sources};
 pub use model::{ConditionKind, Module};
 pub use planner::{NoPriorState, PlanRequest, Planned, Planner};
 pub use settings::{BackendSettings, backend_settings, version_satisfies};

@@ -323,6 +323,81 @@ fn syntax_error_inside_a_multibyte_character() {
     assert!(d.iter().any(|d| d.code == "strata::config::syntax"), "{d:#?}");
 }
 
+/// A number literal past the range of a 64-bit float is not silently
+/// infinite, and its error names the literal instead of "expected newline".
+#[test]
+fn number_literals_out_of_range_are_named() {
+    for (text, literal) in [
+        ("locals {\n  a = 1e400\n}\n", "1e400"),
+        ("locals {\n  a = [1, 2.5E+999]\n}\n", "2.5E+999"),
+        (&format!("locals {{\n  a = {}\n}}\n", "9".repeat(400)), &format!("{}…", "9".repeat(40))),
+    ] {
+        let (_, d) = eval_files(&[("main.tf", text)], &[]);
+        let d = d.iter().next().unwrap_or_else(|| panic!("{text}: no error"));
+        assert_eq!(d.code, "strata::eval::non_finite_number", "{d:#?}");
+        assert_eq!(d.message, format!("the number literal `{literal}` is out of range (it overflows to infinity)"));
+    }
+    for text in ["locals {\n  a = 1e308\n  b = x1e400 +\n}\n", "locals {\n  a = \"1e400\" +\n}\n"] {
+        let (_, d) = eval_files(&[("main.tf", text)], &[]);
+        assert!(d.iter().any(|d| d.code == "strata::config::syntax"), "{text}: {d:#?}");
+        assert!(d.iter().all(|d| d.code != "strata::eval::non_finite_number"), "{text}: {d:#?}");
+    }
+}
+
+/// Guards the patched hcl-edit (vendor/hcl-edit): object items are indexed
+/// by a hash of their keys while parsing (a 40,000-key map took 32 s, as
+/// every key was compared with every earlier one). The objects and the
+/// duplicate-key errors must be exactly what upstream gives.
+#[test]
+fn large_maps_parse_with_their_keys_checked() {
+    let n = 20_000;
+    let idents: Vec<String> = (0..n).map(|i| format!("    k{i} = {i}")).collect();
+    let quoted: Vec<String> = (0..n).map(|i| format!("    \"q{i}\" = {i}")).collect();
+    let templates: Vec<String> = (0..n).map(|i| format!("    \"${{local.p}}-{i}\" = {i}")).collect();
+    let text = format!(
+        "locals {{\n  p = \"x\"\n  a = {{\n{}\n  }}\n  b = {{\n{}\n  }}\n  c = {{\n{}\n  }}\n}}\noutput \"n\" {{\n  value = [length(local.a), length(local.b), length(local.c), local.a.k19999, local.c[\"x-7\"]]\n}}\n",
+        idents.join("\n"),
+        quoted.join("\n"),
+        templates.join("\n")
+    );
+    let (ev, d) = eval_files(&[("main.tf", &text)], &[]);
+    assert!(!d.has_errors(), "{d:#?}");
+    let n = n as f64;
+    assert_eq!(
+        ev.outputs[0].value,
+        Value::List(vec![Value::Number(n), Value::Number(n), Value::Number(n), Value::Number(19_999.0), Value::Number(7.0)])
+    );
+
+    // Syntactic duplicates are still parse errors, at the second key, whatever
+    // the spacing; `a` and `"a"` are different keys to the parser (the
+    // evaluator reports them as duplicates).
+    for (text, at) in [
+        ("locals {\n  m = { a = 1, b = 2, a = 3 }\n}\n", "a = 3"),
+        ("locals {\n  m = { \"a\" = 1, \"b\" = 2,   \"a\"   = 3 }\n}\n", "\"a\"   = 3"),
+        ("locals {\n  m = { \"${x}-1\" = 1, \"${x}-2\" = 2, \"${ x }-1\" = 3 }\n}\n", "\"${ x }-1\" = 3"),
+        ("locals {\n  m = { (a) = 1, (b) = 2, ( a ) = 3 }\n}\n", "( a ) = 3"),
+    ] {
+        let (_, d) = eval_files(&[("main.tf", text)], &[]);
+        let d = d.iter().find(|d| d.code == "strata::config::syntax").unwrap_or_else(|| panic!("{text}: {d:#?}"));
+        assert!(d.message.contains("redefined object key"), "{d:#?}");
+        assert_eq!(d.labels[0].span.range.start, text.find(at).unwrap(), "{text}");
+    }
+    let (_, d) = eval_files(&[("main.tf", "locals {\n  m = { a = 1, \"a\" = 2 }\n}\n")], &[]);
+    assert!(d.iter().all(|d| d.code != "strata::config::syntax"), "{d:#?}");
+}
+
+/// A configuration file past the size limit is refused before it is read or
+/// parsed, with one clear error (a 50 MB file ran for minutes).
+#[test]
+fn over_large_configuration_files_are_refused() {
+    let big = format!("locals {{\n  a = \"{}\"\n}}\n", "x".repeat(crate::MAX_FILE_BYTES as usize));
+    let (_, d) = eval_files(&[("main.tf", "locals {\n  b = 1\n}\n"), ("big.tf", &big)], &[]);
+    let errors: Vec<_> = d.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].code, "strata::config::file_too_large");
+    assert!(errors[0].message.contains("big.tf is 16.0 MiB, more than the 16.0 MiB strata reads"), "{}", errors[0].message);
+}
+
 /// `timeouts` is kept where the type has long-running operations and
 /// accepted with a warning elsewhere (Terraform writes it on any resource).
 #[test]

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,6 +39,29 @@ pub struct SourceFile {
     /// The name shown to users (path relative to the working directory where possible).
     pub name: String,
     pub text: Arc<str>,
+    /// Byte offsets where lines start, built on first use, so that turning
+    /// many offsets into lines costs a binary search each, not a scan of the
+    /// text from its start.
+    line_starts: OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    /// The byte offset of the start of every line (the first is 0).
+    pub fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| std::iter::once(0).chain(memchr_newlines(&self.text)).collect())
+    }
+
+    /// Zero-based line index and the byte offset of that line's start, for
+    /// a byte offset (clamped to the text).
+    pub fn line_of(&self, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset.min(self.text.len())) - 1;
+        (line, starts[line])
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1)
 }
 
 impl SourceMap {
@@ -48,7 +71,7 @@ impl SourceMap {
 
     pub fn add(&mut self, path: &Path, name: String, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile { path: path.to_path_buf(), name, text: text.into() });
+        self.files.push(SourceFile { path: path.to_path_buf(), name, text: text.into(), line_starts: OnceLock::new() });
         id
     }
 
@@ -60,14 +83,14 @@ impl SourceMap {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
 
-    /// One-based line and column (in characters) of a byte offset.
+    /// One-based line and column (in characters) of a byte offset. Costs a
+    /// binary search and a count of the characters before it on its line.
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
-        let text = &self.get(id).text;
-        let offset = offset.min(text.len());
-        let before = &text[..floor_char_boundary(text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, col)
+        let file = self.get(id);
+        let text = &file.text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let (line, start) = file.line_of(offset);
+        (line + 1, text[start..offset].chars().count() + 1)
     }
 
     /// `file:line:col` of the start of a span.
@@ -288,6 +311,22 @@ mod tests {
         assert_eq!(sm.line_col(id, 3), (2, 1));
         assert_eq!(sm.line_col(id, 8), (3, 1));
         assert_eq!(sm.location(&Span::new(id, 4..5)), "a.tf:2:2");
+    }
+
+    #[test]
+    fn line_index_agrees_with_a_scan() {
+        let mut sm = SourceMap::new();
+        let text = "a\n\nbé\r\nlast";
+        let id = sm.add(Path::new("a.tf"), "a.tf".into(), text);
+        assert_eq!(sm.get(id).line_starts(), [0, 2, 3, 8]);
+        for offset in 0..=text.len() + 2 {
+            let o = floor_char_boundary(text, offset.min(text.len()));
+            let before = &text[..o];
+            let expected = (before.matches('\n').count() + 1, before.rsplit('\n').next().unwrap().chars().count() + 1);
+            assert_eq!(sm.line_col(id, offset), expected, "offset {offset}");
+        }
+        let empty = sm.add(Path::new("e.tf"), "e.tf".into(), "");
+        assert_eq!(sm.line_col(empty, 5), (1, 1));
     }
 
     #[test]

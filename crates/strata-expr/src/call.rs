@@ -61,7 +61,13 @@ pub(crate) fn eval_call(f: &FuncCall, ctx: &ExprCtx, depth: usize) -> Result<Val
     }
     let render = |text: &str, vars: &Value| render_template(text, vars, ctx, depth);
     let fctx = FnCtx { module_dir: ctx.module_dir, render_template: &render };
-    strata_functions::call(&name, args, &fctx).map_err(|e| {
+    let result = strata_functions::call(&name, args, &fctx);
+    if let Ok(v) = &result
+        && let Some(n) = crate::ops::find_non_finite(v)
+    {
+        return Err(Diagnostics(vec![crate::ops::non_finite(n, f.span(), &format!("the result of `{name}`"), ctx)]));
+    }
+    result.map_err(|e| {
         let d = match e {
             FnError::Unknown => return unknown_function(&name, f, ctx),
             FnError::Arity(msg) => {

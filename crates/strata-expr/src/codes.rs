@@ -8,6 +8,8 @@ pub const INVALID_INDEX: &str = "strata::eval::invalid_index";
 /// An operand, condition, key or interpolation of the wrong type.
 pub const TYPE_MISMATCH: &str = "strata::eval::type_mismatch";
 pub const DIVISION_BY_ZERO: &str = "strata::eval::division_by_zero";
+/// Arithmetic or a function whose result is infinite or not a number.
+pub const NON_FINITE: &str = "strata::eval::non_finite_number";
 /// The same key twice in an object constructor or an object `for` expression.
 pub const DUPLICATE_KEY: &str = "strata::eval::duplicate_key";
 pub const UNKNOWN_FUNCTION: &str = "strata::eval::unknown_function";

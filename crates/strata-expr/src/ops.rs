@@ -105,7 +105,13 @@ pub(crate) fn eval_binary(b: &BinaryOp, ctx: &ExprCtx, depth: usize) -> Result<V
             let ty = if matches!(op, Op::Plus | Op::Minus | Op::Mul | Op::Div | Op::Mod) { Type::Number } else { Type::Bool };
             return Ok(Value::Unknown(ty).mark_if(sensitive));
         };
-        arithmetic(op, l, r, b.rhs_expr.span(), ctx)?
+        let out = arithmetic(op, l, r, b.rhs_expr.span(), ctx)?;
+        if let Value::Number(n) = out
+            && !n.is_finite()
+        {
+            return Err(Diagnostics(vec![non_finite(n, b.span(), &format!("the result of `{sym}`"), ctx)]));
+        }
+        out
     };
     Ok(out.mark_if(sensitive))
 }
@@ -129,6 +135,32 @@ fn arithmetic(op: BinaryOperator, l: f64, r: f64, rhs_span: Option<Range<usize>>
         Op::GreaterEq => Value::Bool(l >= r),
         Op::Eq | Op::NotEq | Op::And | Op::Or => Value::Null,
     })
+}
+
+/// The first number in `v` that is infinite or not a number, looking into
+/// collections and through marks.
+pub(crate) fn find_non_finite(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => (!n.is_finite()).then_some(*n),
+        Value::List(vs) | Value::Set(vs) => vs.iter().find_map(find_non_finite),
+        Value::Map(m) => m.values().find_map(find_non_finite),
+        Value::Sensitive(v) => find_non_finite(v),
+        _ => None,
+    }
+}
+
+/// The error for a number `n` that is not finite, produced by `what` at `span`.
+/// Terraform computes with arbitrary precision; strata's numbers are 64-bit
+/// floating point, so a result past their range is an error rather than an
+/// `Infinity` that would print as text and vanish as JSON `null`.
+pub(crate) fn non_finite(n: f64, span: Option<Range<usize>>, what: &str, ctx: &ExprCtx) -> strata_core::Diagnostic {
+    let (message, label) = if n.is_nan() {
+        (format!("{what} is not a number (NaN)"), "not a number")
+    } else {
+        (format!("{what} is too large for a number (it overflows to infinity)"), "overflows")
+    };
+    error(ctx, codes::NON_FINITE, span, message, label)
+        .with_help("numbers are 64-bit floating point values: finite, at most about 1.8e308 in magnitude")
 }
 
 /// Terraform equality: same type and same value, looking through sensitive

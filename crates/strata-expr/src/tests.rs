@@ -268,6 +268,27 @@ fn operator_errors() {
     check_err("10 % 0", codes::DIVISION_BY_ZERO, "0");
 }
 
+/// Guards against `1e308 * 10` being accepted (printed as `Infinity`, written
+/// to JSON as `null`): arithmetic and function results that are not finite
+/// numbers are errors with the expression's span.
+#[test]
+fn non_finite_results_are_errors() {
+    let d = check_err("1e308 * 10", codes::NON_FINITE, "1e308 * 10");
+    assert_eq!(d.message, "the result of `*` is too large for a number (it overflows to infinity)");
+    assert!(help(&d).contains("1.8e308"), "{d:?}");
+    check_err("-1e308 - 1e308", codes::NON_FINITE, "-1e308 - 1e308");
+    check_err("1 + 1e308 / 1e-308", codes::NON_FINITE, "1e308 / 1e-308");
+    check_err("[1, 2 * (1e300 * 1e300)]", codes::NON_FINITE, "1e300 * 1e300");
+    let d = check_err("pow(10, 400)", codes::NON_FINITE, "pow(10, 400)");
+    assert_eq!(d.message, "the result of `pow` is too large for a number (it overflows to infinity)");
+    check_err("sum([1e308, 1e308])", codes::NON_FINITE, "sum([1e308, 1e308])");
+    check_err("max(1e308, 1) * 10", codes::NON_FINITE, "max(1e308, 1) * 10");
+    check_err("parseint(\"ff\", 16) * 1e307", codes::NON_FINITE, "parseint(\"ff\", 16) * 1e307");
+    // Near the limit is still a number; an overflowing operand of a comparison is an error too.
+    check("1e308 * 1.5", n(1.5e308));
+    check_err("1e308 * 10 > 1", codes::NON_FINITE, "1e308 * 10");
+}
+
 #[test]
 fn unknown_and_sensitive_operands() {
     check("var.pending + 1", Value::Unknown(Type::Number));

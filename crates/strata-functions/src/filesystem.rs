@@ -21,19 +21,64 @@ fn resolve(args: &[Value], ctx: &FnCtx) -> Result<(String, PathBuf), FnError> {
 fn read(args: &[Value], ctx: &FnCtx) -> Result<(String, Vec<u8>), FnError> {
     let (name, path) = resolve(args, ctx)?;
     let fail = |why: String| arg_err(0, format!("cannot read {name:?}: {why}"));
-    if path.is_dir() {
-        return Err(fail("it is a directory, not a file".into()));
-    }
-    let file = std::fs::File::open(&path).map_err(|e| match e.kind() {
+    let not_found = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => arg_err(0, format!("no file exists at {name:?}")),
         _ => fail(e.to_string()),
-    })?;
+    };
+    // Look before opening: opening a named pipe for reading waits for a writer.
+    let meta = std::fs::metadata(&path).map_err(not_found)?;
+    check_regular(&meta).map_err(fail)?;
+    // Without blocking in case the path was replaced by a pipe since; the
+    // opened file is checked again, and for a regular file the flag changes nothing.
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(&path).map_err(not_found)?;
+    check_regular(&file.metadata().map_err(|e| fail(e.to_string()))?).map_err(fail)?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(|e| fail(e.to_string()))?;
     if bytes.len() as u64 > MAX_FILE {
-        return Err(fail(format!("the file is larger than {} MiB", MAX_FILE >> 20)));
+        return Err(fail(too_large()));
     }
     Ok((name, bytes))
+}
+
+fn too_large() -> String {
+    format!("the file is larger than {} MiB", MAX_FILE >> 20)
+}
+
+/// Only regular files are read: a named pipe or a device could block or
+/// never end, and a directory has no contents. Over-large files are refused
+/// before reading.
+fn check_regular(meta: &std::fs::Metadata) -> Result<(), String> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return if meta.len() > MAX_FILE { Err(too_large()) } else { Ok(()) };
+    }
+    let what = if kind.is_dir() { "a directory" } else { special_kind(&kind) };
+    Err(format!("it is {what}, not a regular file"))
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
 }
 
 fn read_text(args: &[Value], ctx: &FnCtx) -> Result<(String, String), FnError> {
@@ -56,6 +101,7 @@ pub(crate) fn fileexists(args: &[Value], ctx: &FnCtx) -> FnResult {
     let (name, path) = resolve(args, ctx)?;
     match std::fs::metadata(&path) {
         Ok(m) if m.is_dir() => Err(arg_err(0, format!("{name:?} is a directory, not a file"))),
+        Ok(m) if !m.is_file() => Err(arg_err(0, format!("{name:?} is {}, not a regular file", special_kind(&m.file_type())))),
         Ok(_) => Ok(Value::Bool(true)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Value::Bool(false)),
         Err(e) => Err(arg_err(0, format!("cannot read {name:?}: {e}"))),
@@ -147,6 +193,52 @@ mod tests {
             assert_eq!(call("fileexists", vec![s("hello.txt")], ctx).unwrap(), Value::Bool(true));
             assert_eq!(call("fileexists", vec![s("nope")], ctx).unwrap(), Value::Bool(false));
             assert!(call("fileexists", vec![s(".")], ctx).is_err());
+        });
+    }
+
+    /// Guards against `file()` on a named pipe blocking forever (opening a
+    /// FIFO for reading waits for a writer), and against reading devices
+    /// that never end: every function that reads a file refuses anything
+    /// but a regular file, and refuses an over-large one before reading.
+    #[test]
+    fn only_regular_files_of_bounded_size_are_read() {
+        with_dir(|dir, ctx| {
+            let fifo = dir.join("pipe");
+            let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+            assert!(status.success());
+            let vars = Value::map([("name", s("x"))]);
+            for (f, args) in [
+                ("file", vec![s("pipe")]),
+                ("filebase64", vec![s("pipe")]),
+                ("templatefile", vec![s("pipe"), vars.clone()]),
+                ("file", vec![s("/dev/zero")]),
+                ("filebase64", vec![s("/dev/urandom")]),
+            ] {
+                let err = call(f, args.clone(), ctx).unwrap_err();
+                let FnError::Arg { index: 0, message } = &err else { panic!("{f}{args:?}: {err:?}") };
+                assert!(message.ends_with("not a regular file"), "{f}{args:?}: {message}");
+            }
+            let err = call("file", vec![s("pipe")], ctx).unwrap_err();
+            assert_eq!(
+                err,
+                FnError::Arg { index: 0, message: "cannot read \"pipe\": it is a named pipe (FIFO), not a regular file".into() }
+            );
+            let err = call("fileexists", vec![s("pipe")], ctx).unwrap_err();
+            assert_eq!(err, FnError::Arg { index: 0, message: "\"pipe\" is a named pipe (FIFO), not a regular file".into() });
+            let err = call("file", vec![s(".")], ctx).unwrap_err();
+            assert_eq!(err, FnError::Arg { index: 0, message: "cannot read \".\": it is a directory, not a regular file".into() });
+
+            // A sparse file past the limit is refused without reading it.
+            let big = std::fs::File::create(dir.join("big")).unwrap();
+            big.set_len(super::MAX_FILE + 1).unwrap();
+            for f in ["file", "filebase64"] {
+                let err = call(f, vec![s("big")], ctx).unwrap_err();
+                assert_eq!(err, FnError::Arg { index: 0, message: "cannot read \"big\": the file is larger than 64 MiB".into() }, "{f}");
+            }
+            // A link to a regular file is read as the file.
+            std::fs::write(dir.join("real.txt"), "through").unwrap();
+            std::os::unix::fs::symlink(dir.join("real.txt"), dir.join("link.txt")).unwrap();
+            assert_eq!(call("file", vec![s("link.txt")], ctx).unwrap(), s("through"));
         });
     }
 

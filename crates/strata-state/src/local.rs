@@ -13,11 +13,19 @@ use crate::read::{backup_path, read_state};
 /// relative to the configuration directory.
 pub const DEFAULT_STATE_PATH: &str = ".strata/state.json";
 
+/// How many symbolic links in a row the state path may go through.
+const MAX_LINKS: usize = 40;
+
 /// State in a local file (`.strata/state.json` by default).
 ///
 /// Files: the state (`state.json`, mode 0600), the previous version
 /// (`state.json.backup`, 0600) and the lock (`state.lock`, see
 /// [`LocalBackend::lock`]), all in one directory created with mode 0700.
+///
+/// When the state path is a symbolic link, the state is the file it leads
+/// to: writes replace that file (the temporary file, the backup and the lock
+/// sit beside it, in its directory) and the link stays a link. Two
+/// configurations linking to one state file thus share its lock.
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
     path: PathBuf,
@@ -32,28 +40,36 @@ impl LocalBackend {
         &self.path
     }
 
-    /// `state.json.backup` beside the state.
-    pub fn backup_path(&self) -> PathBuf {
-        backup_path(&self.path)
+    /// The state file itself: the state path with its symbolic links
+    /// followed (the path as it is when it is no link, or names nothing yet).
+    /// A link may lead to a file that does not exist yet; the first write
+    /// creates it. More than 40 links in a row is an error, as for the OS.
+    pub fn target(&self) -> Result<PathBuf, StateError> {
+        resolve_links(&self.path).map_err(|e| StateError::io("follow the symbolic link", &self.path, e))
     }
 
-    /// `state.lock` beside `state.json` (the state's file name with the
-    /// extension `lock`).
+    /// The state file where it can be resolved, else the path as given (whose
+    /// use then fails with the error [`LocalBackend::target`] gives).
+    fn target_or_path(&self) -> PathBuf {
+        self.target().unwrap_or_else(|_| self.path.clone())
+    }
+
+    /// `state.json.backup` beside the state file (beside the target of a link).
+    pub fn backup_path(&self) -> PathBuf {
+        backup_path(&self.target_or_path())
+    }
+
+    /// `state.lock` beside the state file (the state's file name with the
+    /// extension `lock`; beside the target of a link).
     pub fn lock_path(&self) -> PathBuf {
-        let p = self.path.with_extension("lock");
-        if p == self.path {
+        let target = self.target_or_path();
+        let p = target.with_extension("lock");
+        if p == target {
             let mut name = p.file_name().unwrap_or_default().to_os_string();
             name.push(".lock");
             return p.with_file_name(name);
         }
         p
-    }
-
-    pub(crate) fn dir(&self) -> &Path {
-        match self.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        }
     }
 
     /// The state on disk; `Ok(None)` when there is none yet.
@@ -68,50 +84,58 @@ impl LocalBackend {
     /// has no hard links) to `state.json.backup`; the temporary file is
     /// renamed over the state and the directory synced. At every instant
     /// the path holds a complete state, old or new.
+    ///
+    /// A symbolic link is written through: all of the above happens in the
+    /// directory of the file it leads to (see [`LocalBackend::target`]).
     pub fn write(&self, state: &State) -> Result<(), StateError> {
-        let dir = self.dir();
+        let target = self.target()?;
+        let dir = parent_dir(&target);
         create_private_dir(dir)?;
-        let tmp = dir.join(format!(".{}.tmp-{}", file_name(&self.path), unique_suffix()));
-        let result = self.write_via(&tmp, state.to_json_pretty().as_bytes());
+        let tmp = dir.join(format!(".{}.tmp-{}", file_name(&target), unique_suffix()));
+        let result = write_via(&target, &tmp, state.to_json_pretty().as_bytes());
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
         }
         result
     }
+}
 
-    fn write_via(&self, tmp: &Path, text: &[u8]) -> Result<(), StateError> {
-        let mut f =
-            private_options().write(true).create_new(true).open(tmp).map_err(|e| StateError::io("create temporary state file", tmp, e))?;
-        f.write_all(text).and_then(|()| f.sync_all()).map_err(|e| StateError::io("write temporary state file", tmp, e))?;
-        drop(f);
-        self.keep_backup()?;
-        fs::rename(tmp, &self.path).map_err(|e| StateError::io("replace state file", &self.path, e))?;
-        sync_dir(self.dir())
+/// Write `text` to `tmp`, keep the current `target` as its backup and rename
+/// `tmp` over `target` (no symbolic link: [`LocalBackend::write`] resolved it).
+fn write_via(target: &Path, tmp: &Path, text: &[u8]) -> Result<(), StateError> {
+    let mut f =
+        private_options().write(true).create_new(true).open(tmp).map_err(|e| StateError::io("create temporary state file", tmp, e))?;
+    f.write_all(text).and_then(|()| f.sync_all()).map_err(|e| StateError::io("write temporary state file", tmp, e))?;
+    drop(f);
+    keep_backup(target)?;
+    fs::rename(tmp, target).map_err(|e| StateError::io("replace state file", target, e))?;
+    sync_dir(parent_dir(target))
+}
+
+/// Make `state.json.backup` the current state file `target`, replacing the
+/// old backup atomically. Nothing to do when there is no state file yet.
+fn keep_backup(target: &Path) -> Result<(), StateError> {
+    match fs::symlink_metadata(target) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StateError::io("inspect state file", target, e)),
+        Ok(_) => {}
     }
-
-    /// Make `state.json.backup` the current state file, replacing the old
-    /// backup atomically. Nothing to do when there is no state file yet.
-    fn keep_backup(&self) -> Result<(), StateError> {
-        match fs::symlink_metadata(&self.path) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(StateError::io("inspect state file", &self.path, e)),
-            Ok(_) => {}
-        }
-        let backup = self.backup_path();
-        let tmp = self.dir().join(format!(".{}.tmp-{}", file_name(&backup), unique_suffix()));
-        let made = fs::hard_link(&self.path, &tmp).or_else(|_| copy_private(&self.path, &tmp));
-        let result = made
-            .map_err(|e| StateError::io("copy state file to", &tmp, e))
-            // A hard link shares the mode of the state file, which may have been
-            // created by hand with a wider one; the backup is a secret too.
-            .and_then(|()| set_private(&tmp).map_err(|e| StateError::io("set permissions of", &tmp, e)))
-            .and_then(|()| fs::rename(&tmp, &backup).map_err(|e| StateError::io("replace backup", &backup, e)));
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
+    let backup = backup_path(target);
+    let tmp = parent_dir(target).join(format!(".{}.tmp-{}", file_name(&backup), unique_suffix()));
+    let made = fs::hard_link(target, &tmp).or_else(|_| copy_private(target, &tmp));
+    let result = made
+        .map_err(|e| StateError::io("copy state file to", &tmp, e))
+        // A hard link shares the mode of the state file, which may have been
+        // created by hand with a wider one; the backup is a secret too.
+        .and_then(|()| set_private(&tmp).map_err(|e| StateError::io("set permissions of", &tmp, e)))
+        .and_then(|()| fs::rename(&tmp, &backup).map_err(|e| StateError::io("replace backup", &backup, e)));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
     }
+    result
+}
 
+impl LocalBackend {
     /// Write `state` if its content differs from the file on disk (ignoring
     /// `serial` and `strata_version`): the serial becomes one more than the
     /// larger of the on-disk and in-memory serials. Returns whether it wrote.
@@ -145,6 +169,32 @@ impl LocalBackend {
         tracing::debug!(path = %self.path.display(), serial = state.serial, "state persisted");
         Ok(true)
     }
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+pub(crate) fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Follow `path` while it is a symbolic link; a relative link target is
+/// relative to the link's directory. The result need not exist.
+pub(crate) fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let next = fs::read_link(&path)?;
+                path = parent_dir(&path).join(next);
+            }
+            Ok(_) => return Ok(path),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(path),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!("more than {MAX_LINKS} symbolic links in a row")))
 }
 
 fn file_name(p: &Path) -> String {

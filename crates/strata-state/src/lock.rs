@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StateError;
-use crate::local::{LocalBackend, create_private_dir, private_options};
+use crate::local::{LocalBackend, create_private_dir, parent_dir, private_options};
 use crate::time::now_rfc3339;
 
 /// How often a waiting `lock` retries.
@@ -102,7 +102,7 @@ impl LocalBackend {
     /// 150 ms until the timeout has passed.
     pub fn lock(&self, mut info: LockInfo, timeout: Duration) -> Result<LockGuard, StateError> {
         let path = self.lock_path();
-        create_private_dir(self.dir())?;
+        create_private_dir(parent_dir(&path))?;
         let start = Instant::now();
         let file = loop {
             if let Some(file) = try_acquire(&path)? {

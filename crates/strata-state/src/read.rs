@@ -64,7 +64,8 @@ pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<State, StateError> {
 }
 
 fn existing_backup(path: &Path) -> Option<PathBuf> {
-    let b = backup_path(path);
+    // The backup sits beside the file a symbolic link leads to.
+    let b = backup_path(&crate::local::resolve_links(path).unwrap_or_else(|_| path.to_path_buf()));
     b.is_file().then_some(b)
 }
 

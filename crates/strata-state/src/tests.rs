@@ -469,3 +469,89 @@ fn force_unlock() {
     assert_eq!((removed.id.as_str(), removed.user.as_str()), (id, "ci"));
     assert!(!backend.lock_path().exists());
 }
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    names
+}
+
+/// Guards against replacing a symbolic link to the state with a regular file
+/// (the target left at the old serial): writes go through the link, the
+/// backup and the lock sit beside the target, and the link stays a link.
+#[test]
+fn a_symlinked_state_is_written_through_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    fs::create_dir(&shared).unwrap();
+    let target = shared.join("prod.json");
+    fs::create_dir(dir.path().join(".strata")).unwrap();
+    let link = dir.path().join(".strata/state.json");
+    // A relative link, resolved against the link's directory.
+    std::os::unix::fs::symlink("../shared/prod.json", &link).unwrap();
+    let backend = LocalBackend::new(&link);
+    assert_eq!(backend.target().unwrap(), dir.path().join(".strata/../shared/prod.json"));
+
+    // A dangling link: the first write creates the target.
+    let mut state = State::new();
+    assert!(backend.persist(&mut state).unwrap());
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(read_state(&target).unwrap().unwrap().serial, 1);
+    let first = fs::read(&target).unwrap();
+
+    state.upsert_resource(sample_resource("aws_vpc.a", "vpc-1"));
+    assert!(backend.persist(&mut state).unwrap());
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is still a link");
+    assert_eq!(read_state(&target).unwrap().unwrap().serial, 2, "the target has the new serial");
+    assert_eq!(backend.read().unwrap().unwrap(), state);
+    assert_eq!(backend.backup_path(), dir.path().join(".strata/../shared/prod.json.backup"));
+    assert_eq!(fs::read(shared.join("prod.json.backup")).unwrap(), first);
+    assert_eq!(mode(&target), 0o600);
+    assert_eq!(mode(&shared.join("prod.json.backup")), 0o600);
+    assert_eq!(names_in(&shared), ["prod.json", "prod.json.backup"], "no temporary file left beside the target");
+    assert_eq!(names_in(&dir.path().join(".strata")), ["state.json"], "nothing written beside the link");
+
+    // A link to a link is followed to the end.
+    let second = dir.path().join("other.json");
+    std::os::unix::fs::symlink(&link, &second).unwrap();
+    let via_two = LocalBackend::new(&second);
+    state.upsert_resource(sample_resource("aws_vpc.b", "vpc-2"));
+    assert!(via_two.persist(&mut state).unwrap());
+    assert!(fs::symlink_metadata(&second).unwrap().file_type().is_symlink());
+    assert_eq!(read_state(&target).unwrap().unwrap().serial, 3);
+}
+
+/// Two configurations linking to one state file must not write it at the
+/// same time: the lock is beside the target, so they share it.
+#[test]
+fn links_to_one_state_share_its_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("shared/state.json");
+    fs::create_dir(dir.path().join("shared")).unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for d in [&a, &b] {
+        fs::create_dir(d).unwrap();
+        std::os::unix::fs::symlink(&target, d.join("state.json")).unwrap();
+    }
+    let (backend_a, backend_b) = (LocalBackend::new(a.join("state.json")), LocalBackend::new(b.join("state.json")));
+    assert_eq!(backend_a.lock_path(), dir.path().join("shared/state.lock"));
+    let guard = backend_a.lock(LockInfo::new("apply"), Duration::ZERO).unwrap();
+    let err = backend_b.lock(LockInfo::new("apply"), Duration::ZERO).unwrap_err();
+    assert_eq!(err.code(), "strata::state::locked");
+    drop(guard);
+    backend_b.lock(LockInfo::new("apply"), Duration::ZERO).unwrap();
+}
+
+#[test]
+fn a_symlink_loop_is_an_error_and_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    let backend = LocalBackend::new(&a);
+    let err = backend.write(&State::new()).unwrap_err();
+    assert_eq!(err.code(), "strata::state::io");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    assert!(fs::symlink_metadata(&a).unwrap().file_type().is_symlink());
+    assert_eq!(names_in(dir.path()), ["a.json", "b.json"]);
+}
