@@ -3,6 +3,7 @@
 
 mod support;
 
+mod aliases;
 mod crash;
 mod drift;
 mod e2e;

@@ -22,7 +22,9 @@ mod refs;
 mod settings;
 mod vars;
 
-pub use eval::{Evaluated, MovedStatement, OutputValue, ProviderConfig, ResourceInstance, Settings, evaluate};
+pub use eval::{
+    Evaluated, MovedStatement, OutputValue, ProviderConfig, ResourceInstance, Settings, default_provider_address, evaluate, provider_address,
+};
 pub use loader::{Config, load, load_sources};
 pub use model::Module;
 pub use planner::{NoPriorState, PlanRequest, Planned, Planner};

@@ -8,14 +8,14 @@
 //! planning, so that the plan sees the adopted objects.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use strata_core::{Address, Diagnostic, Diagnostics, Layer, Value};
-use strata_provider::{FindByIntentRequest, Provider, ProviderError};
+use strata_provider::{FindByIntentRequest, ProviderError};
 use strata_state::{LocalBackend, ResourceState, State};
 use tokio::task::JoinSet;
 
 use crate::apply::{id_of, mark};
+use crate::providers::Providers;
 
 #[derive(Debug, Default)]
 pub struct RecoveryReport {
@@ -43,7 +43,7 @@ impl RecoveryReport {
 /// address has no object but a deposed one (a `create_before_destroy`
 /// replacement that never happened), the deposed object is current again.
 pub async fn recover_intents(
-    provider: &Arc<dyn Provider>,
+    providers: &Providers,
     backend: &LocalBackend,
     state: &mut State,
     planned: &HashMap<Address, Value>,
@@ -61,10 +61,12 @@ pub async fn recover_intents(
             addr,
             token: intent.token.clone(),
         };
-        let provider = provider.clone();
+        // The object was made through the configuration the intent records.
+        let provider = providers.for_object(&req.ty, intent.provider.as_deref());
+        let recorded_provider = intent.provider.clone();
         lookups.spawn(async move {
             let response = provider.find_by_intent(req.clone()).await;
-            (req, response)
+            (req, recorded_provider, response)
         });
     }
     let mut results = Vec::new();
@@ -75,13 +77,13 @@ pub async fn recover_intents(
         }
     }
     // In the order of the intents, for stable reports and state files.
-    results.sort_by_key(|(req, _)| state.intents.iter().position(|i| i.token == req.token));
-    for (req, response) in results {
+    results.sort_by_key(|(req, _, _)| state.intents.iter().position(|i| i.token == req.token));
+    for (req, recorded_provider, response) in results {
         let key = req.addr.to_string();
         match (response.error, response.found) {
             (Some(e), _) => report.errors.push((req.addr, e)),
             (None, Some(found)) => {
-                let schema = provider.schema();
+                let schema = providers.schema();
                 let value = mark(schema, &req.ty, found, &strata_state::sensitive_paths(&req.planned));
                 let Some(id) = id_of(&value) else {
                     report.errors.push((req.addr, missing_id()));
@@ -95,7 +97,9 @@ pub async fn recover_intents(
                 {
                     state.deposed.push(old);
                 }
-                state.upsert_resource(ResourceState::from_value(&req.addr, layer, id.clone(), &value));
+                let mut adopted = ResourceState::from_value(&req.addr, layer, id.clone(), &value);
+                adopted.provider = recorded_provider;
+                state.upsert_resource(adopted);
                 state.intents.retain(|i| i.token != req.token);
                 report.adopted.push((req.addr, id));
             }

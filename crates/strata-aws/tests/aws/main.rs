@@ -7,6 +7,7 @@
 
 mod support;
 
+mod clients;
 mod compute;
 mod data;
 mod dns;
