@@ -549,9 +549,9 @@ fn provider_alias_errors_carry_spans_and_help() {
             "did you mean `aws.west`?",
         ),
         (
-            &[("main.tf", "resource \"aws_vpc\" \"a\" {\n  provider   = aws.east\n  cidr_block = \"10.0.0.0/16\"\n}\n")],
+            &[("main.tf", "resource \"aws_vpc\" \"a\" {\n  provider   = aws.central\n  cidr_block = \"10.0.0.0/16\"\n}\n")],
             "strata::config::unknown_provider",
-            "declare it with `provider \"aws\" { alias = \"east\" }`",
+            "declare it with `provider \"aws\" { alias = \"central\" }`",
         ),
         (
             &[("main.tf", "resource \"aws_vpc\" \"a\" {\n  provider   = \"aws.west\"\n  cidr_block = \"10.0.0.0/16\"\n}\n")],
@@ -561,7 +561,7 @@ fn provider_alias_errors_carry_spans_and_help() {
         (&[("dup.tf", "provider \"aws\" {\n  alias = \"west\"\n}\n")], "strata::config::duplicate_provider", "its own `alias`"),
         (&[("dup.tf", "provider \"aws\" {\n}\n")], "strata::config::duplicate_provider", "may go without `alias`"),
         (
-            &[("main.tf", "module \"m\" {\n  source    = \"./m\"\n  providers = { aws = aws.east }\n}\n"), ("m/main.tf", "")],
+            &[("main.tf", "module \"m\" {\n  source    = \"./m\"\n  providers = { aws = aws.central }\n}\n"), ("m/main.tf", "")],
             "strata::config::unknown_provider",
             "declare it",
         ),
