@@ -31,7 +31,7 @@ use strata_engine::drift::{
 use strata_engine::plan::Live;
 
 use crate::cli::{DriftArgs, DriftFormat};
-use crate::run::{lock_timeout, print_diags, provider, runtime};
+use crate::run::{lock_timeout, print_diags, providers, runtime};
 use crate::{Ui, exit, render_value};
 
 /// A GitHub issue or comment body holds at most 65,536 characters.
@@ -126,14 +126,21 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
         }
     };
     let rt = runtime()?;
-    let live = Live { provider: provider(), runtime: &rt, refresh: true, optional: false };
+    let live = Live { providers: providers(), runtime: &rt, refresh: true, optional: false };
     let lineage = state.as_ref().map(|s| s.lineage.clone()).unwrap_or_default();
-    diags.extend(strata_engine::plan::configure(&live, &config, &inputs, &lineage, schema));
+    let configured = strata_engine::plan::configure(&live, &config, &inputs, &lineage, schema);
+    let configured_ok = !configured.has_errors();
+    diags.extend(configured);
+    if let Some(s) = &state
+        && configured_ok
+    {
+        strata_engine::plan::check_recorded_providers(&live, s, &mut diags);
+    }
     if diags.has_errors() {
         return fail(ui, diags, &config.sources);
     }
     print_diags(ui, &diags, &config.sources)?;
-    let mut outcome = rt.block_on(strata_engine::drift::drift(&live.provider, state.as_ref(), &ignore));
+    let mut outcome = rt.block_on(strata_engine::drift::drift(&live.providers, state.as_ref(), &ignore));
     let mut written = None;
     if args.refresh_state && state.is_some() {
         match backend.persist(&mut outcome.state) {

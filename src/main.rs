@@ -235,7 +235,7 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
     // The plan reads the cloud (refresh, data sources) but writes nothing:
     // no state lock, no intent recovery (apply does that under the lock).
     let rt = run::runtime()?;
-    let live = strata_engine::plan::Live { provider: run::provider(), runtime: &rt, refresh: args.scope.refresh, optional: true };
+    let live = strata_engine::plan::Live { providers: run::providers(), runtime: &rt, refresh: args.scope.refresh, optional: true };
     let mode = strata_engine::plan::RunMode { live: Some(&live), ..Default::default() };
     let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), mode);
     if !run.diagnostics.is_empty() {

@@ -614,6 +614,7 @@ mod tests {
             create_before_destroy: false,
             dependencies: Vec::new(),
             reason: None,
+            provider: None,
         }
     }
 

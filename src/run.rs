@@ -8,6 +8,7 @@ use std::time::Duration;
 use strata_core::{Address, Diagnostic, Diagnostics, SourceMap};
 use strata_engine::apply::{ApplyContext, ApplyOptions, Cancel, ConfigReplanner, DestroyReplanner, OpKind, Replanner};
 use strata_engine::plan::{Live, PlanRequest, PlanRun, RunMode};
+use strata_engine::providers::Providers;
 use strata_provider::Provider;
 
 use crate::cli::{ApplyArgs, DestroyArgs, ImportArgs, LockArgs, RefreshArgs, RunArgs};
@@ -17,8 +18,9 @@ pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build()
 }
 
-pub(crate) fn provider() -> Arc<dyn Provider> {
-    Arc::new(strata_aws::AwsProvider::new())
+/// One AWS provider instance per provider configuration (the default one and each alias).
+pub(crate) fn providers() -> Providers {
+    Providers::new(|| Arc::new(strata_aws::AwsProvider::new()) as Arc<dyn Provider>)
 }
 
 pub(crate) fn print_diags(ui: &Ui, d: &Diagnostics, sources: &SourceMap) -> std::io::Result<()> {
@@ -68,7 +70,7 @@ pub(crate) struct Locked {
     /// Held until the run ends.
     pub guard: strata_state::LockGuard,
     pub backend: strata_state::LocalBackend,
-    pub provider: Arc<dyn Provider>,
+    pub providers: Providers,
 }
 
 /// Plan under the state lock with a live provider (intents recovered, state refreshed).
@@ -90,8 +92,8 @@ pub(crate) fn locked_plan(
             return Ok(Err(exit::ERROR));
         }
     };
-    let provider = provider();
-    let live = Live { provider: provider.clone(), runtime: rt, refresh, optional: false };
+    let providers = providers();
+    let live = Live { providers: providers.clone(), runtime: rt, refresh, optional: false };
     let run = strata_engine::plan::plan(
         dir,
         req,
@@ -103,7 +105,7 @@ pub(crate) fn locked_plan(
         eprintln!("✗ no plan made.");
         return Ok(Err(exit::ERROR));
     }
-    Ok(Ok(Locked { run, guard, backend, provider }))
+    Ok(Ok(Locked { run, guard, backend, providers }))
 }
 
 /// Run a plan through the engine and report the outcome.
@@ -116,7 +118,7 @@ fn execute(
     args: &RunArgs,
 ) -> std::io::Result<u8> {
     let Locked { run, backend, .. } = locked;
-    let provider = locked.provider.clone();
+    let providers = locked.providers.clone();
     let state = run.state.clone().unwrap_or_default();
     let cancel = Cancel::new();
     let progress = crate::progress::Lines::stdout();
@@ -124,7 +126,7 @@ fn execute(
     let outcome = rt.block_on(async {
         let _signals = cancel.listen_for_signals();
         strata_engine::apply::apply(ApplyContext {
-            provider,
+            providers,
             plan,
             replanner,
             backend,
@@ -250,7 +252,7 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
         config: &locked.run.config,
         inputs: &locked.run.inputs,
         schema: strata_provider::aws::schema(),
-        data: Some(locked.provider.clone()),
+        data: Some(locked.providers.clone()),
     };
     execute(ui, &rt, locked, plan, &replanner, &args.run)
 }
@@ -318,15 +320,15 @@ pub fn import(ui: &Ui, args: &ImportArgs) -> std::io::Result<u8> {
     };
     let rt = runtime()?;
     let req = PlanRequest { vars: crate::var_sources(&args.config), ..Default::default() };
-    let Locked { run, guard: _guard, backend, provider } =
+    let Locked { run, guard: _guard, backend, providers } =
         match locked_plan(ui, &args.config.dir, &req, &args.lock, &rt, Purpose { operation: "import", refresh: false, destroy: false })? {
             Ok(x) => x,
             Err(code) => return Ok(code),
         };
     let mut diags = Diagnostics::new();
     let mut state = run.state.clone().unwrap_or_default();
-    let configured = run.evaluated.as_ref().is_some_and(|ev| ev.resources.iter().any(|r| r.addr == addr));
-    if !configured {
+    let configured = run.evaluated.as_ref().and_then(|ev| ev.resources.iter().find(|r| r.addr == addr)).map(|r| r.provider.clone());
+    if configured.is_none() {
         let mut d = Diagnostic::error("strata::import::not_configured", format!("`{addr}` is not in the configuration"))
             .with_help("write the resource block first, then import the object into it");
         if let Some(s) = run
@@ -348,7 +350,8 @@ pub fn import(ui: &Ui, args: &ImportArgs) -> std::io::Result<u8> {
         return Ok(exit::ERROR);
     }
     let layer = run.graph.as_ref().and_then(|g| g.find(&addr).map(|id| g.node(id).layer)).unwrap_or(strata_core::Layer::Infrastructure);
-    match rt.block_on(strata_engine::refresh::import(&provider, &addr, &args.id, layer)) {
+    let provider = configured.unwrap_or_else(|| strata_config::default_provider_address(&addr.ty));
+    match rt.block_on(strata_engine::refresh::import(&providers, &provider, &addr, &args.id, layer)) {
         Ok(r) => {
             state.upsert_resource(r);
             if let Err(e) = backend.persist(&mut state) {

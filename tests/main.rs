@@ -3,6 +3,7 @@
 
 mod support;
 
+mod aliases;
 mod conditions;
 mod crash;
 mod drift;

@@ -101,16 +101,15 @@ impl Clients {
         let region = shared.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".to_string());
         let shared = if shared.region().is_none() { shared.into_builder().region(Region::new(region.clone())).build() } else { shared };
 
-        let endpoints: BTreeMap<String, String> = block
-            .get("endpoints")
-            .map(|e| match e.peel() {
-                Value::List(items) => items.first().cloned().unwrap_or(Value::Null),
-                v => v.clone(),
-            })
+        let endpoints: BTreeMap<String, String> = single_block(&block, "endpoints")
             .and_then(|e| e.as_map().cloned())
-            .map(|m| m.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect())
+            .map(|m| m.into_iter().filter_map(|(k, v)| v.peel().as_str().map(|s| (k, s.to_string()))).collect())
             .unwrap_or_default();
         let endpoint = |service: &str| endpoints.get(service).cloned();
+        let shared = match single_block(&block, "assume_role") {
+            Some(role) => assume_role(shared, &role, endpoint("sts")).await?,
+            None => shared,
+        };
 
         let mut ec2 = aws_sdk_ec2::config::Builder::from(&shared);
         if let Some(url) = endpoint("ec2") {
@@ -133,12 +132,7 @@ impl Clients {
             sts = sts.endpoint_url(url);
         }
 
-        let default_tags = block
-            .get("default_tags")
-            .map(|d| match d.peel() {
-                Value::List(items) => items.first().cloned().unwrap_or(Value::Null),
-                v => v.clone(),
-            })
+        let default_tags = single_block(&block, "default_tags")
             .and_then(|d| d.as_map().and_then(|m| m.get("tags").cloned()))
             .and_then(|t| t.as_map().cloned())
             .map(|m| m.into_iter().filter_map(|(k, v)| v.to_template_string().map(|s| (k, s))).collect())
@@ -157,6 +151,76 @@ impl Clients {
     }
 }
 
+/// A nested block of the provider block (`endpoints { }`, `assume_role { }`):
+/// a list of one object, or the object.
+fn single_block(block: &BTreeMap<String, Value>, name: &str) -> Option<Value> {
+    let v = match block.get(name)?.peel() {
+        Value::List(items) => items.first()?.peel().clone(),
+        v => v.clone(),
+    };
+    v.as_map().is_some().then_some(v)
+}
+
+/// `assume_role { role_arn = ..., session_name = ..., external_id = ...,
+/// duration = "1h", policy = ..., tags = {...} }`: the provider's calls use
+/// the role's temporary credentials, got from STS with the credentials
+/// found so far (and renewed by the SDK before they expire). Checked now,
+/// so that a refused role is one clear error.
+async fn assume_role(shared: aws_config::SdkConfig, role: &Value, sts_endpoint: Option<String>) -> Result<aws_config::SdkConfig, ProviderError> {
+    let invalid = |message: String| ProviderError { code: Some("strata::aws::assume_role".into()), message, retryable: false };
+    let get = |k: &str| role.as_map().and_then(|m| m.get(k)).map(Value::peel).and_then(|v| v.as_str()).map(str::to_string);
+    let Some(arn) = get("role_arn") else {
+        return Err(invalid("`assume_role` needs `role_arn`".into()));
+    };
+    let mut builder = aws_config::sts::AssumeRoleProvider::builder(arn.clone()).session_name(get("session_name").unwrap_or_else(|| "strata".into()));
+    if let Some(id) = get("external_id") {
+        builder = builder.external_id(id);
+    }
+    if let Some(policy) = get("policy") {
+        builder = builder.policy(policy);
+    }
+    if let Some(d) = get("duration") {
+        let Some(length) = parse_duration(&d) else {
+            return Err(invalid(format!("`assume_role` duration {d:?} is not a duration such as 1h or 15m")));
+        };
+        builder = builder.session_length(length);
+    }
+    if let Some(tags) = role.as_map().and_then(|m| m.get("tags")).and_then(|t| t.peel().as_map()) {
+        builder = builder.tags(tags.iter().filter_map(|(k, v)| Some((k.clone(), v.peel().as_str()?.to_string()))));
+    }
+    let base = match sts_endpoint {
+        Some(url) => shared.clone().into_builder().endpoint_url(url).build(),
+        None => shared.clone(),
+    };
+    let provider = builder.configure(&base).build().await;
+    match tokio::time::timeout(CREDENTIALS_TIMEOUT, provider.provide_credentials()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return Err(invalid(format!("cannot assume role {arn}: {}", DisplayErrorContext(&e)))),
+        Err(_) => return Err(invalid(format!("cannot assume role {arn}: no answer within {}s", CREDENTIALS_TIMEOUT.as_secs()))),
+    }
+    Ok(shared.into_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider)).build())
+}
+
+/// `1h`, `15m`, `900s`, `1h30m`.
+fn parse_duration(s: &str) -> Option<Duration> {
+    let mut total = 0u64;
+    let mut digits = String::new();
+    for c in s.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: u64 = std::mem::take(&mut digits).parse().ok()?;
+        total = total.checked_add(n.checked_mul(match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        })?)?;
+    }
+    (digits.is_empty() && total > 0).then(|| Duration::from_secs(total))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +231,14 @@ mod tests {
         assert!(no_source(&CredentialsError::provider_error("failed to load IMDS session token: request forbidden")));
         assert!(!no_source(&CredentialsError::provider_error("the SSO session associated with this profile has expired")));
         assert!(!no_source(&CredentialsError::invalid_configuration("profile `prod` has no role_arn")));
+    }
+
+    #[test]
+    fn assume_role_durations() {
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("900s"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("15"), None);
+        assert_eq!(parse_duration("1d"), None);
     }
 }

@@ -66,8 +66,10 @@ pub struct ResourceInstance {
     pub prevent_destroy: bool,
     /// Attribute names from `ignore_changes`; `["*"]` for `all`.
     pub ignore_changes: Vec<String>,
-    /// `provider = aws.west`, if set.
-    pub provider: Option<String>,
+    /// The provider configuration that manages it, by address:
+    /// `provider["aws"]` (the default) or `provider["aws"].west` (`provider =
+    /// aws.west`, or the configuration a module call passed in).
+    pub provider: String,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +85,27 @@ pub struct ProviderConfig {
     pub name: String,
     pub alias: Option<String>,
     pub config: Value,
+}
+
+impl ProviderConfig {
+    /// `provider["aws"]` or `provider["aws"].west`.
+    pub fn address(&self) -> String {
+        provider_address(&self.name, self.alias.as_deref())
+    }
+}
+
+/// The address of a provider configuration of the root module, as
+/// Terraform writes it in state: `provider["aws"]`, `provider["aws"].west`.
+pub fn provider_address(name: &str, alias: Option<&str>) -> String {
+    match alias {
+        Some(a) => format!("provider[\"{name}\"].{a}"),
+        None => format!("provider[\"{name}\"]"),
+    }
+}
+
+/// The default provider configuration of a resource type: `aws_vpc` → `provider["aws"]`.
+pub fn default_provider_address(ty: &str) -> String {
+    provider_address(ty.split('_').next().unwrap_or(ty), None)
 }
 
 #[derive(Debug, Clone)]
@@ -236,6 +259,7 @@ fn evaluate_within_budget(
     let mut ev = Evaluator::new(config, inputs, schema, planner);
     ev.max_instances = max_instances;
     ev.add_moved(0);
+    ev.resolve_providers();
     ev.build_static_graph();
     // A reference reported as unknown by the static analysis fails again when
     // evaluated; keep only the first (it has the better suggestion).
@@ -320,6 +344,9 @@ struct Evaluator<'a> {
     max_instances: usize,
     /// Set once an expansion would cross `max_instances` (reported once).
     too_many_instances: bool,
+    /// For each module, the provider configurations it can use: `aws`,
+    /// `aws.west` → the root configuration's address.
+    provider_maps: Vec<BTreeMap<String, String>>,
 }
 
 /// The index of a keyed reference: a literal, or an expression evaluated per instance.
@@ -401,6 +428,7 @@ impl<'a> Evaluator<'a> {
             instances: 0,
             max_instances: MAX_INSTANCES,
             too_many_instances: false,
+            provider_maps: vec![BTreeMap::new(); config.modules.len()],
         }
     }
 
@@ -1320,6 +1348,7 @@ impl<'a> Evaluator<'a> {
     }
 
     fn eval_resource(&mut self, node: usize, inst: usize, r: &Resource, reps: Vec<Repetition>) {
+        let provider = self.provider_of(self.insts[inst].module, r);
         let root = resource_root(r);
         let schema = match r.mode {
             Mode::Managed => self.schema.resource(&r.ty),
@@ -1383,6 +1412,7 @@ impl<'a> Evaluator<'a> {
                                 schema: s,
                                 config: &config,
                                 ignore_changes: &ignore_changes,
+                                provider: &provider,
                             });
                             let value = std::mem::replace(&mut planned.value, Value::Null);
                             (value, planned)
@@ -1395,7 +1425,7 @@ impl<'a> Evaluator<'a> {
                             // (or without a provider) their values stay unknown until the
                             // apply re-evaluates.
                             let read_now = config.is_wholly_known() && !self.waits_on_pending(node);
-                            let value = match read_now.then(|| self.planner.read_data(&addr, &args)).flatten() {
+                            let value = match read_now.then(|| self.planner.read_data(&addr, &provider, &args)).flatten() {
                                 Some(Ok(v)) => v,
                                 Some(Err(msg)) => {
                                     self.diags.push(
@@ -1437,7 +1467,7 @@ impl<'a> Evaluator<'a> {
                 create_before_destroy,
                 prevent_destroy,
                 ignore_changes: ignore_changes.clone(),
-                provider: r.provider.as_ref().map(|(p, _)| p.clone()),
+                provider: provider.clone(),
             };
             match r.mode {
                 Mode::Managed => {
@@ -1708,6 +1738,114 @@ impl<'a> Evaluator<'a> {
         };
         let (ca, cb) = (chain(a), chain(b));
         ca.iter().zip(&cb).take_while(|(x, y)| x == y).count() - 1
+    }
+
+    /// The provider configurations each module can use, from the root's
+    /// `provider` blocks down through the `providers` maps of module calls
+    /// (a call without one passes its default configurations on). Checks
+    /// every reference to a configuration once, statically: they do not
+    /// depend on instances.
+    fn resolve_providers(&mut self) {
+        let root = self.module(0);
+        let mut map = BTreeMap::new();
+        // The default configuration exists without a block (credentials and
+        // region from the environment), as in Terraform.
+        map.insert("aws".to_string(), provider_address("aws", None));
+        for p in &root.providers {
+            let local = match &p.alias {
+                Some(a) => format!("{}.{a}", p.name),
+                None => p.name.clone(),
+            };
+            map.insert(local, provider_address(&p.name, p.alias.as_deref()));
+        }
+        self.provider_maps[0] = map;
+        let config = self.config;
+        let mut queue = vec![0];
+        while let Some(m) = queue.pop() {
+            for (call_name, &child) in &config.children[m] {
+                let Some(call) = self.module(m).module_calls.get(call_name) else { continue };
+                let mut map: BTreeMap<String, String> =
+                    self.provider_maps[m].iter().filter(|(k, _)| !k.contains('.')).map(|(k, v)| (k.clone(), v.clone())).collect();
+                let declared = &self.module(child).configuration_aliases;
+                for (key, value) in &call.providers {
+                    let Some(addr) = self.provider_maps[m].get(&value.local()).cloned() else {
+                        self.unknown_provider(m, value);
+                        continue;
+                    };
+                    if key.alias.is_some() && !declared.iter().any(|d| d.local() == key.local()) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "strata::config::unexpected_provider",
+                                format!("module `{call_name}` does not declare the provider configuration `{}`", key.local()),
+                            )
+                            .with_label(Some(key.span.clone()), "not in the module's `configuration_aliases`")
+                            .with_help(format!(
+                                "declare it in the module: `terraform {{ required_providers {{ {} = {{ configuration_aliases = [{}] }} }} }}`",
+                                key.name,
+                                key.local()
+                            )),
+                        );
+                        continue;
+                    }
+                    map.insert(key.local(), addr);
+                }
+                for d in declared {
+                    if !map.contains_key(&d.local()) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "strata::config::missing_provider",
+                                format!("module `{call_name}` needs the provider configuration `{}`, which is not passed in", d.local()),
+                            )
+                            .with_label(Some(call.span.clone()), "passed no such configuration")
+                            .with_label(Some(d.span.clone()), "the module declares it here")
+                            .with_help(format!("pass it in the module block: `providers = {{ {} = {}.ALIAS }}`", d.local(), d.name)),
+                        );
+                    }
+                }
+                self.provider_maps[child] = map;
+                queue.push(child);
+            }
+        }
+        for (m, module) in config.modules.iter().enumerate() {
+            for r in module.resources.values() {
+                if let Some(p) = &r.provider
+                    && !self.provider_maps[m].contains_key(&p.local())
+                {
+                    self.unknown_provider(m, p);
+                }
+            }
+        }
+    }
+
+    fn unknown_provider(&mut self, m: usize, p: &crate::model::ProviderRef) {
+        let known: Vec<String> = self.provider_maps[m].keys().cloned().collect();
+        let in_root = m == 0;
+        let mut d = Diagnostic::error(
+            "strata::config::unknown_provider",
+            format!("reference to undeclared provider configuration `{}`", p.local()),
+        )
+        .with_label(Some(p.span.clone()), "no such provider configuration in this module");
+        d = match (did_you_mean(&p.local(), &known), &p.alias) {
+            (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
+            (None, Some(a)) if in_root => {
+                d.with_help(format!("declare it with `provider \"{}\" {{ alias = \"{a}\" }}`; declared: {}", p.name, known.join(", ")))
+            }
+            (None, Some(_)) => d.with_help(format!(
+                "list it in the module's `configuration_aliases` and pass it in the module block's `providers`; available: {}",
+                known.join(", ")
+            )),
+            (None, None) => d.with_help(format!("declared: {}", known.join(", "))),
+        };
+        self.diags.push(d);
+    }
+
+    /// The address of the provider configuration that manages `r` in module `m`.
+    fn provider_of(&self, m: usize, r: &Resource) -> String {
+        let local = match &r.provider {
+            Some(p) => p.local(),
+            None => r.ty.split('_').next().unwrap_or(&r.ty).to_string(),
+        };
+        self.provider_maps[m].get(&local).cloned().unwrap_or_else(|| default_provider_address(&r.ty))
     }
 
     /// `moved` blocks of a new module instance (addresses prefixed with its path).

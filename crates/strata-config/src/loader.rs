@@ -320,12 +320,11 @@ impl Loader {
             }
             "output" => self.read_output(file, block, header, module),
             "module" => self.read_module_call(file, block, header, module),
-            "provider" => {
-                crate::audit::provider_block(file, &block, is_root, &mut self.diags);
-                let alias = block.body.get_attribute("alias").and_then(|a| a.value.as_str().map(str::to_string));
-                module.providers.push(ProviderBlock { name: labels[0].clone(), alias, span: header, file, body: block.body });
+            "provider" => self.read_provider(file, block, header, &labels[0], module, is_root),
+            "terraform" => {
+                crate::audit::terraform_block(file, &block, &mut self.diags);
+                self.read_configuration_aliases(file, &block.body, module);
             }
-            "terraform" => crate::audit::terraform_block(file, &block, &mut self.diags),
             "check" => self.read_check(file, block, header, module),
             "strata" => {
                 if !is_root {
@@ -405,10 +404,7 @@ impl Loader {
                             .with_help("layers order managed resources; a data source is read when what it refers to is known"),
                     ),
                     "layer" => res.layer = Some(Expr { file, expr: a.value }),
-                    "provider" => {
-                        let span = span_of(file, &a).unwrap_or_else(|| header.clone());
-                        res.provider = Some((expr_text(&a.value), span));
-                    }
+                    "provider" => res.provider = self.provider_ref(file, &a.value),
                     _ => body.push(a),
                 },
                 Structure::Block(b) if b.ident.as_str() == "lifecycle" => {
@@ -611,6 +607,7 @@ impl Loader {
             for_each: None,
             depends_on: Vec::new(),
             inputs: BTreeMap::new(),
+            providers: Vec::new(),
         };
         let mut has_source = false;
         for s in block.body {
@@ -637,7 +634,7 @@ impl Loader {
                             .with_label(Some(span), "ignored")
                             .with_help("remove `version`; the module's files are read from `source`"),
                         ),
-                        "providers" => {}
+                        "providers" => call.providers = self.read_providers_map(file, &a.value, span),
                         "count" => call.count = Some(Expr { file, expr: a.value }),
                         "for_each" => call.for_each = Some(Expr { file, expr: a.value }),
                         "depends_on" => call.depends_on = self.depends_on(file, a),
@@ -740,6 +737,147 @@ impl Loader {
                 .with_label(span_of(file, a), "ignored")
                 .with_help("strata records values in its state; mark secrets `sensitive = true` so that they are never shown"),
         );
+    }
+
+    fn read_provider(&mut self, file: FileId, block: Block, header: Span, name: &str, module: &mut Module, is_root: bool) {
+        if !is_root {
+            self.diags.push(
+                Diagnostic::error(
+                    "strata::config::provider_in_module",
+                    format!("a `provider \"{name}\"` block in a called module is not supported"),
+                )
+                .with_label(Some(header), "provider configurations belong in the root module")
+                .with_help(format!(
+                    "configure it in the root module and pass it in with `providers = {{ {name} = {name}.ALIAS }}` in the module block"
+                )),
+            );
+            return;
+        }
+        crate::audit::provider_block(file, &block, is_root, &mut self.diags);
+        let mut alias = None;
+        let mut alias_span = None;
+        if let Some(a) = block.body.get_attribute("alias") {
+            let span = hcl_edit::Span::span(&a.value).map(|r| Span::new(file, r));
+            match a.value.as_str() {
+                Some(s) if is_valid_name(s) => alias = Some(s.to_string()),
+                _ => self.diags.push(
+                    Diagnostic::error("strata::config::invalid_provider_alias", "a provider `alias` must be a literal name")
+                        .with_label(span.clone(), "not a literal name")
+                        .with_help("write `alias = \"west\"` and refer to it as `aws.west`"),
+                ),
+            }
+            alias_span = span;
+        }
+        if let Some(prev) = module.providers.iter().find(|p| p.name == name && p.alias == alias) {
+            let what = match &alias {
+                Some(a) => format!("provider configuration `{name}.{a}` is declared twice"),
+                None => format!("the default `{name}` provider configuration is declared twice"),
+            };
+            self.diags.push(
+                Diagnostic::error("strata::config::duplicate_provider", what)
+                    .with_label(alias_span.clone().or(Some(header)), "declared again here")
+                    .with_label(prev.alias_span.clone().or(Some(prev.span.clone())), "first declared here")
+                    .with_help(match &alias {
+                        Some(_) => "give each aliased configuration its own `alias`".to_string(),
+                        None => format!("one `provider \"{name}\"` block may go without `alias`; give the others `alias = \"NAME\"`"),
+                    }),
+            );
+            return;
+        }
+        module.providers.push(ProviderBlock { name: name.to_string(), alias, span: header, alias_span, file, body: block.body });
+    }
+
+    /// `aws` or `aws.west`, a bare reference; anything else is an error.
+    fn provider_ref(&mut self, file: FileId, e: &Expression) -> Option<ProviderRef> {
+        let span = hcl_edit::Span::span(e).map(|r| Span::new(file, r));
+        let text = expr_text(e);
+        let parts: Vec<&str> = text.split('.').collect();
+        let bare = matches!(e, Expression::Variable(_) | Expression::Traversal(_));
+        if bare && parts.len() <= 2 && parts.iter().all(|p| is_valid_name(p)) {
+            return Some(ProviderRef {
+                name: parts[0].to_string(),
+                alias: parts.get(1).map(|s| s.to_string()),
+                span: span.unwrap_or_else(|| Span::new(file, 0..0)),
+            });
+        }
+        self.diags.push(
+            Diagnostic::error("strata::config::invalid_provider_reference", "expected a provider configuration such as `aws.west`")
+                .with_label(span, "not a provider reference")
+                .with_help("write the provider's name and alias without quotes: `provider = aws.west`"),
+        );
+        None
+    }
+
+    /// `providers = { aws = aws.west, aws.east = aws.east }` of a module call.
+    fn read_providers_map(&mut self, file: FileId, e: &Expression, span: Span) -> Vec<(ProviderRef, ProviderRef)> {
+        let Expression::Object(obj) = e else {
+            self.diags.push(
+                Diagnostic::error("strata::config::invalid_providers", "`providers` must be a map of provider configurations")
+                    .with_label(Some(span), "not a map")
+                    .with_help("write `providers = { aws = aws.west }`"),
+            );
+            return Vec::new();
+        };
+        let mut out: Vec<(ProviderRef, ProviderRef)> = Vec::new();
+        for (key, value) in obj.iter() {
+            let key = match key {
+                hcl_edit::expr::ObjectKey::Ident(id) => {
+                    let span = id.span().map_or_else(|| Span::new(file, 0..0), |r| Span::new(file, r));
+                    Some(ProviderRef { name: id.as_str().to_string(), alias: None, span })
+                }
+                hcl_edit::expr::ObjectKey::Expression(k) => self.provider_ref(file, k),
+            };
+            let value = self.provider_ref(file, value.expr());
+            let (Some(key), Some(value)) = (key, value) else { continue };
+            if let Some((prev, _)) = out.iter().find(|(k, _)| k.local() == key.local()) {
+                let prev = prev.span.clone();
+                self.duplicate(&format!("providers.{}", key.local()), key.span.clone(), prev);
+                continue;
+            }
+            out.push((key, value));
+        }
+        out
+    }
+
+    /// `terraform { required_providers { aws = { configuration_aliases = [aws.west] } } }`.
+    fn read_configuration_aliases(&mut self, file: FileId, body: &Body, module: &mut Module) {
+        for b in body.blocks().filter(|b| b.ident.as_str() == "required_providers") {
+            for a in b.body.attributes() {
+                let Expression::Object(obj) = &a.value else { continue };
+                for (key, value) in obj.iter() {
+                    let is_aliases = match key {
+                        hcl_edit::expr::ObjectKey::Ident(id) => id.as_str() == "configuration_aliases",
+                        hcl_edit::expr::ObjectKey::Expression(k) => expr_text(k) == "configuration_aliases",
+                    };
+                    if !is_aliases {
+                        continue;
+                    }
+                    let Expression::Array(items) = value.expr() else {
+                        self.diags.push(
+                            Diagnostic::error("strata::config::invalid_provider_reference", "`configuration_aliases` must be a list")
+                                .with_label(hcl_edit::Span::span(value.expr()).map(|r| Span::new(file, r)), "not a list")
+                                .with_help(format!("write `configuration_aliases = [{}.west]`", a.key.as_str())),
+                        );
+                        continue;
+                    };
+                    for item in items.iter() {
+                        let Some(r) = self.provider_ref(file, item) else { continue };
+                        if r.alias.is_none() || r.name != a.key.as_str() {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "strata::config::invalid_provider_reference",
+                                    format!("`configuration_aliases` of `{}` lists `{}`", a.key.as_str(), r.local()),
+                                )
+                                .with_label(Some(r.span.clone()), "not an alias of this provider")
+                                .with_help(format!("list aliases of this provider: `{}.NAME`", a.key.as_str())),
+                            );
+                            continue;
+                        }
+                        module.configuration_aliases.push(r);
+                    }
+                }
+            }
+        }
     }
 
     fn literal_bool(&mut self, file: FileId, a: &Attribute) -> bool {

@@ -33,6 +33,9 @@ pub struct Module {
     pub outputs: BTreeMap<String, Output>,
     pub module_calls: BTreeMap<String, ModuleCall>,
     pub providers: Vec<ProviderBlock>,
+    /// `configuration_aliases = [aws.west]` of `terraform { required_providers { ... } }`:
+    /// the aliased provider configurations a caller must pass in.
+    pub configuration_aliases: Vec<ProviderRef>,
     pub moved: Vec<Moved>,
     /// The `strata { }` block (root module only).
     pub settings: Option<SettingsBlock>,
@@ -78,7 +81,8 @@ pub struct Resource {
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
     pub depends_on: Vec<Expr>,
-    pub provider: Option<(String, Span)>,
+    /// `provider = aws.west`.
+    pub provider: Option<ProviderRef>,
     pub layer: Option<Expr>,
     pub lifecycle: LifecycleBlock,
     /// `lifecycle { precondition { ... } }`: checked before the change is planned.
@@ -167,13 +171,38 @@ pub struct ModuleCall {
     pub depends_on: Vec<Expr>,
     /// Input variables of the child module.
     pub inputs: BTreeMap<String, (Span, Expr)>,
+    /// `providers = { aws = aws.west, aws.east = aws.east }`: the child's
+    /// provider configuration (key) and the caller's that it is (value).
+    pub providers: Vec<(ProviderRef, ProviderRef)>,
+}
+
+/// A reference to a provider configuration as written in a module:
+/// `aws` (the default one) or `aws.west` (an alias).
+#[derive(Debug, Clone)]
+pub struct ProviderRef {
+    pub name: String,
+    pub alias: Option<String>,
+    pub span: Span,
+}
+
+impl ProviderRef {
+    /// `aws` or `aws.west`, as written.
+    pub fn local(&self) -> String {
+        match &self.alias {
+            Some(a) => format!("{}.{a}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct ProviderBlock {
     pub name: String,
     pub alias: Option<String>,
+    /// The block header (`provider "aws"`).
     pub span: Span,
+    /// The `alias = "west"` attribute, when set.
+    pub alias_span: Option<Span>,
     pub file: FileId,
     pub body: Body,
 }

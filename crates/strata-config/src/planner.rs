@@ -17,6 +17,8 @@ pub struct PlanRequest<'a> {
     /// The attributes and blocks the configuration writes.
     pub config: &'a Value,
     pub ignore_changes: &'a [String],
+    /// The provider configuration that manages it (`provider["aws"].west`).
+    pub provider: &'a str,
 }
 
 /// The plan for one instance.
@@ -40,8 +42,9 @@ pub trait Planner {
     /// Read a data source whose arguments (`args`, every schema attribute,
     /// computed ones unknown) are known. `None` leaves its values unknown
     /// (no provider, or `--refresh=false`); an error becomes a diagnostic.
-    fn read_data(&self, addr: &Address, args: &Value) -> Option<Result<Value, String>> {
-        let _ = (addr, args);
+    /// `provider` is the address of the configuration that reads it.
+    fn read_data(&self, addr: &Address, provider: &str, args: &Value) -> Option<Result<Value, String>> {
+        let _ = (addr, provider, args);
         None
     }
 }

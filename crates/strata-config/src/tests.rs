@@ -740,3 +740,161 @@ output "c" { value = local.c }
     let (Value::List(a), Value::List(c)) = (&ev.outputs[0].value, &ev.outputs[1].value) else { panic!("{:?}", ev.outputs) };
     assert!(a.ptr_eq(c), "one list, not a copy per reference");
 }
+
+fn provider_of<'e>(ev: &'e Evaluated, addr: &str) -> &'e str {
+    let r = ev.resources.iter().chain(&ev.data).find(|r| r.addr.to_string() == addr).unwrap_or_else(|| panic!("{addr} not found"));
+    &r.provider
+}
+
+const TWO_REGIONS: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+provider "aws" {
+  alias  = "west"
+  region = "eu-west-1"
+}
+"#;
+
+/// Regression: `provider = aws.west` was parsed and ignored, so the
+/// resource went to the default configuration (the wrong region).
+#[test]
+fn provider_argument_selects_the_aliased_configuration() {
+    let main = r#"
+resource "aws_vpc" "east" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_vpc" "west" {
+  provider   = aws.west
+  cidr_block = "10.1.0.0/16"
+}
+data "aws_availability_zones" "west" {
+  provider = aws.west
+}
+"#;
+    let ev = eval_ok(&[("providers.tf", TWO_REGIONS), ("main.tf", main)]);
+    assert_eq!(provider_of(&ev, "aws_vpc.east"), r#"provider["aws"]"#);
+    assert_eq!(provider_of(&ev, "aws_vpc.west"), r#"provider["aws"].west"#);
+    assert_eq!(provider_of(&ev, "data.aws_availability_zones.west"), r#"provider["aws"].west"#);
+    let addrs: Vec<String> = ev.providers.iter().map(|p| p.address()).collect();
+    assert_eq!(addrs, [r#"provider["aws"]"#, r#"provider["aws"].west"#]);
+    let west = ev.providers.iter().find(|p| p.alias.as_deref() == Some("west")).unwrap();
+    assert_eq!(west.config.as_map().unwrap()["region"], Value::string("eu-west-1"));
+}
+
+/// A module's resources use the configuration its call passes as `aws`;
+/// without `providers` they inherit the caller's default; aliases go in by
+/// name when the module declares them in `configuration_aliases`.
+#[test]
+fn module_calls_pass_provider_configurations() {
+    let main = r#"
+module "west" {
+  source    = "./modules/net"
+  providers = { aws = aws.west }
+}
+module "plain" {
+  source = "./modules/net"
+}
+module "peer" {
+  source    = "./modules/peer"
+  providers = { aws.replica = aws.west }
+}
+"#;
+    let net = r#"
+resource "aws_vpc" "this" {
+  cidr_block = "10.0.0.0/16"
+}
+module "inner" {
+  source = "../inner"
+}
+"#;
+    let inner = r#"
+resource "aws_vpc" "deep" {
+  cidr_block = "10.9.0.0/16"
+}
+"#;
+    let peer = r#"
+terraform {
+  required_providers {
+    aws = {
+      source                = "hashicorp/aws"
+      configuration_aliases = [aws.replica]
+    }
+  }
+}
+resource "aws_vpc" "here" {
+  cidr_block = "10.3.0.0/16"
+}
+resource "aws_vpc" "there" {
+  provider   = aws.replica
+  cidr_block = "10.4.0.0/16"
+}
+"#;
+    let ev = eval_ok(&[
+        ("providers.tf", TWO_REGIONS),
+        ("main.tf", main),
+        ("modules/net/main.tf", net),
+        ("modules/inner/main.tf", inner),
+        ("modules/peer/main.tf", peer),
+    ]);
+    assert_eq!(provider_of(&ev, "module.west.aws_vpc.this"), r#"provider["aws"].west"#);
+    assert_eq!(provider_of(&ev, "module.west.module.inner.aws_vpc.deep"), r#"provider["aws"].west"#, "passed on down");
+    assert_eq!(provider_of(&ev, "module.plain.aws_vpc.this"), r#"provider["aws"]"#);
+    assert_eq!(provider_of(&ev, "module.peer.aws_vpc.here"), r#"provider["aws"]"#);
+    assert_eq!(provider_of(&ev, "module.peer.aws_vpc.there"), r#"provider["aws"].west"#);
+}
+
+#[test]
+fn provider_alias_errors_carry_spans_and_help() {
+    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+        (
+            &[("main.tf", "resource \"aws_vpc\" \"a\" {\n  provider   = aws.wset\n  cidr_block = \"10.0.0.0/16\"\n}\n")],
+            "strata::config::unknown_provider",
+            "did you mean `aws.west`?",
+        ),
+        (
+            &[("main.tf", "resource \"aws_vpc\" \"a\" {\n  provider   = aws.central\n  cidr_block = \"10.0.0.0/16\"\n}\n")],
+            "strata::config::unknown_provider",
+            "declare it with `provider \"aws\" { alias = \"central\" }`",
+        ),
+        (
+            &[("main.tf", "resource \"aws_vpc\" \"a\" {\n  provider   = \"aws.west\"\n  cidr_block = \"10.0.0.0/16\"\n}\n")],
+            "strata::config::invalid_provider_reference",
+            "without quotes",
+        ),
+        (&[("dup.tf", "provider \"aws\" {\n  alias = \"west\"\n}\n")], "strata::config::duplicate_provider", "its own `alias`"),
+        (&[("dup.tf", "provider \"aws\" {\n}\n")], "strata::config::duplicate_provider", "may go without `alias`"),
+        (
+            &[("main.tf", "module \"m\" {\n  source    = \"./m\"\n  providers = { aws = aws.central }\n}\n"), ("m/main.tf", "")],
+            "strata::config::unknown_provider",
+            "declare it",
+        ),
+        (
+            &[("main.tf", "module \"m\" {\n  source    = \"./m\"\n  providers = { aws.x = aws.west }\n}\n"), ("m/main.tf", "")],
+            "strata::config::unexpected_provider",
+            "configuration_aliases = [aws.x]",
+        ),
+        (
+            &[
+                ("main.tf", "module \"m\" {\n  source = \"./m\"\n}\n"),
+                ("m/main.tf", "terraform {\n  required_providers {\n    aws = { configuration_aliases = [aws.x] }\n  }\n}\n"),
+            ],
+            "strata::config::missing_provider",
+            "providers = { aws.x = aws.ALIAS }",
+        ),
+        (
+            &[("main.tf", "module \"m\" {\n  source = \"./m\"\n}\n"), ("m/main.tf", "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n")],
+            "strata::config::provider_in_module",
+            "providers = { aws = aws.ALIAS }",
+        ),
+    ];
+    for (files, code, help) in cases {
+        let mut all: Vec<(&str, &str)> = vec![("providers.tf", TWO_REGIONS)];
+        all.extend(files.iter().copied());
+        let (_, d) = eval_files(&all, &[]);
+        let found = d.iter().find(|d| d.code == *code).unwrap_or_else(|| panic!("{code} expected for {files:?}: {d:#?}"));
+        assert!(found.primary_span().is_some(), "{code} has a span");
+        let h = found.help.clone().unwrap_or_default();
+        assert!(h.contains(help), "{code}: help {h:?} should contain {help:?}");
+    }
+}

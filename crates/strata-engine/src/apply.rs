@@ -37,6 +37,8 @@ use strata_state::{Intent, LocalBackend, OutputState, ResourceState, State, Stat
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::providers::Providers;
+
 /// [`Cancel`] level: stop scheduling, let running calls finish, persist.
 pub const STOP_SCHEDULING: u8 = 1;
 /// [`Cancel`] level: persist what is known and return at once.
@@ -197,7 +199,7 @@ pub struct ConfigReplanner<'a> {
     pub schema: &'a ProviderSchema,
     /// Reads data sources whose arguments became known (on a multi-threaded
     /// runtime); without it they stay unknown.
-    pub data: Option<Arc<dyn Provider>>,
+    pub data: Option<Providers>,
 }
 
 impl ConfigReplanner<'_> {
@@ -255,7 +257,9 @@ impl Replanner for DestroyReplanner {
 
 /// Everything an apply needs. The caller holds the state lock for the whole run.
 pub struct ApplyContext<'a> {
-    pub provider: Arc<dyn Provider>,
+    /// One instance per provider configuration; each operation goes to the
+    /// configuration of its change (a delete: the one recorded in the state).
+    pub providers: Providers,
     pub plan: &'a Plan,
     pub replanner: &'a dyn Replanner,
     pub backend: &'a LocalBackend,
@@ -326,6 +330,8 @@ struct Op {
     addr: Address,
     kind: OpKind,
     ty: String,
+    /// The provider configuration it goes to (absent: the type's default).
+    provider: Option<String>,
     layer: Layer,
     stage: u16,
     /// The plan change it comes from (`None` for deposed objects a crashed run left).
@@ -353,13 +359,13 @@ fn engine_error(code: &str, message: impl Into<String>) -> ProviderError {
 
 /// Run a plan. Never panics on provider answers; every problem ends up in the outcome.
 pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
-    let ApplyContext { provider, plan, replanner, backend, mut state, options, progress, cancel } = ctx;
+    let ApplyContext { providers, plan, replanner, backend, mut state, options, progress, cancel } = ctx;
     if !plan.state_found && state.serial == 0 && state.resources.is_empty() {
         state.lineage = plan.lineage.clone();
     }
     let key = if has_redacted_plan(plan) { backend.key().ok() } else { None };
     let mut run = Run {
-        provider,
+        providers,
         plan,
         key,
         replanner,
@@ -413,7 +419,8 @@ pub async fn apply(ctx: ApplyContext<'_>) -> ApplyOutcome {
                     run.ops[i].status = Status::Running;
                     run.ops[i].started = Some(Instant::now());
                     run.progress.started(&run.ops[i].addr, run.ops[i].kind);
-                    let handle = tasks.spawn(call_provider(run.provider.clone(), req, look_first, run.state.lineage.clone()));
+                    let provider = run.providers.for_object(&run.ops[i].ty, run.ops[i].provider.as_deref());
+                    let handle = tasks.spawn(call_provider(provider, req, look_first, run.state.lineage.clone()));
                     running.insert(handle.id(), i);
                 }
             }
@@ -583,10 +590,11 @@ fn build_ops(plan: &Plan, state: &State, barrier: bool) -> Vec<Op> {
     let mut ops: Vec<Op> = Vec::new();
     let mut deletes: HashMap<Address, usize> = HashMap::new();
     let mut applies: HashMap<Address, usize> = HashMap::new();
-    let op = |addr: &Address, kind, ty: &str, layer, phase, change| Op {
+    let op = |addr: &Address, kind, ty: &str, provider: Option<&String>, layer, phase, change| Op {
         addr: addr.clone(),
         kind,
         ty: ty.to_string(),
+        provider: provider.cloned(),
         layer,
         stage: stage(phase, layer, barrier),
         change,
@@ -607,11 +615,13 @@ fn build_ops(plan: &Plan, state: &State, barrier: bool) -> Vec<Op> {
             deps.extend(c.dependencies.iter().cloned());
             deletes.insert(c.addr.clone(), ops.len());
             teardown.push((ops.len(), deps));
-            ops.push(op(&c.addr, OpKind::Delete, &c.ty, recorded_layer, 1, Some(i)));
+            // The object is where it was made: through the recorded configuration.
+            let provider = recorded.map_or(c.provider.as_ref(), |r| r.provider.as_ref());
+            ops.push(op(&c.addr, OpKind::Delete, &c.ty, provider, recorded_layer, 1, Some(i)));
         }
         if matches!(c.action, Action::Create | Action::Update | Action::DeleteThenCreate | Action::CreateThenDelete) {
             let kind = if c.action == Action::Update { OpKind::Update } else { OpKind::Create };
-            let mut o = op(&c.addr, kind, &c.ty, c.layer, 2, Some(i));
+            let mut o = op(&c.addr, kind, &c.ty, c.provider.as_ref(), c.layer, 2, Some(i));
             if c.action == Action::CreateThenDelete {
                 o.deposed_id = recorded.map(|r| r.id.clone());
             }
@@ -619,7 +629,7 @@ fn build_ops(plan: &Plan, state: &State, barrier: bool) -> Vec<Op> {
             ops.push(o);
         }
         if let (Action::CreateThenDelete, Some(r)) = (c.action, recorded) {
-            let mut o = op(&c.addr, OpKind::DeleteDeposed, &c.ty, recorded_layer, 3, Some(i));
+            let mut o = op(&c.addr, OpKind::DeleteDeposed, &c.ty, r.provider.as_ref(), recorded_layer, 3, Some(i));
             o.deposed_id = Some(r.id.clone());
             deposed.push((ops.len(), recorded_deps));
             ops.push(o);
@@ -636,7 +646,7 @@ fn build_ops(plan: &Plan, state: &State, barrier: bool) -> Vec<Op> {
         // interrupted create, or a replaced object whose resource is gone)
         // goes with the other deletes, in teardown order.
         let phase = if kept.contains(&addr) { 3 } else { 1 };
-        let mut o = op(&addr, OpKind::DeleteDeposed, &r.ty, layer, phase, None);
+        let mut o = op(&addr, OpKind::DeleteDeposed, &r.ty, r.provider.as_ref(), layer, phase, None);
         o.deposed_id = Some(r.id.clone());
         if phase == 1 {
             deletes.entry(addr.clone()).or_insert(ops.len());
@@ -696,7 +706,7 @@ fn build_ops(plan: &Plan, state: &State, barrier: bool) -> Vec<Op> {
 }
 
 struct Run<'a> {
-    provider: Arc<dyn Provider>,
+    providers: Providers,
     plan: &'a Plan,
     /// The state's key, which a saved plan's hashes of sensitive values are
     /// keyed with (`None` when it cannot be read: such values then never match).
@@ -874,6 +884,7 @@ impl Run<'_> {
                         started_at: strata_state::time::now_rfc3339(),
                         identity: Some(crate::recover::identity_of(&planned)),
                         dependencies: c.map(|c| c.dependencies.iter().map(ToString::to_string).collect()).unwrap_or_default(),
+                        provider: self.ops[i].provider.clone(),
                     });
                     self.tokens.insert(i, token);
                     self.dirty = true;
@@ -1108,9 +1119,10 @@ impl Run<'_> {
         let o = &self.ops[i];
         let c = o.change.map(|c| &self.plan.changes[c]);
         let planned = self.planned_marks(i);
-        let value = mark(self.provider.schema(), &o.ty, value, &planned);
+        let value = mark(self.providers.schema(), &o.ty, value, &planned);
         let id = id_of(&value).unwrap_or_default();
         let mut r = ResourceState::from_value(&o.addr, o.layer, id, &value);
+        r.provider.clone_from(&o.provider);
         r.dependencies = c.map(|c| c.dependencies.iter().map(ToString::to_string).collect()).unwrap_or_default();
         if o.kind == OpKind::Update
             && let Some(old) = self.state.resource_at(&o.addr)

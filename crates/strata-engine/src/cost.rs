@@ -51,15 +51,29 @@ pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics
         },
     };
     let ev = run.evaluated.as_ref();
-    // The provider block's region, else the standard AWS environment variables.
-    let region = ev
-        .and_then(|ev| {
+    // The region of each provider configuration that sets one; the default
+    // configuration's, else the standard AWS environment variables, for the rest.
+    let regions: std::collections::BTreeMap<String, String> = ev
+        .map(|ev| {
             ev.providers
                 .iter()
-                .find(|p| p.name == "aws" && p.alias.is_none())
-                .and_then(|p| p.config.as_map()?.get("region")?.as_str().map(str::to_string))
+                .filter_map(|p| Some((p.address(), p.config.peel().as_map()?.get("region")?.peel().as_str()?.to_string())))
+                .collect()
         })
-        .or_else(|| ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty())));
+        .unwrap_or_default();
+    let env_region = ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    let region = regions.get(&strata_config::provider_address("aws", None)).cloned().or_else(|| env_region.clone());
+    // An alias without `region` takes it from the environment, as its
+    // provider instance does, not from the default block.
+    let regions: std::collections::BTreeMap<String, String> = ev
+        .map(|ev| {
+            ev.providers
+                .iter()
+                .filter(|p| p.alias.is_some())
+                .filter_map(|p| Some((p.address(), regions.get(&p.address()).cloned().or_else(|| env_region.clone())?)))
+                .collect()
+        })
+        .unwrap_or_default();
     let budget_span = budget_span(&run.config);
     let budget = match ev.and_then(|ev| ev.settings.budget.as_ref()) {
         Some(v) => Budget::from_value(v, budget_span.clone()).unwrap_or_else(|d| {
@@ -71,21 +85,22 @@ pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics
     if diags.has_errors() {
         return Err(diags);
     }
-    let report = strata_cost::build_report(&inputs(plan), region.as_deref(), &catalog, &usage);
+    let report = strata_cost::build_report(&inputs(plan, &regions), region.as_deref(), &catalog, &usage);
     let violations = strata_cost::check_budget(&report, &budget);
     Ok(CostRun { report, violations, budget_span })
 }
 
 /// One cost input per planned change: before = the recorded object (absent
-/// for creates), after = the planned object (absent for deletes).
-fn inputs(plan: &Plan) -> Vec<CostInput> {
+/// for creates), after = the planned object (absent for deletes), priced in
+/// the region of its provider configuration when that sets one.
+fn inputs(plan: &Plan, regions: &std::collections::BTreeMap<String, String>) -> Vec<CostInput> {
     plan.changes
         .iter()
         .map(|c| CostInput {
             address: c.addr.to_string(),
             ty: c.ty.clone(),
             layer: c.layer.number(),
-            region: None,
+            region: c.provider.as_ref().and_then(|p| regions.get(p)).cloned(),
             before: c.before.clone(),
             after: if c.action == Action::Delete { None } else { c.after.clone().or_else(|| c.before.clone()) },
         })

@@ -16,6 +16,8 @@ use strata_provider::{ListRequest, ListResponse, Provider, ProviderError, Provid
 use strata_state::State;
 use tokio::task::JoinSet;
 
+use crate::providers::Providers;
+
 /// The ignore file's name; it lives beside the configuration.
 pub const IGNORE_FILE: &str = ".strataignore";
 
@@ -312,21 +314,31 @@ pub fn listed_types(schema: &ProviderSchema) -> Vec<String> {
 }
 
 /// Refresh `state` (empty when there is none) and list every object of the
-/// [`listed_types`], all at once, and sort the differences into a report.
-pub async fn drift(provider: &Arc<dyn Provider>, state: Option<&State>, ignore: &IgnoreRules) -> DriftOutcome {
+/// [`listed_types`] through every configured provider configuration (each
+/// region or account an alias reaches), all at once, and sort the
+/// differences into a report.
+pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &IgnoreRules) -> DriftOutcome {
     let empty = State::new();
     let recorded = state.unwrap_or(&empty);
-    let schema = provider.schema();
+    let schema = providers.schema();
     let types = listed_types(schema);
+    let configured = providers.addresses();
     let mut lists = JoinSet::new();
     for ty in &types {
-        let (provider, ty) = (provider.clone(), ty.clone());
-        lists.spawn(async move {
-            let response = provider.list(ListRequest { ty: ty.clone() }).await;
-            (ty, response)
-        });
+        let instances: Vec<Arc<dyn Provider>> = if configured.is_empty() {
+            vec![providers.for_object(ty, None)]
+        } else {
+            configured.iter().map(|a| providers.get(a)).collect()
+        };
+        for provider in instances {
+            let ty = ty.clone();
+            lists.spawn(async move {
+                let response = provider.list(ListRequest { ty: ty.clone() }).await;
+                (ty, response)
+            });
+        }
     }
-    let refreshed = crate::refresh::refresh_with(provider, recorded, true).await;
+    let refreshed = crate::refresh::refresh_with(providers, recorded, true).await;
     let mut listed: Vec<(String, ListResponse)> = Vec::new();
     let mut errors: Vec<DriftError> =
         refreshed.errors.iter().map(|(ty, e)| DriftError { ty: ty.clone(), operation: DriftOperation::Read, error: e.clone() }).collect();
@@ -345,6 +357,19 @@ pub async fn drift(provider: &Arc<dyn Provider>, state: Option<&State>, ignore: 
         }
     }
     listed.sort_by(|a, b| a.0.cmp(&b.0));
+    // One answer per type: the lists of every configuration joined, the
+    // first error kept.
+    listed.dedup_by(|next, kept| {
+        if next.0 != kept.0 {
+            return false;
+        }
+        kept.1.calls += next.1.calls;
+        kept.1.objects.append(&mut next.1.objects);
+        if kept.1.error.is_none() {
+            kept.1.error = next.1.error.take();
+        }
+        true
+    });
 
     let layer_of = |ty: &str| schema.resource(ty).map_or(Layer::Infrastructure, |s| s.layer);
     let managed_object = |addr: &Address| {
@@ -600,7 +625,7 @@ mod tests {
         record(&mut state, &fake, "aws_instance", "app", &instance);
         let provider: Arc<dyn Provider> = fake.clone();
 
-        let outcome = drift(&provider, Some(&state), &IgnoreRules::default()).await;
+        let outcome = drift(&Providers::shared(provider.clone()), Some(&state), &IgnoreRules::default()).await;
         let r = &outcome.report;
         assert!(r.has_drift());
         assert_eq!(r.managed, 3);
@@ -633,11 +658,11 @@ mod tests {
 
         let (ignore, d) = rules(&format!("aws_vpc.{stray}\n*.{orphan}\naws_vpc.{foreign}\naws_vpc.{untagged}\n"));
         assert!(d.is_empty());
-        let r = drift(&provider, Some(&state), &ignore).await.report;
+        let r = drift(&Providers::shared(provider.clone()), Some(&state), &ignore).await.report;
         assert!(r.unmanaged.is_empty() && r.managed_elsewhere.is_empty(), "{r:#?}");
         assert_eq!(r.ignored, 4);
         let (everything, _) = rules("*.*\n");
-        let r = drift(&provider, Some(&state), &everything).await.report;
+        let r = drift(&Providers::shared(provider.clone()), Some(&state), &everything).await.report;
         assert_eq!((r.changed.len(), r.deleted.len()), (1, 1), "recorded objects are compared whatever the ignore file says");
     }
 
@@ -657,7 +682,7 @@ mod tests {
         fake.set_attribute("aws_db_instance", &id, "password", Value::string("new-secret"));
         fake.set_attribute("aws_db_instance", &id, "engine", Value::string("postgres"));
         let provider: Arc<dyn Provider> = fake.clone();
-        let r = drift(&provider, Some(&state), &IgnoreRules::default()).await.report;
+        let r = drift(&Providers::shared(provider.clone()), Some(&state), &IgnoreRules::default()).await.report;
         assert_eq!(r.changed.len(), 1, "{r:#?}");
         let attrs = &r.changed[0].attributes;
         let password = attrs.iter().find(|a| a.path == "password").unwrap();
@@ -675,7 +700,7 @@ mod tests {
         record(&mut state, &fake, "aws_subnet", "a", &id);
         fake.fail_reads("aws_subnet", "access denied");
         let provider: Arc<dyn Provider> = fake.clone();
-        let r = drift(&provider, Some(&state), &IgnoreRules::default()).await.report;
+        let r = drift(&Providers::shared(provider.clone()), Some(&state), &IgnoreRules::default()).await.report;
         assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
         assert_eq!((r.errors[0].ty.as_str(), r.errors[0].operation), ("aws_subnet", DriftOperation::Read));
         assert!(r.deleted.is_empty(), "an object that could not be read is not deleted");

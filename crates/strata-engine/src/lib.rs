@@ -9,6 +9,7 @@ pub mod cost;
 pub mod drift;
 pub mod fake;
 pub mod plan;
+pub mod providers;
 pub mod recover;
 pub mod refresh;
 pub mod state;

@@ -20,7 +20,8 @@ pub struct PlanRequest {
 /// A provider to talk to while planning: data sources are read, and with
 /// `refresh` the recorded objects are read back first.
 pub struct Live<'a> {
-    pub provider: std::sync::Arc<dyn strata_provider::Provider>,
+    /// One instance per provider configuration.
+    pub providers: crate::providers::Providers,
     pub runtime: &'a tokio::runtime::Runtime,
     pub refresh: bool,
     /// `plan` only: when the provider finds no credentials, plan against the
@@ -34,7 +35,7 @@ pub struct Live<'a> {
 /// may depend on objects the apply just created).
 pub(crate) enum DataReader<'a> {
     Outside(&'a Live<'a>),
-    Inside(&'a std::sync::Arc<dyn strata_provider::Provider>),
+    Inside(&'a crate::providers::Providers),
 }
 
 /// The `StatePlanner` plus data source reads through a provider.
@@ -48,11 +49,12 @@ impl strata_config::Planner for LivePlanner<'_> {
         self.inner.plan(req)
     }
 
-    fn read_data(&self, addr: &Address, args: &strata_core::Value) -> Option<Result<strata_core::Value, String>> {
+    fn read_data(&self, addr: &Address, provider: &str, args: &strata_core::Value) -> Option<Result<strata_core::Value, String>> {
         let req = strata_provider::ReadDataRequest { addr: addr.clone(), ty: addr.ty.clone(), config: args.clone() };
         let resp = match self.reader.as_ref()? {
-            DataReader::Outside(live) => live.runtime.block_on(live.provider.read_data(req)),
-            DataReader::Inside(provider) => {
+            DataReader::Outside(live) => live.runtime.block_on(live.providers.get(provider).read_data(req)),
+            DataReader::Inside(providers) => {
+                let provider = providers.get(provider);
                 // Only a multi-threaded runtime can block one of its workers.
                 let handle = tokio::runtime::Handle::try_current().ok()?;
                 if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
@@ -68,8 +70,9 @@ impl strata_config::Planner for LivePlanner<'_> {
     }
 }
 
-/// Configure a provider from the configuration's `provider "aws"` block
-/// (evaluated without state: provider settings come from variables and locals).
+/// Configure one provider instance per `provider` block of the configuration
+/// (the default one and each alias; evaluated without state: provider
+/// settings come from variables and locals).
 pub fn configure(
     live: &Live,
     config: &Config,
@@ -78,8 +81,39 @@ pub fn configure(
     schema: &ProviderSchema,
 ) -> Diagnostics {
     let (ev, _) = strata_config::evaluate(config, inputs, schema, &strata_config::NoPriorState);
-    let block = ev.providers.iter().find(|p| p.name == "aws" && p.alias.is_none()).map(|p| p.config.clone()).unwrap_or_default();
-    live.runtime.block_on(live.provider.configure(strata_provider::ConfigureRequest { config: block, lineage: lineage.to_string() }))
+    let requests = crate::providers::configure_requests(&ev, lineage);
+    live.runtime.block_on(live.providers.configure(requests))
+}
+
+/// Objects recorded under a provider configuration the configuration no
+/// longer declares cannot be read or deleted: say which, and how to go on.
+pub fn check_recorded_providers(live: &Live, state: &State, diagnostics: &mut Diagnostics) {
+    let recorded = state
+        .resources
+        .iter()
+        .chain(&state.deposed)
+        .map(|r| (r.address.as_str(), r.provider.as_deref()))
+        .chain(state.intents.iter().map(|i| (i.address.as_str(), i.provider.as_deref())));
+    let mut missing: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    for (addr, provider) in recorded {
+        if let Some(p) = provider
+            && !live.providers.is_configured(p)
+        {
+            missing.entry(p).or_default().push(addr);
+        }
+    }
+    for (provider, addrs) in missing {
+        let alias = provider.rsplit_once("].").map_or("NAME", |(_, a)| a);
+        diagnostics.push(
+            Diagnostic::error(
+                "strata::plan::provider_missing",
+                format!("{} recorded under {provider}, which the configuration no longer declares: {}", addrs.len(), addrs.join(", ")),
+            )
+            .with_help(format!(
+                "put the `provider` block with `alias = \"{alias}\"` back until its objects are destroyed or moved; strata reads and deletes them only through it"
+            )),
+        );
+    }
 }
 
 /// Everything a plan run produced, for the binary to render.
@@ -191,6 +225,11 @@ fn plan_into(
             None => state.get_or_insert_with(State::new).lineage.clone(),
         };
         let configured = configure(l, config, &run.inputs, &lineage, schema);
+        if let Some(s) = &state
+            && !configured.has_errors()
+        {
+            check_recorded_providers(l, s, diagnostics);
+        }
         let no_credentials = configured.iter().find(|d| d.code == strata_provider::NO_CREDENTIALS).cloned();
         match no_credentials {
             Some(d) if l.optional => {
@@ -220,7 +259,7 @@ fn plan_into(
             && let Some(s) = &state
             && !s.resources.is_empty()
         {
-            let outcome = live.runtime.block_on(crate::refresh::refresh(&live.provider, s));
+            let outcome = live.runtime.block_on(crate::refresh::refresh(&live.providers, s));
             tracing::info!(calls = outcome.calls, gone = outcome.gone.len(), changed = outcome.changed.len(), "refreshed the state");
             for (ty, e) in &outcome.errors {
                 diagnostics.push(Diagnostic::error("strata::provider::refresh", format!("cannot read the recorded {ty} objects: {e}")));
@@ -380,7 +419,7 @@ fn recover(
             .filter(|r| r.dependencies.iter().all(|(d, _)| recorded.contains(&d.resource()) && !pending.contains(&d.resource())))
             .map(|r| (r.addr, r.values))
             .collect();
-        let report = live.runtime.block_on(crate::recover::recover_intents(&live.provider, backend, state, &planned, &orphans));
+        let report = live.runtime.block_on(crate::recover::recover_intents(&live.providers, backend, state, &planned, &orphans));
         tracing::info!(
             adopted = report.adopted.len(),
             orphans = report.orphans.len(),

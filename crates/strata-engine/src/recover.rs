@@ -17,14 +17,14 @@
 //! adopted: the lookup is an error and the intent stays.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use strata_core::{Address, Diagnostic, Diagnostics, Layer, Value};
-use strata_provider::{FindByIntentRequest, Provider, ProviderError};
+use strata_provider::{FindByIntentRequest, ProviderError};
 use strata_state::{LocalBackend, ResourceState, State};
 use tokio::task::JoinSet;
 
 use crate::apply::{id_of, mark};
+use crate::providers::Providers;
 
 /// The `private` marker of a deposed object recovery found for an address
 /// that has left the configuration (plans say where it came from).
@@ -67,7 +67,7 @@ impl RecoveryReport {
 /// Intents at `orphans` (addresses no longer configured) are looked for
 /// with their recorded identity; a found object becomes a deposed record.
 pub async fn recover_intents(
-    provider: &Arc<dyn Provider>,
+    providers: &Providers,
     backend: &LocalBackend,
     state: &mut State,
     planned: &HashMap<Address, Value>,
@@ -87,10 +87,12 @@ pub async fn recover_intents(
             planned.get(&addr).cloned().unwrap_or(Value::Null)
         };
         let req = FindByIntentRequest { ty: addr.ty.clone(), planned, addr, token: intent.token.clone(), orphan };
-        let provider = provider.clone();
+        // The object was made through the configuration the intent records.
+        let provider = providers.for_object(&req.ty, intent.provider.as_deref());
+        let recorded_provider = intent.provider.clone();
         lookups.spawn(async move {
             let response = provider.find_by_intent(req.clone()).await;
-            (req, response)
+            (req, recorded_provider, response)
         });
     }
     let mut results = Vec::new();
@@ -101,8 +103,8 @@ pub async fn recover_intents(
         }
     }
     // In the order of the intents, for stable reports and state files.
-    results.sort_by_key(|(req, _)| state.intents.iter().position(|i| i.token == req.token));
-    for (req, response) in results {
+    results.sort_by_key(|(req, _, _)| state.intents.iter().position(|i| i.token == req.token));
+    for (req, recorded_provider, response) in results {
         let key = req.addr.to_string();
         if let Some(lineage) = response.ownership.foreign_to(&state.lineage).filter(|_| response.found.is_some()) {
             report.errors.push((req.addr.clone(), foreign(&req.addr, lineage)));
@@ -111,7 +113,7 @@ pub async fn recover_intents(
         match (response.error, response.found) {
             (Some(e), _) => report.errors.push((req.addr, e)),
             (None, Some(found)) if req.orphan => {
-                let schema = provider.schema();
+                let schema = providers.schema();
                 let value = mark(schema, &req.ty, found, &[]);
                 let Some(id) = id_of(&value) else {
                     report.errors.push((req.addr, missing_id()));
@@ -122,6 +124,7 @@ pub async fn recover_intents(
                 let intent = state.intents.iter().find(|i| i.token == req.token);
                 r.dependencies = intent.map(|i| i.dependencies.clone()).unwrap_or_default();
                 r.private = Some(serde_json::json!({ ORPHAN_MARK: true }));
+                r.provider = recorded_provider;
                 if !state.deposed.iter().any(|d| d.address == key && d.id == id) && state.resource(&key).is_none_or(|c| c.id != id) {
                     state.deposed.push(r);
                 }
@@ -129,7 +132,7 @@ pub async fn recover_intents(
                 report.orphans.push((req.addr, id));
             }
             (None, Some(found)) => {
-                let schema = provider.schema();
+                let schema = providers.schema();
                 let value = mark(schema, &req.ty, found, &strata_state::sensitive_paths(&req.planned));
                 let Some(id) = id_of(&value) else {
                     report.errors.push((req.addr, missing_id()));
@@ -143,7 +146,9 @@ pub async fn recover_intents(
                 {
                     state.deposed.push(old);
                 }
-                state.upsert_resource(ResourceState::from_value(&req.addr, layer, id.clone(), &value));
+                let mut adopted = ResourceState::from_value(&req.addr, layer, id.clone(), &value);
+                adopted.provider = recorded_provider;
+                state.upsert_resource(adopted);
                 state.intents.retain(|i| i.token != req.token);
                 report.adopted.push((req.addr, id));
             }

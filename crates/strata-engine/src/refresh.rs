@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use strata_core::{Address, Diagnostic, Layer, Value};
 use strata_provider::{ImportRequest, Ownership, Provider, ProviderError, ReadObject, ReadRequest, ReadResponse, ReadResult};
+
+use crate::providers::Providers;
 use strata_state::{ResourceState, State};
 use tokio::task::JoinSet;
 
@@ -91,24 +93,25 @@ pub struct RefreshOutcome {
 }
 
 /// Read back every recorded object: one `provider.read` per resource type
-/// (the provider pages and batches), all types concurrently. Sensitive
+/// and provider configuration (the provider pages and batches; each object
+/// through the configuration recorded with it), all at once. Sensitive
 /// values keep their marks: the schema's sensitive attributes and the paths
 /// the state marked.
-pub async fn refresh(provider: &Arc<dyn Provider>, state: &State) -> RefreshOutcome {
-    refresh_with(provider, state, false).await
+pub async fn refresh(providers: &Providers, state: &State) -> RefreshOutcome {
+    refresh_with(providers, state, false).await
 }
 
 /// [`refresh`], and with `deep` also what no batched call reports (one call
 /// per object; drift wants every attribute it can compare).
-pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: bool) -> RefreshOutcome {
-    let mut by_type: BTreeMap<String, Vec<ReadObject>> = BTreeMap::new();
+pub async fn refresh_with(providers: &Providers, state: &State, deep: bool) -> RefreshOutcome {
+    let mut by_type: BTreeMap<(Option<String>, String), Vec<ReadObject>> = BTreeMap::new();
     for r in &state.resources {
         let Ok(addr) = r.addr() else { continue };
-        by_type.entry(r.ty.clone()).or_default().push(ReadObject { addr, id: r.id.clone(), prior: r.values() });
+        by_type.entry((r.provider.clone(), r.ty.clone())).or_default().push(ReadObject { addr, id: r.id.clone(), prior: r.values() });
     }
     let mut reads = JoinSet::new();
-    for (ty, objects) in by_type {
-        let provider = provider.clone();
+    for ((provider, ty), objects) in by_type {
+        let provider = providers.for_object(&ty, provider.as_deref());
         reads.spawn(async move {
             let response = provider.read(ReadRequest { ty: ty.clone(), objects, deep }).await;
             (ty, response)
@@ -131,7 +134,7 @@ pub async fn refresh_with(provider: &Arc<dyn Provider>, state: &State, deep: boo
     }
     responses.sort_by(|a, b| a.0.cmp(&b.0));
 
-    let schema = provider.schema();
+    let schema = providers.schema();
     let mut observed: HashMap<Address, Option<Value>> = HashMap::new();
     let mut owners: HashMap<Address, Option<String>> = HashMap::new();
     let mut calls = 0;
@@ -244,9 +247,17 @@ fn changed_paths(before: &Value, after: &Value, path: &mut String, out: &mut Vec
 }
 
 /// `strata import ADDR ID`: read an existing object and make the record of
-/// it (`layer` is the instance's layer in the configuration). The caller
-/// checks that nothing is recorded at `addr` yet and persists.
-pub async fn import(provider: &Arc<dyn Provider>, addr: &Address, id: &str, layer: Layer) -> Result<ResourceState, ProviderError> {
+/// it (`layer` is the instance's layer in the configuration), through the
+/// instance's provider configuration (`provider`, its address), which the
+/// record keeps. The caller checks that nothing is recorded at `addr` yet
+/// and persists.
+pub async fn import(providers: &Providers, provider: &str, addr: &Address, id: &str, layer: Layer) -> Result<ResourceState, ProviderError> {
+    let mut r = import_with(&providers.get(provider), addr, id, layer).await?;
+    r.provider = (provider != strata_config::default_provider_address(&addr.ty)).then(|| provider.to_string());
+    Ok(r)
+}
+
+async fn import_with(provider: &Arc<dyn Provider>, addr: &Address, id: &str, layer: Layer) -> Result<ResourceState, ProviderError> {
     let response = provider.import(ImportRequest { addr: addr.clone(), ty: addr.ty.clone(), id: id.to_string() }).await;
     if let Some(e) = response.error {
         return Err(e);

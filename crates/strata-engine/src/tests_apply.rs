@@ -42,6 +42,10 @@ impl Env {
         self.fake.clone()
     }
 
+    fn providers(&self) -> crate::providers::Providers {
+        crate::providers::Providers::shared(self.provider())
+    }
+
     /// Wait until a provider call on `addr` is running.
     async fn until_called(&self, addr: &str) {
         while !self.fake.apply_calls().iter().any(|c| c.addr.as_ref().is_some_and(|a| a.to_string() == addr)) {
@@ -133,7 +137,7 @@ async fn run(env: &Env, main: &str, options: ApplyOptions, cancel: &Cancel, prog
     let plan = make_plan(&config, &inputs, state.as_ref());
     let replanner = ConfigReplanner { config: &config, inputs: &inputs, schema: strata_provider::aws::schema(), data: None };
     let ctx = ApplyContext {
-        provider: env.provider(),
+        providers: env.providers(),
         plan: &plan,
         replanner: &replanner,
         backend: &env.backend,
@@ -627,7 +631,7 @@ resource "aws_security_group" "web" {
     env.backend.persist(&mut state).unwrap();
 
     let planned_values: HashMap<Address, Value> = ["aws_vpc.a", "aws_vpc.b"].iter().map(|a| (a.parse().unwrap(), value(a))).collect();
-    let report = recover_intents(&env.provider(), &env.backend, &mut state, &planned_values, &Default::default()).await;
+    let report = recover_intents(&env.providers(), &env.backend, &mut state, &planned_values, &Default::default()).await;
     assert_eq!(report.adopted, [("aws_vpc.a".parse().unwrap(), made.clone())]);
     assert_eq!(names(&report.dropped, ToString::to_string), ["aws_security_group.web", "aws_vpc.b"]);
     assert!(report.errors.is_empty() && report.diagnostics.is_empty());
@@ -674,7 +678,7 @@ resource "aws_instance" "web" {
         planned: AtomicUsize::new(0),
     };
     let ctx = ApplyContext {
-        provider: env.provider(),
+        providers: env.providers(),
         plan: &plan,
         replanner: &counting,
         backend: &env.backend,
@@ -746,7 +750,7 @@ async fn a_second_signal_returns_at_once_and_leaves_the_intent() {
     let mut state = env.state();
     assert_eq!(names(&state.intents, |i| i.address.clone()), ["aws_vpc.main"]);
 
-    let report = recover_intents(&env.provider(), &env.backend, &mut state, &HashMap::new(), &Default::default()).await;
+    let report = recover_intents(&env.providers(), &env.backend, &mut state, &HashMap::new(), &Default::default()).await;
     assert_eq!(names(&report.dropped, ToString::to_string), ["aws_vpc.main"]);
     assert!(env.state().intents.is_empty());
 }
@@ -774,7 +778,7 @@ resource "aws_subnet" "s" {
     env.fake.set_attribute("aws_vpc", &drifted, "tags", Value::map([("Name", Value::string("renamed"))]));
     let before = env.fake.calls().len();
 
-    let outcome = refresh(&env.provider(), &state).await;
+    let outcome = refresh(&env.providers(), &state).await;
     let reads: Vec<Call> = env.fake.calls().into_iter().skip(before).collect();
     assert!(reads.iter().all(|c| c.kind == CallKind::Read));
     assert_eq!(names(&reads, |c| format!("{} {}", c.ty, c.objects)), ["aws_subnet 2", "aws_vpc 3"]);
@@ -822,7 +826,7 @@ async fn refresh_keeps_sensitive_marks_and_survives_a_failed_type() {
     ));
     env.fake.fail_reads("aws_vpc", "throttled");
 
-    let outcome = refresh(&env.provider(), &state).await;
+    let outcome = refresh(&env.providers(), &state).await;
     let r = outcome.state.resource("aws_db_instance.main").unwrap();
     assert_eq!(r.sensitive_paths, [vec!["password".to_string()], vec!["username".to_string()]], "schema and recorded marks both kept");
     assert!(outcome.changed.is_empty(), "{:#?}", outcome.changed);
@@ -836,10 +840,10 @@ async fn import_records_an_existing_object() {
     let env = Env::new();
     let id = env.fake.insert("aws_db_instance", Value::map([("password", Value::string("pw"))]), None, None);
     let addr: Address = "aws_db_instance.main".parse().unwrap();
-    let r = import(&env.provider(), &addr, &id, Layer::Data).await.unwrap();
+    let r = import(&env.providers(), r#"provider["aws"]"#, &addr, &id, Layer::Data).await.unwrap();
     assert_eq!((r.address.as_str(), r.id.as_str(), r.layer), ("aws_db_instance.main", id.as_str(), 2));
     assert_eq!(r.sensitive_paths, [vec!["password".to_string()]]);
-    let missing = import(&env.provider(), &addr, "fake-db-instance-99", Layer::Data).await.unwrap_err();
+    let missing = import(&env.providers(), r#"provider["aws"]"#, &addr, "fake-db-instance-99", Layer::Data).await.unwrap_err();
     assert_eq!(missing.code.as_deref(), Some("NotFound"));
 }
 
@@ -862,7 +866,7 @@ fn the_apply_future_can_be_spawned() {
     let plan = make_plan(&config, &inputs, None);
     let replanner = ConfigReplanner { config: &config, inputs: &inputs, schema: strata_provider::aws::schema(), data: None };
     let ctx = ApplyContext {
-        provider: env.provider(),
+        providers: env.providers(),
         plan: &plan,
         replanner: &replanner,
         backend: &env.backend,
@@ -909,7 +913,7 @@ async fn destroy_deletes_everything_and_every_output() {
     // A destroy plan: the configuration with nothing in it, against the state.
     let plan = plan_for(&env, "");
     let ctx = ApplyContext {
-        provider: env.provider(),
+        providers: env.providers(),
         plan: &plan,
         replanner: &DestroyReplanner,
         backend: &env.backend,
@@ -1042,7 +1046,7 @@ resource "aws_db_instance" "db" {
     env.backend.persist(&mut state).unwrap();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let live = crate::plan::Live { provider: env.provider(), runtime: &rt, refresh: true, optional: false };
+    let live = crate::plan::Live { providers: env.providers(), runtime: &rt, refresh: true, optional: false };
     let mode = crate::plan::RunMode { live: Some(&live), recover: Some(&env.backend), destroy: true, ..Default::default() };
     let run = crate::plan::plan(env._dir.path(), &Default::default(), strata_provider::aws::schema(), mode);
     assert!(!run.diagnostics.has_errors(), "{:#?}", run.diagnostics);
@@ -1055,7 +1059,7 @@ resource "aws_db_instance" "db" {
 /// A plan run over `env`'s directory (written with `main`) through the fake.
 fn plan_run(env: &Env, rt: &tokio::runtime::Runtime, main: &str, recover: bool, destroy: bool) -> crate::plan::PlanRun {
     std::fs::write(env._dir.path().join("main.tf"), main).unwrap();
-    let live = crate::plan::Live { provider: env.provider(), runtime: rt, refresh: true, optional: false };
+    let live = crate::plan::Live { providers: env.providers(), runtime: rt, refresh: true, optional: false };
     let mode = crate::plan::RunMode { live: Some(&live), recover: recover.then_some(&env.backend), destroy, ..Default::default() };
     crate::plan::plan(env._dir.path(), &Default::default(), strata_provider::aws::schema(), mode)
 }
@@ -1064,7 +1068,7 @@ fn plan_run(env: &Env, rt: &tokio::runtime::Runtime, main: &str, recover: bool, 
 fn apply_run(env: &Env, rt: &tokio::runtime::Runtime, run: &crate::plan::PlanRun, destroy: bool) -> ApplyOutcome {
     let replanner = ConfigReplanner { config: &run.config, inputs: &run.inputs, schema: strata_provider::aws::schema(), data: None };
     let ctx = ApplyContext {
-        provider: env.provider(),
+        providers: env.providers(),
         plan: run.plan.as_ref().expect("a plan"),
         replanner: if destroy { &DestroyReplanner } else { &replanner },
         backend: &env.backend,
@@ -1250,4 +1254,111 @@ fn a_name_taken_by_an_untagged_object_is_not_ours_unless_imported() {
     env.backend.persist(&mut state).unwrap();
     let run = plan_run(&env, &rt, NAMED, true, false);
     assert!(!run.diagnostics.has_errors(), "{:#?}", run.diagnostics);
+}
+
+/// Regression: `provider = aws.west` was ignored and every call went to the
+/// default configuration. Each operation goes to its configuration's
+/// instance, the state records the choice, and once the resource leaves the
+/// configuration its delete still goes to the recorded one; a refresh reads
+/// each object through its own.
+#[tokio::test]
+async fn operations_go_to_the_selected_provider_configuration() {
+    let env = Env::new();
+    let west = Arc::new(FakeProvider::new());
+    let west_addr = r#"provider["aws"].west"#;
+    let providers = crate::providers::Providers::with_instances(vec![
+        (r#"provider["aws"]"#.to_string(), env.provider()),
+        (west_addr.to_string(), west.clone() as Arc<dyn Provider>),
+    ]);
+    let main = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+provider "aws" {
+  alias  = "west"
+  region = "eu-west-1"
+}
+resource "aws_vpc" "east" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_vpc" "west" {
+  provider   = aws.west
+  cidr_block = "10.1.0.0/16"
+}
+"#;
+    let apply_with = |main: &'static str| {
+        let providers = providers.clone();
+        let env = &env;
+        async move {
+            let (config, inputs) = load(main);
+            let state = env.backend.read().unwrap();
+            let plan = make_plan(&config, &inputs, state.as_ref());
+            let replanner = ConfigReplanner { config: &config, inputs: &inputs, schema: strata_provider::aws::schema(), data: None };
+            let ctx = ApplyContext {
+                providers,
+                plan: &plan,
+                replanner: &replanner,
+                backend: &env.backend,
+                state: state.unwrap_or_default(),
+                options: ApplyOptions::default(),
+                progress: &NoProgress,
+                cancel: Cancel::new(),
+            };
+            let outcome = apply(ctx).await;
+            assert!(outcome.is_success(), "{outcome:#?}");
+        }
+    };
+    apply_with(main).await;
+    assert_eq!(env.fake.objects("aws_vpc").len(), 1, "one VPC through the default configuration");
+    assert_eq!(west.objects("aws_vpc").len(), 1, "one VPC through the alias");
+    let state = env.backend.read().unwrap().unwrap();
+    assert_eq!(state.resource("aws_vpc.east").unwrap().provider, None, "the default is not written");
+    assert_eq!(state.resource("aws_vpc.west").unwrap().provider.as_deref(), Some(west_addr));
+    let west_id = state.resource("aws_vpc.west").unwrap().id.clone();
+    assert!(west.object("aws_vpc", &west_id).is_some());
+
+    // Refresh reads each object through its own configuration: nothing is gone.
+    let outcome = refresh(&providers, &state).await;
+    assert!(outcome.gone.is_empty() && outcome.errors.is_empty(), "{:?} {:?}", outcome.gone, outcome.errors);
+
+    // Unchanged configuration: nothing to do.
+    let (config, inputs) = load(main);
+    assert!(actions(&make_plan(&config, &inputs, Some(&state))).is_empty());
+
+    // Moving the resource to the default configuration replaces it: deleted
+    // where it is, created through the new one.
+    let moved = r#"
+provider "aws" {
+  alias  = "west"
+  region = "eu-west-1"
+}
+resource "aws_vpc" "east" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_vpc" "west" {
+  cidr_block = "10.1.0.0/16"
+}
+"#;
+    let (config, inputs) = load(moved);
+    let plan = make_plan(&config, &inputs, Some(&state));
+    let c = plan.changes.iter().find(|c| c.addr.to_string() == "aws_vpc.west").unwrap();
+    assert!(c.action.is_replace(), "{:?}", c.action);
+    assert_eq!(c.requires_replace, ["provider"]);
+
+    // Out of the configuration: deleted through the recorded configuration.
+    apply_with(
+        r#"
+provider "aws" {
+  alias  = "west"
+  region = "eu-west-1"
+}
+resource "aws_vpc" "east" {
+  cidr_block = "10.0.0.0/16"
+}
+"#,
+    )
+    .await;
+    assert!(west.objects("aws_vpc").is_empty(), "deleted in the alias's cloud");
+    assert_eq!(env.fake.objects("aws_vpc").len(), 1, "the default's VPC stays");
+    assert!(env.fake.apply_calls().iter().all(|c| c.kind != CallKind::Apply(ApplyAction::Delete)), "no delete went to the default");
 }

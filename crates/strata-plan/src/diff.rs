@@ -115,6 +115,7 @@ pub fn build_plan(ev: &mut Evaluated, graph: &Graph, state: Option<&State>, opts
         create_before_destroy: false,
         dependencies: r.dependencies.iter().filter_map(|d| d.parse().ok()).collect(),
         reason: Some(declared.orphan_reason(addr)),
+        provider: r.provider.clone(),
     });
 
     let (lineage, serial) = match state {
@@ -184,6 +185,7 @@ fn config_change(r: &mut ResourceInstance, layer: Layer, opts: &PlanOptions) -> 
         create_before_destroy: r.create_before_destroy,
         dependencies,
         reason,
+        provider: (r.provider != strata_config::default_provider_address(&r.addr.ty)).then(|| r.provider.clone()),
     }
 }
 

@@ -114,6 +114,11 @@ pub struct ResourceChange {
     /// Why, in words: "not in configuration", "moved from aws_instance.a".
     #[serde(default)]
     pub reason: Option<String>,
+    /// The provider configuration that carries out the change
+    /// (`provider["aws"].west`); absent for the type's default. A delete
+    /// goes to the configuration recorded in the state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 /// The planned change of one root output.

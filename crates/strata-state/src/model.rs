@@ -147,6 +147,12 @@ pub struct ResourceState {
     /// Opaque provider data carried through untouched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private: Option<serde_json::Value>,
+    /// The provider configuration that manages the object, as Terraform
+    /// writes it (`provider["aws"].west`); absent for the type's default
+    /// configuration (`provider["aws"]`). Refresh and delete of an object no
+    /// longer in the configuration use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 impl ResourceState {
@@ -164,6 +170,7 @@ impl ResourceState {
             dependencies: Vec::new(),
             created_at: now_rfc3339(),
             private: None,
+            provider: None,
         }
     }
 
@@ -254,6 +261,10 @@ pub struct Intent {
     /// found after its address left the configuration).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<String>,
+    /// The provider configuration the create went to, as on
+    /// [`ResourceState::provider`] (absent: the type's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod clients;
 mod compute;
 mod data;
 mod dns;
