@@ -7,7 +7,8 @@
 
 use serde_json::Value as J;
 
-use crate::e2e::{Moto, aws_env, moto};
+use crate::e2e::aws_env;
+use crate::support::{Moto, moto};
 use crate::support::{scratch, strata_in};
 
 const TWO_REGIONS: &str = r#"
@@ -132,8 +133,8 @@ resource "aws_vpc" "this" {
 "#;
 
 #[test]
-fn aliases_apply_refresh_drift_and_destroy_in_their_regions() {
-    let Some(moto) = moto() else { return };
+fn moto_aliases_apply_refresh_drift_and_destroy_in_their_regions() {
+    let moto = moto();
     let dir = scratch(&[("main.tf", MOTO_CONFIG), ("net/main.tf", NET)]);
     let env = aws_env(&moto.url);
 
@@ -190,8 +191,8 @@ fn aliases_apply_refresh_drift_and_destroy_in_their_regions() {
 /// Objects recorded under an alias whose block was removed cannot be read or
 /// deleted: the run says so instead of using the default configuration.
 #[test]
-fn a_removed_alias_with_recorded_objects_is_an_error() {
-    let Some(moto) = moto() else { return };
+fn moto_a_removed_alias_with_recorded_objects_is_an_error() {
+    let moto = moto();
     let config = "provider \"aws\" {\n  alias  = \"west\"\n  region = \"eu-west-1\"\n}\nresource \"aws_vpc\" \"w\" {\n  provider   = aws.west\n  cidr_block = \"10.5.0.0/16\"\n}\n";
     let dir = scratch(&[("main.tf", config)]);
     let env = aws_env(&moto.url);

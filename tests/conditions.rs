@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use crate::e2e::{aws_env, moto};
+use crate::e2e::aws_env;
+use crate::support::moto;
 use crate::support::{scratch, strata_in};
 
 /// Progress lines carry timings; the snapshots keep everything else.
@@ -63,8 +64,8 @@ resource "aws_vpc" "main" {
 "#;
 
 #[test]
-fn a_false_precondition_blocks_plan_and_apply() {
-    let Some(moto) = moto() else { return };
+fn moto_a_false_precondition_blocks_plan_and_apply() {
+    let moto = moto();
     let env = aws_env(&moto.url);
     let dir = scratch(&[("main.tf", PRECONDITION)]);
     let plan = strata_in(dir.path(), &["plan", "."], &env);
@@ -103,8 +104,8 @@ resource "aws_vpc" "other" {
 "#;
 
 #[test]
-fn a_false_postcondition_after_apply_stops_dependents() {
-    let Some(moto) = moto() else { return };
+fn moto_a_false_postcondition_after_apply_stops_dependents() {
+    let moto = moto();
     let env = aws_env(&moto.url);
     let dir = scratch(&[("main.tf", POSTCONDITION)]);
     let apply = strata_in(dir.path(), &["apply", ".", "--auto-approve", "--parallelism", "1"], &env);
@@ -148,8 +149,8 @@ resource "aws_security_group" "web" {{
 }
 
 #[test]
-fn a_default_tags_change_retags_every_object() {
-    let Some(moto) = moto() else { return };
+fn moto_a_default_tags_change_retags_every_object() {
+    let moto = moto();
     let env = aws_env(&moto.url);
     let dir = scratch(&[("main.tf", &tagged(r#"{ Env = "dev", Team = "net" }"#))]);
     let apply = strata_in(dir.path(), &["apply", ".", "--auto-approve"], &env);

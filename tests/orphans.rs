@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 
 use crate::crash::{Rng, inventory, run, strata_cmd};
-use crate::e2e::moto;
+use crate::support::moto;
 
 /// `count = var.n` VPCs, each with a subnet (teardown order matters: a VPC
 /// with a subnet cannot be deleted).
@@ -123,8 +123,8 @@ fn killed_at(dir: &Path, endpoint: &str, args: &[&str], k: usize, deadline: Dura
 /// the first create leaves an intent; with `count` lowered to 0, plan,
 /// apply and destroy said "No changes" and the VPC ran on untracked.
 #[test]
-fn an_interrupted_create_whose_count_was_lowered_is_listed_and_deleted() {
-    let Some(moto) = moto() else { return };
+fn moto_an_interrupted_create_whose_count_was_lowered_is_listed_and_deleted() {
+    let moto = moto();
     let url = moto.url.clone();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -180,8 +180,8 @@ fn an_interrupted_create_whose_count_was_lowered_is_listed_and_deleted() {
 /// with the state's lineage is tracked; after a final clean apply every
 /// one is recorded exactly once and no intent or deposed object remains.
 #[test]
-fn applies_killed_while_count_changes_leave_nothing_untracked() {
-    let Some(moto) = moto() else { return };
+fn moto_applies_killed_while_count_changes_leave_nothing_untracked() {
+    let moto = moto();
     let url = moto.url.clone();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -256,8 +256,8 @@ fn boto(endpoint: &str, script: &str) -> String {
 /// Item 2: state B's parameter group is deleted out of band, state A makes
 /// one with the same name; B must not take A's object for its own.
 #[test]
-fn a_same_named_object_of_another_state_is_never_adopted_or_deleted() {
-    let Some(moto) = moto() else { return };
+fn moto_a_same_named_object_of_another_state_is_never_adopted_or_deleted() {
+    let moto = moto();
     let url = moto.url.clone();
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));

@@ -138,7 +138,7 @@ pub fn take_lineage(state: &mut Value) -> strata_provider::Ownership {
         _ => None,
     };
     match found {
-        Some(Value::String(l)) => strata_provider::Ownership::Lineage(l),
+        Some(Value::String(l)) => strata_provider::Ownership::Lineage(l.into_string()),
         Some(_) => strata_provider::Ownership::Untagged,
         None => strata_provider::Ownership::NotRead,
     }

@@ -365,7 +365,7 @@ fn large_maps_parse_with_their_keys_checked() {
     let n = n as f64;
     assert_eq!(
         ev.outputs[0].value,
-        Value::List(vec![Value::Number(n), Value::Number(n), Value::Number(n), Value::Number(19_999.0), Value::Number(7.0)])
+        Value::List(vec![Value::Number(n), Value::Number(n), Value::Number(n), Value::Number(19_999.0), Value::Number(7.0)].into())
     );
 
     // Syntactic duplicates are still parse errors, at the second key, whatever

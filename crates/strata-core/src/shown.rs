@@ -86,7 +86,7 @@ mod tests {
     fn sensitive_values_are_never_shown() {
         assert_eq!(describe(&Value::string("abc")), "the string \"abc\"");
         assert_eq!(describe(&secret(Value::string("abc"))), SENSITIVE);
-        assert_eq!(describe(&Value::List(vec![secret(Value::string("abc"))])), SENSITIVE);
+        assert_eq!(describe(&Value::list(vec![secret(Value::string("abc"))])), SENSITIVE);
         assert_eq!(shown(&Value::Number(5.0)), "5");
         assert_eq!(shown(&Value::map([("k", secret(Value::Number(5.0)))])), SENSITIVE);
         assert_eq!(shown_number(7.0, true), SENSITIVE);
@@ -98,7 +98,7 @@ mod tests {
         let v = Value::map([
             ("a", secret(Value::string("hunter2"))),
             ("b", Value::string("public")),
-            ("c", secret(Value::List(vec![Value::string("hunter"), Value::Number(42.0)]))),
+            ("c", secret(Value::list(vec![Value::string("hunter"), Value::Number(42.0)]))),
         ]);
         let secrets = secrets_in(&v);
         assert_eq!(secrets, ["hunter2", "hunter", "42"]);

@@ -348,7 +348,7 @@ fn leftovers(
                 planned: intent.identity.as_ref().map_or(strata_core::Value::Null, strata_core::Value::from_json),
                 orphan: true,
             };
-            let found = live.runtime.block_on(live.provider.find_by_intent(req));
+            let found = live.runtime.block_on(live.providers.for_object(&addr.ty, intent.provider.as_deref()).find_by_intent(req));
             match (found.error, found.found) {
                 (Some(e), _) => diagnostics.push(lookup_failed(&addr, &e)),
                 (None, Some(v)) => {

@@ -246,9 +246,9 @@ mod tests {
             ("password", Value::string("hunter2").mark_if(true)),
             ("arn", Value::unknown()),
             ("user_data", Value::string("x".repeat(5000))),
-            ("cidr_blocks", Value::List(vec![Value::string("10.0.0.0/8")])),
+            ("cidr_blocks", Value::List(vec![Value::string("10.0.0.0/8")].into())),
             ("tags", Value::map([("Name", Value::string("db"))])),
-            ("secret_list", Value::List(vec![Value::string("s").mark_if(true)])),
+            ("secret_list", Value::List(vec![Value::string("s").mark_if(true)].into())),
         ]);
         let identity = identity_of(&planned);
         let keys: Vec<&String> = identity.as_object().unwrap().keys().collect();

@@ -1100,6 +1100,7 @@ fn orphans_after_a_crash(env: &Env) -> (String, String) {
         started_at: "2026-01-01T00:00:00Z".into(),
         identity: Some(serde_json::json!({})),
         dependencies: deps.iter().map(ToString::to_string).collect(),
+        provider: None,
     };
     state.intents = vec![intent("aws_vpc.v[1]", "token-vpc", &[]), intent("aws_subnet.s[1]", "token-subnet", &["aws_vpc.v[1]"])];
     env.backend.persist(&mut state).unwrap();
@@ -1228,7 +1229,7 @@ fn an_object_another_state_holds_is_never_planned_changed_or_deleted() {
     assert!(env.fake.apply_calls().iter().all(|c| c.kind == CallKind::Apply(ApplyAction::Create)));
 
     // Drift reports it.
-    let report = rt.block_on(crate::drift::drift(&env.provider(), Some(&env.state()), &Default::default()));
+    let report = rt.block_on(crate::drift::drift(&env.providers(), Some(&env.state()), &Default::default()));
     assert_eq!(report.report.taken.len(), 1);
     assert_eq!(report.report.taken[0].lineage.as_deref(), Some("lineage-of-a"));
     assert!(report.report.has_drift());
@@ -1249,7 +1250,7 @@ fn a_name_taken_by_an_untagged_object_is_not_ours_unless_imported() {
     // An imported object carries no strata tags and stays ours.
     let addr: Address = "aws_db_parameter_group.pg".parse().unwrap();
     let mut state = env.state();
-    let record = rt.block_on(import(&env.provider(), &addr, &id, Layer::Data)).unwrap();
+    let record = rt.block_on(import(&env.providers(), r#"provider["aws"]"#, &addr, &id, Layer::Data)).unwrap();
     state.upsert_resource(record);
     env.backend.persist(&mut state).unwrap();
     let run = plan_run(&env, &rt, NAMED, true, false);

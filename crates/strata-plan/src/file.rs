@@ -44,7 +44,7 @@ pub fn sensitive_hash(key: &StateKey, v: &Value) -> String {
 /// for it in a plan file (its keyed hash).
 fn seal(key: &StateKey, v: &Value) -> Value {
     match v {
-        Value::Sensitive(_) => Value::Sensitive(Box::new(Value::map([(SENSITIVE, Value::String(sensitive_hash(key, v)))]))),
+        Value::Sensitive(_) => Value::Sensitive(Box::new(Value::map([(SENSITIVE, Value::String(sensitive_hash(key, v).into()))]))),
         Value::List(items) => Value::List(items.iter().map(|v| seal(key, v)).collect()),
         Value::Set(items) => Value::Set(items.iter().map(|v| seal(key, v)).collect()),
         Value::Map(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), seal(key, v))).collect()),

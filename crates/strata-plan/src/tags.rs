@@ -28,7 +28,7 @@ pub fn plan_tags_all(ev: &mut Evaluated) {
         if !values.contains_key("tags_all") {
             continue;
         }
-        let defaults = default_tags(&ev.providers, r.provider.as_deref());
+        let defaults = default_tags(&ev.providers, &r.provider);
         let tags = values.get("tags").cloned().unwrap_or(Value::Null);
         let wanted = match (defaults, tags.peel()) {
             (Some(d), _) if !d.is_wholly_known() => Value::Unknown(Type::map(Type::String)),
@@ -50,7 +50,7 @@ pub fn plan_tags_all(ev: &mut Evaluated) {
                         all.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                 }
-                Value::Map(all)
+                Value::Map(all.into())
             }
         };
         if let Value::Map(m) = &mut r.values {
@@ -65,15 +65,8 @@ pub fn plan_tags_all(ev: &mut Evaluated) {
 
 /// The `default_tags { tags = {...} }` of the provider configuration an
 /// instance uses (`aws.west` names an alias; none is the default `aws`).
-fn default_tags(providers: &[ProviderConfig], provider: Option<&str>) -> Option<Value> {
-    let (name, alias) = match provider {
-        Some(p) => match p.split_once('.') {
-            Some((n, a)) => (n, Some(a)),
-            None => (p, None),
-        },
-        None => ("aws", None),
-    };
-    let config = providers.iter().find(|p| p.name == name && p.alias.as_deref() == alias)?;
+fn default_tags(providers: &[ProviderConfig], provider: &str) -> Option<Value> {
+    let config = providers.iter().find(|p| p.address() == provider)?;
     let block = config.config.peel().as_map()?.get("default_tags")?;
     let block = match block.peel() {
         Value::List(items) => items.first()?.clone(),

@@ -129,7 +129,7 @@ fn keep_ignored_keys(name: &str, v: Value, old: Option<&Value>, ignore: &[String
     let (inner, sensitive) = v.unmark();
     let mut map = match inner {
         Value::Map(m) => m,
-        Value::Null => BTreeMap::new(),
+        Value::Null => strata_core::value::Map::new(),
         other => return other.mark_if(sensitive),
     };
     let old = old.and_then(|o| o.peel().as_map());

@@ -92,10 +92,12 @@ impl KeyedHash {
 }
 
 impl LocalBackend {
-    /// `state.key` beside the state (the state's file name with the extension `key`).
+    /// `state.key` beside the state (the state's file name with the extension
+    /// `key`; beside the target of a symbolic link, like the backup and lock).
     pub fn key_path(&self) -> PathBuf {
-        let p = self.path().with_extension("key");
-        if p == self.path() {
+        let state = self.target_or_path();
+        let p = state.with_extension("key");
+        if p == state {
             let mut name = p.file_name().unwrap_or_default().to_os_string();
             name.push(".key");
             return p.with_file_name(name);
@@ -109,9 +111,10 @@ impl LocalBackend {
         if let Some(k) = read_key(&path)? {
             return Ok(k);
         }
-        create_private_dir(self.dir())?;
+        let dir = crate::local::parent_dir(&path).to_path_buf();
+        create_private_dir(&dir)?;
         let key = StateKey::ephemeral().map_err(|e| StateError::io("create a random key for", &path, e))?;
-        let tmp = self.dir().join(format!(".state.key.tmp-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
+        let tmp = dir.join(format!(".state.key.tmp-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
         let written = (|| -> io::Result<()> {
             let mut f = private_options().write(true).create_new(true).open(&tmp)?;
             f.write_all(format!("{}\n", key.to_hex()).as_bytes())?;

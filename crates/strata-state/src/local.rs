@@ -50,7 +50,7 @@ impl LocalBackend {
 
     /// The state file where it can be resolved, else the path as given (whose
     /// use then fails with the error [`LocalBackend::target`] gives).
-    fn target_or_path(&self) -> PathBuf {
+    pub(crate) fn target_or_path(&self) -> PathBuf {
         self.target().unwrap_or_else(|_| self.path.clone())
     }
 

@@ -128,7 +128,7 @@ async fn moto_instance_lifecycle() {
         "root_block_device".into(),
         Value::List(vec![Value::map([("volume_size", Value::Number(20.0)), ("volume_type", s("gp3"))])].into()),
     );
-    let updated = update(&p, "aws_instance.web", "aws_instance", web.clone(), Value::Map(changed)).await;
+    let updated = update(&p, "aws_instance.web", "aws_instance", web.clone(), Value::Map(changed.into())).await;
     assert_eq!(id_of(&updated), id_of(web), "updated in place");
     assert_eq!(str_of(&updated, "instance_type"), "t3.large");
     assert_eq!(str_of(&updated, "instance_state"), "running");
@@ -146,7 +146,7 @@ async fn moto_instance_lifecycle() {
     let mut fewer = configs[0].1.as_map().unwrap().clone();
     fewer.insert("instance_type".into(), s("t3.large"));
     fewer.insert("tags".into(), tags(&[("Tier", "front")]));
-    let updated = update(&p, "aws_instance.web", "aws_instance", updated, Value::Map(fewer)).await;
+    let updated = update(&p, "aws_instance.web", "aws_instance", updated, Value::Map(fewer.into())).await;
     assert_eq!(get(&updated, "tags"), &tags(&[("Tier", "front")]));
     assert_eq!(get(&updated, "tags_all"), &tags(&[("Team", "platform"), ("Tier", "front")]));
 
@@ -309,7 +309,7 @@ async fn moto_volume_attachment_lifecycle() {
     // force_detach changes in place without touching the attachment.
     let mut forced = plan.as_map().unwrap().clone();
     forced.insert("force_detach".into(), Value::Bool(true));
-    let updated = update(&p, address, "aws_volume_attachment", state.clone(), Value::Map(forced)).await;
+    let updated = update(&p, address, "aws_volume_attachment", state.clone(), Value::Map(forced.into())).await;
     assert_eq!(id_of(&updated), id_of(state));
     assert_eq!(get(&updated, "force_detach"), &Value::Bool(true));
 

@@ -59,7 +59,7 @@ pub fn provider_config(url: &str) -> Value {
         ("region", Value::string("us-east-1")),
         ("access_key", Value::string("testing")),
         ("secret_key", Value::string("testing")),
-        ("endpoints", Value::List(vec![Value::Map(endpoints)].into())),
+        ("endpoints", Value::List(vec![Value::Map(endpoints.into())].into())),
         ("default_tags", Value::List(vec![Value::map([("tags", Value::map([("Team", Value::string("platform"))]))])].into())),
     ])
 }
