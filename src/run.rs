@@ -211,7 +211,17 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
         match strata_plan::Plan::load(&args.target)
             .and_then(|p| strata_plan::check_fresh(&p, run.state.as_ref(), &run.config_digest).map(|()| p))
         {
-            Ok(p) => run.plan = Some(p),
+            Ok(mut p) => {
+                // A plan made without a state carries a lineage of its own, but
+                // the providers were configured (and tag what they make) with
+                // the lineage this apply starts the state with: one lineage.
+                if !p.state_found
+                    && let Some(s) = &run.state
+                {
+                    p.lineage = s.lineage.clone();
+                }
+                run.plan = Some(p)
+            }
             Err(d) => {
                 print_diags(ui, &Diagnostics(vec![d]), &run.config.sources)?;
                 return Ok(exit::ERROR);
