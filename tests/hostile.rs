@@ -14,7 +14,7 @@ fn an_error_at_the_end_of_a_70_kb_line_is_drawn_clipped() {
     let out = strata_in(dir.path(), &["validate"], &[]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let col = text.find("local.nope").unwrap() + 1;
-    assert!(out.stderr.contains(&format!("[main.tf:1:{col}]")), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("main.tf:1:{col}]")), "{}", out.stderr);
     assert!(out.stderr.len() < 4_000, "the line is clipped: {} bytes of output", out.stderr.len());
     insta::assert_snapshot!(out.snapshot());
 
@@ -24,7 +24,7 @@ fn an_error_at_the_end_of_a_70_kb_line_is_drawn_clipped() {
     let out = strata_in(dir.path(), &["validate"], &[]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("strata::config::syntax"), "{}", out.stderr);
-    assert!(out.stderr.contains("[main.tf:3:70011]"), "{}", out.stderr);
+    assert!(out.stderr.contains("main.tf:3:70012]"), "{}", out.stderr);
     assert!(out.stderr.len() < 4_000, "{} bytes of output", out.stderr.len());
 }
 
