@@ -1,0 +1,6 @@
+locals {
+  x = filebase64("/dev/zero")
+}
+output "x" {
+  value = local.x
+}

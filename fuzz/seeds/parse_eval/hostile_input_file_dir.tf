@@ -1,0 +1,6 @@
+locals {
+  x = file(path.module)
+}
+output "x" {
+  value = local.x
+}

@@ -1,0 +1,6 @@
+locals {
+  x = file("${path.module}/fifo")
+}
+output "x" {
+  value = local.x
+}

@@ -1,0 +1,3 @@
+output "x" {
+  value = log(-1, 10)
+}

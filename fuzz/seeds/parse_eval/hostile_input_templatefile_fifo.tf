@@ -1,0 +1,6 @@
+locals {
+  x = templatefile("${path.module}/fifo", {})
+}
+output "x" {
+  value = local.x
+}
