@@ -166,13 +166,18 @@ fn single_block(block: &BTreeMap<String, Value>, name: &str) -> Option<Value> {
 /// the role's temporary credentials, got from STS with the credentials
 /// found so far (and renewed by the SDK before they expire). Checked now,
 /// so that a refused role is one clear error.
-async fn assume_role(shared: aws_config::SdkConfig, role: &Value, sts_endpoint: Option<String>) -> Result<aws_config::SdkConfig, ProviderError> {
+async fn assume_role(
+    shared: aws_config::SdkConfig,
+    role: &Value,
+    sts_endpoint: Option<String>,
+) -> Result<aws_config::SdkConfig, ProviderError> {
     let invalid = |message: String| ProviderError { code: Some("strata::aws::assume_role".into()), message, retryable: false };
     let get = |k: &str| role.as_map().and_then(|m| m.get(k)).map(Value::peel).and_then(|v| v.as_str()).map(str::to_string);
     let Some(arn) = get("role_arn") else {
         return Err(invalid("`assume_role` needs `role_arn`".into()));
     };
-    let mut builder = aws_config::sts::AssumeRoleProvider::builder(arn.clone()).session_name(get("session_name").unwrap_or_else(|| "strata".into()));
+    let mut builder =
+        aws_config::sts::AssumeRoleProvider::builder(arn.clone()).session_name(get("session_name").unwrap_or_else(|| "strata".into()));
     if let Some(id) = get("external_id") {
         builder = builder.external_id(id);
     }

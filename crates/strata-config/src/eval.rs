@@ -1798,7 +1798,11 @@ impl<'a> Evaluator<'a> {
                             )
                             .with_label(Some(call.span.clone()), "passed no such configuration")
                             .with_label(Some(d.span.clone()), "the module declares it here")
-                            .with_help(format!("pass it in the module block: `providers = {{ {} = {}.ALIAS }}`", d.local(), d.name)),
+                            .with_help(format!(
+                                "pass it in the module block: `providers = {{ {} = {}.ALIAS }}`",
+                                d.local(),
+                                d.name
+                            )),
                         );
                     }
                 }

@@ -47,12 +47,7 @@ impl Providers {
     /// address not given is served by the first.
     pub fn with_instances(instances: Vec<(String, Arc<dyn Provider>)>) -> Providers {
         let first = instances.first().map(|(_, p)| p.clone()).expect("at least one provider instance");
-        Providers {
-            make: None,
-            first,
-            instances: Arc::new(RwLock::new(instances.into_iter().collect())),
-            configured: Arc::default(),
-        }
+        Providers { make: None, first, instances: Arc::new(RwLock::new(instances.into_iter().collect())), configured: Arc::default() }
     }
 
     pub fn schema(&self) -> &ProviderSchema {

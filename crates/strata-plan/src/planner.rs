@@ -38,8 +38,7 @@ impl Planner for StatePlanner<'_> {
         // An object recorded under another provider configuration (another
         // region, account or endpoint) cannot move: it is replaced, deleted
         // through the recorded configuration and created through the new one.
-        let recorded_provider =
-            found.map(|(_, r)| r.provider.clone().unwrap_or_else(|| strata_config::default_provider_address(&r.ty)));
+        let recorded_provider = found.map(|(_, r)| r.provider.clone().unwrap_or_else(|| strata_config::default_provider_address(&r.ty)));
         let moved_provider = recorded_provider.is_some_and(|p| p != req.provider);
         let mut p = plan_change(req.schema, prior.as_ref(), req.config, req.ignore_changes, replace_requested || moved_provider);
         if moved_provider {

@@ -19,11 +19,14 @@ fn with(config: Value, extra: &[(&str, Value)]) -> Value {
 #[tokio::test]
 async fn moto_assume_role_calls_with_the_role_credentials() {
     let url = moto_url();
-    let role = Value::List(vec![Value::map([
-        ("role_arn", Value::string("arn:aws:iam::123456789012:role/strata-west")),
-        ("session_name", Value::string("strata-test")),
-        ("duration", Value::string("15m")),
-    ])].into());
+    let role = Value::List(
+        vec![Value::map([
+            ("role_arn", Value::string("arn:aws:iam::123456789012:role/strata-west")),
+            ("session_name", Value::string("strata-test")),
+            ("duration", Value::string("15m")),
+        ])]
+        .into(),
+    );
     let config = with(provider_config(&url), &[("region", Value::string("eu-west-1")), ("assume_role", role)]);
     let clients = Clients::from_config(&config, "lineage").await.expect("configured");
     assert_eq!(clients.region, "eu-west-1");
