@@ -7,6 +7,67 @@ use strata_core::{Diagnostic, Diagnostics, FileId};
 
 use crate::loader::{header_span, span_of};
 
+/// The Terraform language version strata implements: `terraform {
+/// required_version }` is checked against it.
+pub const TERRAFORM_LANGUAGE_VERSION: &str = "1.11.4";
+
+/// The hashicorp/aws release whose schemas and defaults strata's AWS provider
+/// follows: the `version` of an `aws` requirement is checked against it.
+pub const AWS_PROVIDER_VERSION: &str = "5.100.0";
+
+/// A version constraint that `version` fails, or that cannot be read, is a
+/// warning; one it satisfies is acted on and says nothing.
+#[allow(clippy::too_many_arguments)]
+fn check_version(
+    diags: &mut Diagnostics,
+    span: Option<strata_core::Span>,
+    constraint: Option<&str>,
+    version: &str,
+    code: &'static str,
+    what: &str,
+    against: String,
+    help: &str,
+) {
+    let Some(constraint) = constraint else {
+        diags.push(
+            Diagnostic::warning(code, format!("{what} is not a literal version constraint, so it is not checked"))
+                .with_label(span, "not a string")
+                .with_help("write a constraint such as \">= 1.5, < 2.0\""),
+        );
+        return;
+    };
+    match crate::version_satisfies(version, constraint) {
+        Ok(true) => {}
+        Ok(false) => diags.push(
+            Diagnostic::warning(code, format!("{what} `{constraint}` excludes {against}"))
+                .with_label(span, format!("{version} does not satisfy this"))
+                .with_help(help.to_string()),
+        ),
+        Err(e) => diags.push(
+            Diagnostic::warning(code, format!("{what} cannot be checked: {e}"))
+                .with_label(span, "not a version constraint")
+                .with_help("write a constraint such as \">= 1.5, < 2.0\" or \"~> 5.0\""),
+        ),
+    }
+}
+
+/// The string value of `key` in an object expression (`{ version = "~> 5.0" }`):
+/// `None` without the key, `Some((None, span))` when its value is not a string.
+fn object_string(
+    file: FileId,
+    e: &hcl_edit::expr::Expression,
+    key: &str,
+) -> Option<(Option<String>, Option<strata_core::Span>)> {
+    let hcl_edit::expr::Expression::Object(obj) = e else { return None };
+    obj.iter().find_map(|(k, v)| {
+        let name = match k {
+            hcl_edit::expr::ObjectKey::Ident(id) => id.as_str().to_string(),
+            hcl_edit::expr::ObjectKey::Expression(x) => x.as_str()?.to_string(),
+        };
+        (name == key).then(|| (v.expr().as_str().map(str::to_string), span_of(file, v.expr())))
+    })
+}
+
 /// Arguments of `provider "aws"` that strata's AWS provider honours (`alias`
 /// and `assume_role` are configured per alias).
 const AWS_PROVIDER_ARGUMENTS: [&str; 9] =
@@ -21,14 +82,19 @@ const AWS_PROVIDER_REFUSED: [&str; 5] =
 pub(crate) fn terraform_block(file: FileId, block: &Block, diags: &mut Diagnostics) {
     for s in block.body.iter() {
         match s {
-            Structure::Attribute(a) if a.key.as_str() == "required_version" => diags.push(
-                Diagnostic::warning(
-                    "strata::config::terraform_version_ignored",
-                    "`terraform { required_version }` constrains Terraform's version; strata does not check it",
-                )
-                .with_label(span_of(file, a), "not checked")
-                .with_help("constrain strata's own version with `strata { required_version = \"...\" }`"),
-            ),
+            Structure::Attribute(a) if a.key.as_str() == "required_version" => {
+                let constraint = a.value.as_str().map(str::to_string);
+                check_version(
+                    diags,
+                    span_of(file, a),
+                    constraint.as_deref(),
+                    TERRAFORM_LANGUAGE_VERSION,
+                    "strata::config::terraform_version_unsatisfied",
+                    "the required Terraform version",
+                    format!("Terraform {TERRAFORM_LANGUAGE_VERSION}, the language strata implements"),
+                    "the configuration may rely on language features strata does not have; constrain strata's own version with `strata { required_version = \"...\" }`",
+                );
+            }
             Structure::Attribute(a) => diags.push(
                 Diagnostic::warning(
                     "strata::config::terraform_setting_ignored",
@@ -83,14 +149,16 @@ fn required_providers(file: FileId, block: &Block, diags: &mut Diagnostics) {
                 .with_label(span_of(file, a), "not provided by strata")
                 .with_help("strata provides the `aws` provider (hashicorp/aws) only; resources of other providers are rejected"),
             );
-        } else if text.contains("version") {
-            diags.push(
-                Diagnostic::warning(
-                    "strata::config::provider_version_ignored",
-                    "the `aws` provider's version constraint is not checked: strata's AWS provider is built in",
-                )
-                .with_label(span_of(file, a), "version not checked")
-                .with_help("strata's AWS provider is part of strata: what it supports is what `strata validate` accepts; remove `version` to silence this"),
+        } else if let Some((constraint, span)) = object_string(file, &a.value, "version") {
+            check_version(
+                diags,
+                span.or_else(|| span_of(file, a)),
+                constraint.as_deref(),
+                AWS_PROVIDER_VERSION,
+                "strata::config::provider_version_unsatisfied",
+                "the required `aws` provider version",
+                format!("hashicorp/aws {AWS_PROVIDER_VERSION}, whose schemas and defaults strata's built-in AWS provider follows"),
+                "arguments, defaults or behaviour the constraint asks for may differ from what strata plans; `strata validate` reports the arguments it does not know",
             );
         }
     }
