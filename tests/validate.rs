@@ -55,6 +55,13 @@ fn bad_variable_values_are_diagnostics() {
     let out = strata_in(dir.path(), &["validate", "--var", "region"], &[]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("strata::config::invalid_var_flag"), "{}", out.stderr);
+    assert!(out.stderr.contains("--var \"region\" has no value"), "{}", out.stderr);
+    // Guards against quoting a malformed --var whole: it may be a secret
+    // typed without its name (or with `:` for `=`).
+    let out = strata_in(dir.path(), &["validate", "--var", "region=x", "--var", "db_password:hunter2-c4n4ry"], &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("the --var argument number 2 is not NAME=VALUE"), "{}", out.stderr);
+    assert!(!out.stderr.contains("c4n4ry") && !out.stdout.contains("c4n4ry"), "{}", out.stderr);
 }
 
 #[test]

@@ -93,12 +93,16 @@ pub fn collect_inputs(config: &mut Config, sources: &VarSources) -> (InputVariab
         load_var_file(config, path, &declared, &sensitive, &mut inputs, &mut diags);
     }
 
-    for flag in &sources.vars {
+    for (i, flag) in sources.vars.iter().enumerate() {
         let Some((name, value)) = flag.split_once('=') else {
-            diags.push(
-                Diagnostic::error("strata::config::invalid_var_flag", format!("--var {flag:?} is not NAME=VALUE"))
-                    .with_help("write --var region=eu-west-1"),
-            );
+            // A bare name is quoted; anything else may be a value typed
+            // without its name (a secret, say) and is not shown.
+            let message = if crate::loader::is_valid_name(flag.trim()) {
+                format!("--var {:?} has no value: it is not NAME=VALUE", flag.trim())
+            } else {
+                format!("the --var argument number {} is not NAME=VALUE (not shown: it may hold a value)", i + 1)
+            };
+            diags.push(Diagnostic::error("strata::config::invalid_var_flag", message).with_help("write --var region=eu-west-1"));
             continue;
         };
         let name = name.trim();

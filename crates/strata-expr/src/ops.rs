@@ -105,10 +105,18 @@ pub(crate) fn eval_binary(b: &BinaryOp, ctx: &ExprCtx, depth: usize) -> Result<V
             let ty = if matches!(op, Op::Plus | Op::Minus | Op::Mul | Op::Div | Op::Mod) { Type::Number } else { Type::Bool };
             return Ok(Value::Unknown(ty).mark_if(sensitive));
         };
-        let out = arithmetic(op, l, r, b.rhs_expr.span(), ctx)?;
+        let out = match arithmetic(op, l, r, b.rhs_expr.span(), ctx) {
+            // Which failure it was (a zero divisor, an overflow) would tell
+            // something about a secret: say only that it failed.
+            Err(_) if sensitive => return Err(Diagnostics(vec![sensitive_arithmetic(sym, b.span(), ctx)])),
+            out => out?,
+        };
         if let Value::Number(n) = out
             && !n.is_finite()
         {
+            if sensitive {
+                return Err(Diagnostics(vec![sensitive_arithmetic(sym, b.span(), ctx)]));
+            }
             return Err(Diagnostics(vec![non_finite(n, b.span(), &format!("the result of `{sym}`"), ctx)]));
         }
         out
@@ -153,6 +161,13 @@ pub(crate) fn find_non_finite(v: &Value) -> Option<f64> {
 /// Terraform computes with arbitrary precision; strata's numbers are 64-bit
 /// floating point, so a result past their range is an error rather than an
 /// `Infinity` that would print as text and vanish as JSON `null`.
+/// `{sym}` failed on a sensitive operand: neither the operand nor why (a
+/// zero divisor, an overflow) is told.
+fn sensitive_arithmetic(sym: &str, span: Option<Range<usize>>, ctx: &ExprCtx) -> strata_core::Diagnostic {
+    error(ctx, codes::NON_FINITE, span, format!("`{sym}` has no number result for these operands (sensitive value)"), "(sensitive value)")
+        .with_help("a divisor of zero, or a result too large for a number, has no value; the operands are not shown because one is sensitive")
+}
+
 pub(crate) fn non_finite(n: f64, span: Option<Range<usize>>, what: &str, ctx: &ExprCtx) -> strata_core::Diagnostic {
     let (message, label) = if n.is_nan() {
         (format!("{what} is not a number (NaN)"), "not a number")

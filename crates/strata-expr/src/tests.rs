@@ -684,6 +684,18 @@ fn errors_never_quote_sensitive_values() {
             "{src}: {text}"
         );
     }
+    // Guards against telling a secret's value through why arithmetic failed:
+    // "cannot divide by zero" said the sensitive divisor was 0.
+    let mut numbers = crate::tests::scope();
+    numbers.insert("var".into(), obj([("zero", secret(n(0.0))), ("big", secret(n(1e308)))]));
+    for src in ["1 / var.zero", "5 % var.zero", "var.big * 10", "var.big + var.big"] {
+        let d = eval_with(src, &numbers).expect_err(src);
+        // The help may list the possible causes; the message and label pick none.
+        let text = d.0.iter().map(|d| format!("{} {:?}", d.message, d.labels)).collect::<String>();
+        assert!(!text.contains("zero") && !text.contains("overflow") && text.contains("(sensitive value)"), "{src}: {text}");
+    }
+    assert!(format!("{:?}", eval_with("1 / 0", &numbers).unwrap_err()).contains("by zero"), "plain values say why");
+
     // Without the mark the same errors quote what they refuse.
     scope.insert("var".into(), obj([("pw", s(canary))]));
     let d = eval_with("var.pw + 1", &scope).unwrap_err();
