@@ -144,6 +144,12 @@ pub struct Evaluated {
     /// Preconditions and postconditions of resource instances and data
     /// sources that were false (each also reported in the diagnostics).
     pub condition_failures: Vec<ConditionFailure>,
+    /// Output preconditions that were false or invalid (errors; the name of
+    /// a root output, `None` in a called module) and `check` assertions that
+    /// were (warnings), each also reported in the diagnostics: after an
+    /// apply, when values unknown at plan time are known, they are checked
+    /// again.
+    pub late_conditions: Vec<(Option<String>, Diagnostic)>,
     /// Resources declared with `prevent_destroy = true` (module keys and
     /// instance key left out, see [`without_keys`]), with the
     /// block header: none of their recorded instances may be deleted, also
@@ -1098,7 +1104,9 @@ impl<'a> Evaluator<'a> {
             let subject = if path.is_root() { format!("output.{name}") } else { format!("{path}.output.{name}") };
             let ctx = ExprCtx { file: e.file, scope: &self.insts[inst].scope, module_dir: file_base() };
             let failed = check_conditions(&o.preconditions, ConditionKind::Precondition, &subject, &ctx);
+            let root_output = path.is_root().then(|| name.to_string());
             for (d, _) in failed {
+                self.out.late_conditions.push((root_output.clone(), d.clone()));
                 self.diags.push(d);
             }
         }
@@ -1875,6 +1883,7 @@ impl<'a> Evaluator<'a> {
                 let ctx = ExprCtx { file: check.span.file, scope: &self.insts[inst].scope, module_dir: file_base() };
                 for (mut d, _) in check_conditions(&check.asserts, ConditionKind::Assert, &subject, &ctx) {
                     d.severity = strata_core::Severity::Warning;
+                    self.out.late_conditions.push((None, d.clone()));
                     self.diags.push(d);
                 }
             }

@@ -176,6 +176,12 @@ pub trait Replanner: Send + Sync {
     fn planned(&self, state: &State) -> Result<HashMap<Address, Value>, Diagnostics>;
     /// Root outputs: value and whether it is declared sensitive.
     fn outputs(&self, state: &State) -> BTreeMap<String, (Value, bool)>;
+    /// [`Replanner::outputs`], and the output preconditions and `check`
+    /// assertions that fail with `state` (errors and warnings; an error
+    /// names the root output it keeps from being recorded).
+    fn outputs_checked(&self, state: &State) -> (BTreeMap<String, (Value, bool)>, Vec<(Option<String>, Diagnostic)>) {
+        (self.outputs(state), Vec::new())
+    }
     /// Whether the instance's resource block declares conditions of this
     /// kind (checked again around its operation).
     fn has_conditions(&self, addr: &Address, kind: ConditionKind) -> bool {
@@ -229,6 +235,11 @@ impl Replanner for ConfigReplanner<'_> {
 
     fn outputs(&self, state: &State) -> BTreeMap<String, (Value, bool)> {
         self.evaluate(state).0.outputs.into_iter().map(|o| (o.name, (o.value, o.sensitive))).collect()
+    }
+
+    fn outputs_checked(&self, state: &State) -> (BTreeMap<String, (Value, bool)>, Vec<(Option<String>, Diagnostic)>) {
+        let (ev, _) = self.evaluate(state);
+        (ev.outputs.into_iter().map(|o| (o.name, (o.value, o.sensitive))).collect(), ev.late_conditions)
     }
 
     fn has_conditions(&self, addr: &Address, kind: ConditionKind) -> bool {
@@ -1207,13 +1218,30 @@ impl Run<'_> {
         }
         let success = self.failed.is_empty() && self.not_run.is_empty() && !self.interrupted && !self.diagnostics.has_errors();
         if success {
-            self.state.outputs = self
-                .replanner
-                .outputs(&self.state)
+            // Output preconditions and check assertions unknown at plan time
+            // are known now: a false precondition fails the apply and keeps
+            // its output's previous value; a false assertion warns.
+            let (outputs, late) = self.replanner.outputs_checked(&self.state);
+            let mut held: Vec<String> = Vec::new();
+            for (output, d) in late {
+                if d.severity == strata_core::Severity::Error
+                    && let Some(name) = output
+                {
+                    held.push(name);
+                }
+                if !self.diagnostics.iter().any(|e| e.code == d.code && e.message == d.message) {
+                    self.diagnostics.push(d);
+                }
+            }
+            let previous = std::mem::take(&mut self.state.outputs);
+            self.state.outputs = outputs
                 .into_iter()
-                .map(|(name, (value, sensitive))| {
+                .filter_map(|(name, (value, sensitive))| {
+                    if held.contains(&name) {
+                        return previous.get(&name).map(|o| (name, o.clone()));
+                    }
                     let sensitive = sensitive || value.contains_sensitive();
-                    (name, OutputState { value: value.to_json(), sensitive })
+                    Some((name, OutputState { value: value.to_json(), sensitive }))
                 })
                 .collect();
             self.dirty = true;

@@ -82,3 +82,57 @@ async fn a_deferred_precondition_is_checked_before_its_create() {
     assert!(env.state().resource("aws_subnet.a").is_none());
     assert_eq!(not_run(&outcome).len(), 1, "{:?}", not_run(&outcome));
 }
+
+const OUTPUTS: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+output "vpc_id" {
+  value = aws_vpc.main.id
+  precondition {
+    condition     = startswith(aws_vpc.main.id, "vpc-")
+    error_message = "the VPC id is not a real VPC id"
+  }
+}
+output "cidr" {
+  value = aws_vpc.main.cidr_block
+}
+check "vpc_id" {
+  assert {
+    condition     = startswith(aws_vpc.main.id, "vpc-")
+    error_message = "the VPC id does not look like one"
+  }
+}
+"#;
+
+/// Guards against output preconditions and check assertions left unchecked
+/// when their values were unknown at plan time: after the apply they are
+/// known, a false precondition fails the apply and its output is not
+/// recorded, and a false assertion warns.
+#[tokio::test]
+async fn output_preconditions_and_checks_unknown_at_plan_are_checked_after_the_apply() {
+    let env = Env::new();
+    // The fake's ids start with `fake-vpc-`: unknown at plan, false after the create.
+    let outcome = run(&env, OUTPUTS, ApplyOptions::default(), &Cancel::new(), &NoProgress).await;
+    assert!(!outcome.is_success(), "{:#?}", outcome.diagnostics);
+    assert_eq!(succeeded(&outcome), ["aws_vpc.main create"], "the object is made and recorded");
+    let found: Vec<(&str, strata_core::Severity)> = outcome.diagnostics.iter().map(|d| (d.code, d.severity)).collect();
+    assert_eq!(
+        found,
+        [("strata::config::precondition_failed", strata_core::Severity::Error), ("strata::config::check_failed", strata_core::Severity::Warning)]
+    );
+    assert!(outcome.diagnostics.0[0].message.contains("the VPC id is not a real VPC id"), "{:#?}", outcome.diagnostics);
+    let state = env.state();
+    assert!(state.resource("aws_vpc.main").is_some());
+    assert!(!state.outputs.contains_key("vpc_id"), "the failed output is not recorded: {:?}", state.outputs);
+    assert!(state.outputs.contains_key("cidr"), "the others are: {:?}", state.outputs);
+}
+
+#[tokio::test]
+async fn true_output_preconditions_and_checks_say_nothing_after_the_apply() {
+    let env = Env::new();
+    let outcome = run(&env, &OUTPUTS.replace("\"vpc-\"", "\"fake-vpc-\""), ApplyOptions::default(), &Cancel::new(), &NoProgress).await;
+    assert!(outcome.is_success(), "{:#?}", outcome.diagnostics);
+    assert!(outcome.diagnostics.is_empty(), "{:#?}", outcome.diagnostics);
+    assert!(env.state().outputs.contains_key("vpc_id"));
+}
