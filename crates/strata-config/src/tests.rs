@@ -578,6 +578,22 @@ variable "pins" {
     }
 }
 
+/// Guards against a misspelt sensitive variable in a variable file showing
+/// its line (and so its value) in the undeclared-name warning's snippet.
+#[test]
+fn a_misspelt_variable_is_reported_without_its_line_while_any_is_sensitive() {
+    let main = "variable \"pin\" {\n  type      = string\n  sensitive = true\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), main).unwrap();
+    std::fs::write(dir.path().join("terraform.tfvars"), "pni = \"c4n4ry-misspelt\"\n").unwrap();
+    let (mut config, _) = load(dir.path());
+    let (_, d) = collect_inputs(&mut config, &VarSources::default());
+    let w = d.iter().find(|d| d.code == "strata::config::undeclared_variable").expect("a warning");
+    assert!(w.labels.is_empty(), "no snippet: {w:?}");
+    assert!(w.message.contains("terraform.tfvars:1:1") && !w.message.contains("c4n4ry"), "{}", w.message);
+    assert!(w.help.is_some());
+}
+
 /// Evaluate `main.tf` with lowered run-wide limits.
 fn eval_with_limits(main: &str, limits: crate::eval::Limits) -> (Evaluated, Diagnostics) {
     let (mut config, mut diags) = crate::load_sources(std::path::Path::new("."), &[("main.tf", main)]);

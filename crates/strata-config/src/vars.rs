@@ -179,6 +179,13 @@ fn load_var_file(
                 let name = a.key.as_str();
                 let span = span_of(file, &a.key);
                 if !declared.iter().any(|d| d == name) {
+                    // A misspelt sensitive variable's value is a secret too:
+                    // while any variable is sensitive, the warning gives the
+                    // position without a label, whose snippet would show the line.
+                    let (span, origin) = match span {
+                        Some(s) if !sensitive.is_empty() => (None, config.sources.location(&s)),
+                        span => (span, origin.clone()),
+                    };
                     diags.push(undeclared(name, declared, span, &origin, false));
                     continue;
                 }
