@@ -32,9 +32,10 @@ fi
 
 have_tf=0
 if command -v terraform >/dev/null; then
-  if [ -f /work/shared/terraform/env.sh ]; then
+  shared=${SHARED_TERRAFORM:-$root/../shared/terraform}
+  if [ -f "$shared/env.sh" ]; then
     # shellcheck source=/dev/null
-    source /work/shared/terraform/env.sh
+    source "$shared/env.sh"
   fi
   have_tf=1
 else
