@@ -262,3 +262,34 @@ fn the_moto_guard_refuses_a_test_not_named_moto() {
     let message = refused.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains("`e2e::applies` talks to moto but its name does not start with `moto_`"), "{message}");
 }
+
+/// Text files the repository tracks (`git ls-files`), except vendored copies.
+fn tracked_text_files() -> Vec<(String, String)> {
+    let out = std::process::Command::new("git").args(["ls-files", "-z"]).current_dir(repo()).output().expect("run git ls-files");
+    assert!(out.status.success(), "git ls-files: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .split('\0')
+        .filter(|p| !p.is_empty() && !p.starts_with("vendor/"))
+        .filter_map(|p| std::fs::read_to_string(repo().join(p)).ok().map(|text| (p.to_string(), text)))
+        .collect()
+}
+
+/// Guards against absolute paths of the machine the repository was written
+/// on (shared files are `../shared/...`, caches are `$HOME/...`).
+#[test]
+fn no_tracked_file_names_an_absolute_path_of_this_machine() {
+    let machine_paths = ["/work/", "/root/.cache", "/root/.cargo", "/tmp/bash_jobs"];
+    let this_file = "tests/tidy.rs";
+    let found: Vec<String> = tracked_text_files()
+        .iter()
+        .filter(|(p, _)| p != this_file)
+        .flat_map(|(p, text)| {
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| machine_paths.iter().any(|m| l.contains(m)))
+                .map(move |(i, l)| format!("{p}:{}: {}", i + 1, l.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(found.is_empty(), "absolute paths of one machine in tracked files:\n{}", found.join("\n"));
+}
