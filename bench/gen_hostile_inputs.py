@@ -70,6 +70,8 @@ def main():
     inputs["long_line_syntax"] = (long_line_syntax(cols), 1)
     inputs["map_40k"] = (big_map(40_000 if not small else 2_000), 0)
     if not small:
+        # Under the 16 MiB file limit: parsed, in linear time.
+        inputs["map_15mb"] = (big_map_one_line(750_000), 0)
         inputs["map_50mb"] = (big_map_one_line(2_300_000), 1)
     inputs["cycle_100k"] = (cycle(100_000 if not small else 1_000), 1)
     inputs["file_fifo"] = (FILE_READ.format(call='file("${path.module}/fifo")'), 1)

@@ -83,6 +83,10 @@ struct Source {
     /// segment of a clipped copy; empty when `text` is the file's text.
     anchors: Vec<(usize, usize)>,
     original: Arc<str>,
+    /// Where the lines of `text` start: miette's own `read_span` scans the
+    /// text from its start for every label, which made 400 diagnostics in
+    /// a 100,000-line file take seconds to render.
+    starts: Arc<[usize]>,
 }
 
 impl Source {
@@ -115,7 +119,19 @@ impl SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.text.as_bytes().read_span(span, context_lines_before, context_lines_after)?;
+        // Hand miette only the lines it will show (found by binary search),
+        // then move what it reports back to the whole text.
+        let text = self.text.as_bytes();
+        let offset = span.offset().min(text.len());
+        let end = (span.offset() + span.len()).clamp(offset, text.len());
+        let line_of = |o: usize| self.starts.partition_point(|&s| s <= o).saturating_sub(1);
+        let first = line_of(offset).saturating_sub(context_lines_before);
+        let last = (line_of(end) + context_lines_after).min(self.starts.len().saturating_sub(1));
+        let window_start = self.starts.get(first).copied().unwrap_or(0);
+        let window_end = self.starts.get(last + 1).copied().unwrap_or(text.len());
+        let window = &text[window_start..window_end];
+        let local = SourceSpan::new((offset - window_start).into(), end - offset);
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
         let mut column = inner.column();
         if context_lines_before == 0 && !self.anchors.is_empty() {
             // The header's column: count in the file, not in the clipped copy.
@@ -126,10 +142,12 @@ impl SourceCode for Source {
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new((inner.span().offset() + window_start).into(), inner.span().len()),
+            inner.line() + first,
             column,
-            inner.line_count(),
+            // miette's own count: line ends from the start of the text (it
+            // decides from it which snippets to draw as one).
+            inner.line_count() + first,
         )))
     }
 }
@@ -141,7 +159,7 @@ fn source_for(sources: &SourceMap, file: FileId, points: &[usize]) -> Source {
     let text = &f.text;
     let starts = f.line_starts();
     let line_end = |line: usize| starts.get(line + 1).map_or(text.len(), |&s| s.saturating_sub(1).max(starts[line]));
-    let plain = || Source { name: f.name.clone(), text: text.clone(), anchors: Vec::new(), original: text.clone() };
+    let plain = || Source { name: f.name.clone(), text: text.clone(), anchors: Vec::new(), original: text.clone(), starts: f.line_index() };
     let long = |line: usize| line < starts.len() && line_end(line) - starts[line] > MAX_LINE;
     let any_long = points.iter().any(|&p| {
         let (line, _) = f.line_of(p);
@@ -198,7 +216,8 @@ fn source_for(sources: &SourceMap, file: FileId, points: &[usize]) -> Source {
     }
     anchors.push((out.len(), kept_until));
     out.push_str(&text[kept_until..]);
-    Source { name: f.name.clone(), text: out.into(), anchors, original: text.clone() }
+    let starts = strata_core::diag::line_starts_of(&out);
+    Source { name: f.name.clone(), text: out.into(), anchors, original: text.clone(), starts }
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {

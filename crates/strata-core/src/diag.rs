@@ -42,13 +42,19 @@ pub struct SourceFile {
     /// Byte offsets where lines start, built on first use, so that turning
     /// many offsets into lines costs a binary search each, not a scan of the
     /// text from its start.
-    line_starts: OnceLock<Vec<usize>>,
+    line_starts: OnceLock<Arc<[usize]>>,
 }
 
 impl SourceFile {
     /// The byte offset of the start of every line (the first is 0).
     pub fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| std::iter::once(0).chain(memchr_newlines(&self.text)).collect())
+        self.line_starts.get_or_init(|| line_starts_of(&self.text))
+    }
+
+    /// [`SourceFile::line_starts`], shared.
+    pub fn line_index(&self) -> Arc<[usize]> {
+        self.line_starts();
+        self.line_starts.get().cloned().unwrap_or_else(|| line_starts_of(&self.text))
     }
 
     /// Zero-based line index and the byte offset of that line's start, for
@@ -58,6 +64,11 @@ impl SourceFile {
         let line = starts.partition_point(|&s| s <= offset.min(self.text.len())) - 1;
         (line, starts[line])
     }
+}
+
+/// The byte offset of the start of every line of `text` (the first is 0).
+pub fn line_starts_of(text: &str) -> Arc<[usize]> {
+    std::iter::once(0).chain(memchr_newlines(text)).collect()
 }
 
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
