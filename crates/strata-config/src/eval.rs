@@ -1386,6 +1386,11 @@ impl<'a> Evaluator<'a> {
         }
         let ignore_changes = r.lifecycle.ignore_changes.as_ref().map(|e| ignore_list(&self.config.sources, e)).unwrap_or_default();
         for rep in reps {
+            // Once the run's budget is spent every instance would fail alike
+            // (and 100,000 of them hold a gigabyte of planned values).
+            if strata_expr::run_exhausted() {
+                break;
+            }
             let key = rep.key();
             let mut keys = Vec::new();
             let addr =

@@ -722,6 +722,22 @@ fn one_work_budget_covers_the_whole_evaluation() {
     assert!(!d.has_errors(), "{d:#?}");
 }
 
+/// Guards against instances evaluated after the run's budget is spent: a
+/// `count` of 100,000 each charged a 1 MB string went on planning every
+/// instance (a gigabyte of planned values) after the first error.
+#[test]
+fn instances_stop_once_the_run_budget_is_spent() {
+    let mut main = String::from("locals {\n  s0 = \"0123456789abcdef\"\n");
+    for i in 1..=10 {
+        main.push_str(&format!("  s{i} = \"${{local.s{}}}${{local.s{}}}\"\n", i - 1, i - 1));
+    }
+    main.push_str("}\nresource \"aws_instance\" \"app\" {\n  count         = 1000\n  ami           = \"ami-1\"\n  instance_type = \"t3.micro\"\n  user_data     = local.s10\n}\n");
+    let limits = crate::eval::Limits { budget: 200_000, ..crate::eval::Limits::default() };
+    let (ev, d) = eval_with_limits(&main, limits);
+    assert_eq!(codes(&d), ["strata::eval::too_expensive"], "{d:#?}");
+    assert!(ev.resources.len() < 200, "stopped at the first instance over budget: {}", ev.resources.len());
+}
+
 /// Guards against a chain of locals each nesting the one before (100,000 of
 /// them took 15 GB): values nest at most 256 deep.
 #[test]
