@@ -357,6 +357,12 @@ pub struct DriftArgs {
     #[arg(long)]
     pub refresh_state: bool,
 
+    /// Check without a state: every object found is unmanaged. Without this
+    /// flag a missing state is an error, so that a scheduled check pointed at
+    /// the wrong place fails instead of reporting the whole account.
+    #[arg(long)]
+    pub without_state: bool,
+
     #[command(flatten)]
     pub lock: LockArgs,
 }

@@ -125,6 +125,10 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
             return fail(ui, diags, &config.sources);
         }
     };
+    if state.is_none() && !args.without_state {
+        diags.push(no_state(&config.root_dir, backend.path()));
+        return fail(ui, diags, &config.sources);
+    }
     let rt = runtime()?;
     let live = Live { providers: providers(), runtime: &rt, refresh: true, optional: false };
     let lineage = state.as_ref().map(|s| s.lineage.clone()).unwrap_or_default();
@@ -150,6 +154,26 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
         }
     }
     Ok(Ok(Checked { report: outcome.report, written }))
+}
+
+/// A scheduled check without a state would report every object in the
+/// account as unmanaged: say where the state was looked for instead.
+fn no_state(dir: &std::path::Path, path: &std::path::Path) -> strata_core::Diagnostic {
+    let default = dir.join(strata_state::DEFAULT_STATE_PATH);
+    let help = if path != default && default.is_file() {
+        format!(
+            "{} exists beside the configuration, but its backend names {}: point `strata {{ backend \"local\" {{ path = \"...\" }} }}` at the state to check",
+            default.display(),
+            path.display()
+        )
+    } else {
+        "apply the configuration first, or check the backend's path; `--without-state` lists every object found as unmanaged".to_string()
+    };
+    strata_core::Diagnostic::error(
+        "strata::drift::no_state",
+        format!("no state at {}: nothing is recorded, so every object would be reported as unmanaged", path.display()),
+    )
+    .with_help(help)
 }
 
 fn fail<T>(ui: &Ui, diags: Diagnostics, sources: &SourceMap) -> std::io::Result<Result<T, u8>> {

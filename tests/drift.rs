@@ -114,6 +114,14 @@ fn moto_drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata(
     let moto = moto();
     let tmp = scratch(&[("main.tf", CONFIG)]);
     let dir = tmp.path();
+    // Before any apply, a survey asked for with --without-state: every
+    // object found is unmanaged (without the flag a missing state is an
+    // error, tested below).
+    let out = drift(dir, &moto, &["--without-state", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["state"]["found"], false);
+    assert!(!doc["unmanaged"].as_array().unwrap().is_empty(), "{}", out.stdout);
     let out = strata_in(dir, &["apply", "--auto-approve"], &env(&moto));
     assert_eq!(out.code, 0, "apply:\n{}", out.snapshot());
 
@@ -244,4 +252,31 @@ fn drift_rejects_a_bad_ignore_file_before_calling_the_cloud() {
         out.stdout
     );
     assert_prometheus_shape(&out.stdout);
+}
+
+/// Guards against a scheduled check without a state reporting the whole
+/// account as unmanaged (exit 2): a missing state is an error (exit 1), with
+/// a hint when `.strata/state.json` exists but the backend names another
+/// file; `--without-state` asks for the survey on purpose.
+#[test]
+fn a_missing_state_is_an_error_unless_asked_for() {
+    let tmp = scratch(&[("main.tf", CONFIG)]);
+    // No endpoint is reachable: the check must stop before calling the cloud.
+    let env = crate::e2e::aws_env("http://127.0.0.1:9");
+    let out = strata_in(tmp.path(), &["drift"], &env);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::drift::no_state"), "{}", out.stderr);
+    assert!(out.stderr.contains("--without-state"), "{}", out.stderr);
+    let out = strata_in(tmp.path(), &["drift", "--format", "prometheus"], &env);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(out.stdout.contains("strata_drift_ok 0\n"), "a failed check is still a metric:\n{}", out.stdout);
+
+    // A state beside the configuration that the backend does not name.
+    let with_backend = format!("{CONFIG}\nstrata {{\n  backend \"local\" {{\n    path = \"states/prod.json\"\n  }}\n}}\n");
+    std::fs::write(tmp.path().join("main.tf"), with_backend).unwrap();
+    std::fs::create_dir_all(tmp.path().join(".strata")).unwrap();
+    std::fs::copy(crate::support::repo().join("fixtures/states/valid.json"), tmp.path().join(".strata/state.json")).unwrap();
+    let out = strata_in(tmp.path(), &["drift"], &env);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(out.stderr.contains("but its backend names") && out.stderr.contains("states/prod.json"), "{}", out.stderr);
 }
