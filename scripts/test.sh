@@ -54,6 +54,9 @@ export AWS_ENDPOINT_URL="$STRATA_TEST_MOTO_URL" AWS_ACCESS_KEY_ID=testing AWS_SE
 echo "test.sh: moto_server on $STRATA_TEST_MOTO_URL" >&2
 
 cargo build --workspace --all-targets --locked
+# The fuzz targets are a workspace of their own (cargo-fuzz builds them on
+# nightly); checking them here keeps an API change from breaking them unseen.
+cargo check --manifest-path fuzz/Cargo.toml --all-targets --locked
 cargo test --workspace --doc --locked
 # Last, so that its summary line ends the output.
 cargo nextest run --workspace --profile full --locked "$@"
