@@ -38,6 +38,9 @@ fn write_table(report: &CostReport, out: &mut String) -> fmt::Result {
     if report.resources.is_empty() {
         return writeln!(out, "\nNo resources to price.");
     }
+    if let Some(warning) = incomplete(report) {
+        writeln!(out, "\n{warning}.")?;
+    }
     let width = report.resources.iter().map(|l| l.address.chars().count() + 4).max().unwrap_or(0).clamp(32, 72);
     let row = |out: &mut String, label: &str, before: &str, after: &str, change: &str| {
         writeln!(out, "{label:<width$} {before:>12} {after:>12} {change:>12}").map(|_| trim_end(out))
@@ -73,9 +76,20 @@ fn write_table(report: &CostReport, out: &mut String) -> fmt::Result {
     writeln!(out)?;
     writeln!(out, "{}", counts_sentence(report))?;
     if report.counts.not_priced > 0 {
-        writeln!(out, "Totals leave out resources that are not priced.")?;
+        writeln!(out, "Totals leave out resources that are not priced: they are lower bounds.")?;
     }
     Ok(())
+}
+
+/// "N of M resources could not be priced; the total is a lower bound", when
+/// any could not: every headline leads with it, since a total (or "no
+/// change") that leaves resources out would read as the whole cost.
+fn incomplete(report: &CostReport) -> Option<String> {
+    let n = report.counts.not_priced;
+    (n > 0).then(|| {
+        let of = report.resources.len();
+        format!("{n} of {} could not be priced; the total is a lower bound", plural(of, "resource"))
+    })
 }
 
 /// The pull-request comment: a headline, a table per layer, collapsible
@@ -94,7 +108,13 @@ pub fn render_markdown(report: &CostReport) -> String {
 
 fn write_markdown(report: &CostReport, head: &mut String, details: &mut String, tail: &mut String) -> fmt::Result {
     writeln!(head, "## strata cost estimate\n")?;
-    writeln!(head, "**{}**\n", headline(report))?;
+    match incomplete(report) {
+        Some(warning) => {
+            let percent = report.delta_percent.map(|p| format!(" ({})", format_percent(p))).unwrap_or_default();
+            writeln!(head, "**⚠ {warning}**\n\nOf what could be priced: {}{percent} a month.\n", format_usd_delta(report.delta))?
+        }
+        None => writeln!(head, "**{}**\n", headline(report))?,
+    }
     let compared = if report.baseline { " (before: the baseline report)" } else { "" };
     writeln!(
         head,
@@ -201,7 +221,14 @@ pub fn render_summary(report: &CostReport) -> String {
     let mut out = String::new();
     let cents = (report.delta * 100.0).round();
     let percent = report.delta_percent.map(|p| format!(", {}", format_percent(p))).unwrap_or_default();
-    let _ = if cents > 0.0 {
+    let _ = if let Some(warning) = incomplete(report) {
+        writeln!(
+            out,
+            "Cost: {warning}: at least {} a month after this plan (at least {} before).",
+            format_usd(report.total_after),
+            format_usd(report.total_before)
+        )
+    } else if cents > 0.0 {
         writeln!(
             out,
             "Cost: {} a month after this plan, up {} from {}{percent}.",
@@ -399,13 +426,17 @@ mod tests {
             out.contains("3 resources priced, 1 free, 2 not priced; 2 parts depend on usage (give figures with --usage-file).\n"),
             "{out}"
         );
-        assert!(out.contains("Totals leave out resources that are not priced."));
+        assert!(out.contains("Totals leave out resources that are not priced: they are lower bounds."));
+        assert!(out.contains("\n2 of 6 resources could not be priced; the total is a lower bound.\n"), "it leads: {out}");
     }
 
     #[test]
     fn markdown_comment_has_headline_layer_tables_details_and_counts() {
         let out = render_markdown(&sample());
-        assert!(out.contains("**Monthly cost will increase by $55.88 (+678.8%)**"), "{out}");
+        assert!(
+            out.starts_with("## strata cost estimate\n\n**⚠ 2 of 6 resources could not be priced; the total is a lower bound**\n\nOf what could be priced: +$55.88 (+678.8%) a month.\n"),
+            "{out}"
+        );
         assert!(out.contains("| 1 infrastructure | $0.00 | $32.85 | +$32.85 |"), "{out}");
         assert!(out.contains("| **Total** | **$8.23** | **$64.11** | **+$55.88 (+678.8%)** |"), "{out}");
         assert!(out.contains("### Layer 3 application\n\n| Resource | Before | After | Change |"), "{out}");
@@ -434,6 +465,29 @@ mod tests {
         assert!(render_markdown(&first).contains("**Monthly cost will increase by $32.85**\n"));
         assert!(render_summary(&first).starts_with("Cost: $32.85 a month after this plan, up $32.85 from $0.00.\n"));
         assert!(render_summary(&first).ends_with("Run `strata cost` for the details.\n"));
+    }
+
+    /// Guards against "$0.00, unchanged" and "Monthly cost will not change"
+    /// for a plan whose resources could not be priced (three-tier in
+    /// ap-southeast-2: 36 creates).
+    #[test]
+    fn unpriced_resources_lead_every_headline() {
+        let unpriced = report(&[
+            input("aws_instance.a", "aws_instance", 3, None, Some(instance("x9.nonesuch"))),
+            input("aws_vpc.v", "aws_vpc", 1, None, Some(obj(&[]))),
+        ]);
+        let summary = render_summary(&unpriced);
+        assert!(
+            summary.starts_with("Cost: 1 of 2 resources could not be priced; the total is a lower bound: at least $0.00 a month"),
+            "{summary}"
+        );
+        assert!(!summary.contains("unchanged"), "{summary}");
+        let md = render_markdown(&unpriced);
+        assert!(md.contains("**⚠ 1 of 2 resources could not be priced; the total is a lower bound**"), "{md}");
+        assert!(!md.contains("**Monthly cost will not change**"), "{md}");
+        assert!(render_table(&unpriced).contains("\n1 of 2 resources could not be priced; the total is a lower bound.\n"));
+        assert!(unpriced.to_json().contains("\"lower_bound\": true"));
+        assert!(render_summary(&report(&[input("aws_vpc.v", "aws_vpc", 1, None, Some(obj(&[])))])).contains("unchanged"));
     }
 
     #[test]

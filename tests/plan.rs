@@ -98,7 +98,7 @@ fn three_tier_plans_offline_by_layer() {
     let headers: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("── layer")).collect();
     assert_eq!(headers.len(), 5, "one section per layer: {headers:?}");
     assert!(out.stdout.contains("Plan: 36 to add, 0 to change, 0 to replace, 0 to destroy."));
-    assert!(out.stdout.contains("Cost: $"), "plan ends with the cost summary");
+    assert!(out.stdout.contains("\nCost: "), "plan ends with the cost summary");
     assert!(!out.stdout.contains("dev-only-not-a-real-secret"));
     let out = strata(&["plan", "examples/three-tier", "--detailed-exitcode"]);
     assert_eq!(out.code, 2);
@@ -171,7 +171,7 @@ fn targets_and_bad_addresses() {
 fn cost_report_formats_baseline_and_budget() {
     let out = strata(&["cost", "examples/three-tier", "--format", "markdown"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("Monthly cost will increase by"), "{}", out.stdout);
+    assert!(out.stdout.contains("Of what could be priced: +$"), "{}", out.stdout);
     assert!(out.stdout.contains("<details>"));
     insta::assert_snapshot!("three_tier_cost_markdown", out.stdout);
     let table = strata(&["cost", "examples/three-tier"]);
@@ -193,6 +193,23 @@ fn cost_report_formats_baseline_and_budget() {
         assert_eq!(out.code, 3, "{cmd} exits 3 on a budget violation: {}", out.snapshot());
         assert!(out.stderr.contains("strata::cost::budget_exceeded") && out.stderr.contains("monthly_limit"), "{}", out.stderr);
     }
+}
+
+/// Guards against "$0.00 a month, unchanged" for a stack the catalog cannot
+/// price: three-tier in ap-southeast-2 (36 creates) said so in every form.
+#[test]
+fn an_unpriced_stack_says_its_total_is_a_lower_bound() {
+    let region = ["--var", "region=ap-southeast-2"];
+    let plan = strata(&["plan", "examples/three-tier", region[0], region[1]]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(plan.stdout.contains("resources could not be priced; the total is a lower bound: at least $0.00 a month"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("unchanged by this plan"), "{}", plan.stdout);
+    let md = strata(&["cost", "examples/three-tier", "--format", "markdown", region[0], region[1]]);
+    assert!(md.stdout.contains("could not be priced; the total is a lower bound**"), "{}", md.stdout);
+    assert!(!md.stdout.contains("will not change"), "{}", md.stdout);
+    let json = strata(&["cost", "examples/three-tier", "--format", "json", region[0], region[1]]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["lower_bound"], true);
 }
 
 #[test]

@@ -53,11 +53,7 @@ fn check_version(
 
 /// The string value of `key` in an object expression (`{ version = "~> 5.0" }`):
 /// `None` without the key, `Some((None, span))` when its value is not a string.
-fn object_string(
-    file: FileId,
-    e: &hcl_edit::expr::Expression,
-    key: &str,
-) -> Option<(Option<String>, Option<strata_core::Span>)> {
+fn object_string(file: FileId, e: &hcl_edit::expr::Expression, key: &str) -> Option<(Option<String>, Option<strata_core::Span>)> {
     let hcl_edit::expr::Expression::Object(obj) = e else { return None };
     obj.iter().find_map(|(k, v)| {
         let name = match k {

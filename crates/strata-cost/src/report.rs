@@ -136,6 +136,10 @@ pub struct CostReport {
     pub delta: f64,
     /// `None` when the total before is 0.
     pub delta_percent: Option<f64>,
+    /// Some resources could not be priced: the totals leave them out and
+    /// are lower bounds (`counts.not_priced` says how many).
+    #[serde(default)]
+    pub lower_bound: bool,
     pub counts: Counts,
     /// Planned components priced by usage that have no usage figures.
     pub usage_based_parts: usize,
@@ -272,6 +276,7 @@ impl CostReport {
         let delta = money(total_after - total_before);
         let delta_percent = (total_before > 0.0).then(|| money(delta / total_before * 100.0));
         CostReport {
+            lower_bound: counts.not_priced > 0,
             version: REPORT_VERSION,
             currency: "USD".into(),
             hours_per_month: HOURS_PER_MONTH,

@@ -165,7 +165,9 @@ pub(crate) fn find_non_finite(v: &Value) -> Option<f64> {
 /// zero divisor, an overflow) is told.
 fn sensitive_arithmetic(sym: &str, span: Option<Range<usize>>, ctx: &ExprCtx) -> strata_core::Diagnostic {
     error(ctx, codes::NON_FINITE, span, format!("`{sym}` has no number result for these operands (sensitive value)"), "(sensitive value)")
-        .with_help("a divisor of zero, or a result too large for a number, has no value; the operands are not shown because one is sensitive")
+        .with_help(
+            "a divisor of zero, or a result too large for a number, has no value; the operands are not shown because one is sensitive",
+        )
 }
 
 pub(crate) fn non_finite(n: f64, span: Option<Range<usize>>, what: &str, ctx: &ExprCtx) -> strata_core::Diagnostic {

@@ -119,7 +119,10 @@ async fn output_preconditions_and_checks_unknown_at_plan_are_checked_after_the_a
     let found: Vec<(&str, strata_core::Severity)> = outcome.diagnostics.iter().map(|d| (d.code, d.severity)).collect();
     assert_eq!(
         found,
-        [("strata::config::precondition_failed", strata_core::Severity::Error), ("strata::config::check_failed", strata_core::Severity::Warning)]
+        [
+            ("strata::config::precondition_failed", strata_core::Severity::Error),
+            ("strata::config::check_failed", strata_core::Severity::Warning)
+        ]
     );
     assert!(outcome.diagnostics.0[0].message.contains("the VPC id is not a real VPC id"), "{:#?}", outcome.diagnostics);
     let state = env.state();
