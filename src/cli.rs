@@ -363,6 +363,12 @@ pub struct DriftArgs {
     #[arg(long)]
     pub without_state: bool,
 
+    /// List what the cloud made itself (the account's default VPC, its
+    /// subnets, default security groups, main route tables) as unmanaged
+    /// too; by default they are counted and left out.
+    #[arg(long)]
+    pub include_defaults: bool,
+
     #[command(flatten)]
     pub lock: LockArgs,
 }

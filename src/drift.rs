@@ -16,6 +16,8 @@
 //! - `strata_drift_errors` the types that could not be read or listed (1
 //!   when the check could not run at all: then no per-type series);
 //! - `strata_drift_ignored` the unmanaged objects `.strataignore` left out;
+//! - `strata_drift_defaults` the objects the cloud made itself that were left out
+//!   (without `--include-defaults`);
 //! - `strata_drift_last_run_timestamp_seconds` when the check ran.
 
 use std::collections::BTreeSet;
@@ -113,7 +115,8 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
         let state = strata_engine::state::read(&backend)?;
         Ok((backend, guard, state))
     });
-    let (ignore, d) = IgnoreRules::load(&args.config.dir, &mut config.sources, schema);
+    let (mut ignore, d) = IgnoreRules::load(&args.config.dir, &mut config.sources, schema);
+    ignore.include_defaults = args.include_defaults;
     diags.extend(d);
     let (inputs, d) = strata_config::collect_inputs(&mut config, &crate::var_sources(&args.config));
     diags.extend(d);
@@ -276,8 +279,14 @@ fn write_text(r: &DriftReport, dir: &str, written: Option<u64>, out: &mut String
         }
     }
     writeln!(out)?;
-    let ignored =
+    let mut ignored =
         if r.ignored > 0 { format!("; {} left out by {IGNORE_FILE}", plural(r.ignored, "unmanaged object")) } else { String::new() };
+    if r.defaults > 0 {
+        ignored.push_str(&format!(
+            "; {} the cloud made itself left out (--include-defaults lists them)",
+            plural(r.defaults, "default object")
+        ));
+    }
     let incomplete = incomplete_note(r);
     if r.has_drift() {
         writeln!(out, "Drift: {}{ignored}.{incomplete}", summary(r))?;
@@ -341,7 +350,7 @@ fn render_json(r: &DriftReport, refresh_requested: bool, written: Option<u64>) -
         "complete": r.errors.is_empty(),
         "summary": {
             "changed": r.changed.len(), "deleted": r.deleted.len(), "unmanaged": r.unmanaged.len(),
-            "managed_elsewhere": r.managed_elsewhere.len(), "ignored": r.ignored, "errors": r.errors.len(),
+            "managed_elsewhere": r.managed_elsewhere.len(), "ignored": r.ignored, "defaults": r.defaults, "errors": r.errors.len(),
         },
         "changed": changed,
         "deleted": r.deleted.iter().map(managed_json).collect::<Vec<_>>(),
@@ -398,6 +407,13 @@ fn write_markdown(r: &DriftReport, dir: &str, head: &mut String, details: &mut S
     }
     if r.ignored > 0 {
         writeln!(head, "{} left out by {}.", plural(r.ignored, "unmanaged object"), md_code(IGNORE_FILE))?;
+    }
+    if r.defaults > 0 {
+        writeln!(
+            head,
+            "{} the cloud made itself (default VPC, subnets, security groups, main route tables) left out.",
+            plural(r.defaults, "default object")
+        )?;
     }
     if !r.errors.is_empty() {
         writeln!(head, "\n> [!WARNING]\n> The check is incomplete:")?;
@@ -474,6 +490,8 @@ fn render_metrics(r: &DriftReport, at: u64) -> String {
     }
     gauge(&mut out, "strata_drift_ignored", "Unmanaged objects the ignore file left out of the last check.");
     let _ = writeln!(out, "strata_drift_ignored {}", r.ignored);
+    gauge(&mut out, "strata_drift_defaults", "Objects the cloud made itself (default VPC and its parts) left out of the last check.");
+    let _ = writeln!(out, "strata_drift_defaults {}", r.defaults);
     write_status(&mut out, !r.has_drift() && r.errors.is_empty(), r.errors.len(), at);
     out
 }

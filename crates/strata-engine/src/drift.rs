@@ -55,6 +55,9 @@ struct Pattern {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IgnoreRules {
     patterns: Vec<Pattern>,
+    /// List objects the cloud made itself (an account's default network) as
+    /// unmanaged too; by default they are counted and left out.
+    pub include_defaults: bool,
 }
 
 impl IgnoreRules {
@@ -276,6 +279,10 @@ pub struct DriftReport {
     pub taken: Vec<crate::refresh::Foreign>,
     /// Unrecorded objects the ignore file left out.
     pub ignored: usize,
+    /// Unrecorded objects the cloud made itself (an account's default VPC,
+    /// its subnets, default security groups, main route tables), left out
+    /// unless asked for.
+    pub defaults: usize,
     /// The types listed for unmanaged objects.
     pub listed_types: Vec<String>,
     pub errors: Vec<DriftError>,
@@ -427,6 +434,10 @@ pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &Ignore
             }
             if ignore.matches(&ty, &o.id) {
                 report.ignored += 1;
+                continue;
+            }
+            if o.provider_default && !ignore.include_defaults {
+                report.defaults += 1;
                 continue;
             }
             let object = UnmanagedObject { ty: ty.clone(), id: o.id, layer: layer_of(&ty), tags: o.tags };

@@ -579,7 +579,7 @@ impl Provider for FakeProvider {
                     .and_then(Value::as_map)
                     .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
                     .unwrap_or_default();
-                ListedObject { id, tags }
+                ListedObject { provider_default: false, id, tags }
             })
             .collect();
         self.end(index);

@@ -232,6 +232,10 @@ pub struct ListRequest {
 pub struct ListedObject {
     pub id: String,
     pub tags: BTreeMap<String, String>,
+    /// Made by the cloud itself, not by any configuration (an account's
+    /// default network: its VPC, subnets, security groups, main route
+    /// tables). Drift leaves these out unless asked to list them.
+    pub provider_default: bool,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -751,8 +751,10 @@ impl ResourceType for Ec2Instance {
         let mut calls = 0;
         let filters = vec![filter("instance-state-name", ["pending", "running", "stopping", "stopped"])];
         let found = describe_instances(c, filters, &mut calls).await?;
-        let objects =
-            found.iter().filter_map(|(_, i)| Some(ListedObject { id: i.instance_id()?.to_string(), tags: tag_map(i.tags()) })).collect();
+        let objects = found
+            .iter()
+            .filter_map(|(_, i)| Some(ListedObject { provider_default: false, id: i.instance_id()?.to_string(), tags: tag_map(i.tags()) }))
+            .collect();
         Ok((objects, calls))
     }
 }
@@ -942,7 +944,13 @@ impl ResourceType for VolumeAttachment {
             .iter()
             .flat_map(|v| v.attachments())
             .filter(|a| !roots.contains(&(a.instance_id().unwrap_or_default(), a.device().unwrap_or_default())))
-            .filter_map(|a| Some(ListedObject { id: attachment_id(a.device()?, a.instance_id()?, a.volume_id()?), tags: BTreeMap::new() }))
+            .filter_map(|a| {
+                Some(ListedObject {
+                    provider_default: false,
+                    id: attachment_id(a.device()?, a.instance_id()?, a.volume_id()?),
+                    tags: BTreeMap::new(),
+                })
+            })
             .collect();
         Ok((objects, calls))
     }

@@ -385,7 +385,10 @@ async fn list_described<T: Described>(c: &Clients) -> Result<(Vec<ListedObject>,
     let mut calls = 0;
     let arns: Vec<String> = all::<T>(c, &mut calls).await?.into_iter().map(|(arn, _)| arn).collect();
     let mut tags = describe_tags(c, &arns, &mut calls).await?;
-    Ok((arns.into_iter().map(|id| ListedObject { tags: tags.remove(&id).unwrap_or_default(), id }).collect(), calls))
+    Ok((
+        arns.into_iter().map(|id| ListedObject { provider_default: false, tags: tags.remove(&id).unwrap_or_default(), id }).collect(),
+        calls,
+    ))
 }
 
 /// One object and its tags; `None` when it does not exist.
@@ -1181,7 +1184,10 @@ impl ResourceType for Listener {
             arns.extend(listeners_of(c, &lb, &mut calls).await?.into_iter().map(|(arn, _)| arn));
         }
         let mut tags = describe_tags(c, &arns, &mut calls).await?;
-        Ok((arns.into_iter().map(|id| ListedObject { tags: tags.remove(&id).unwrap_or_default(), id }).collect(), calls))
+        Ok((
+            arns.into_iter().map(|id| ListedObject { provider_default: false, tags: tags.remove(&id).unwrap_or_default(), id }).collect(),
+            calls,
+        ))
     }
 }
 
@@ -1344,7 +1350,11 @@ impl ResourceType for TargetGroupAttachment {
         for (group, _) in all::<ApiTargetGroup>(c, &mut calls).await? {
             calls += 1;
             for (target, _) in registered(c, &group).await?.unwrap_or_default() {
-                out.push(ListedObject { id: Registration { group: group.clone(), target, port: None }.id(), tags: BTreeMap::new() });
+                out.push(ListedObject {
+                    provider_default: false,
+                    id: Registration { group: group.clone(), target, port: None }.id(),
+                    tags: BTreeMap::new(),
+                });
             }
         }
         Ok((out, calls))

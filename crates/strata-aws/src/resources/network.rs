@@ -70,6 +70,13 @@ trait Ec2Kind: Send + Sync {
     fn gone(_o: &Self::Obj) -> bool {
         false
     }
+
+    /// Made by AWS, not by a configuration: the account's default VPC and
+    /// its default subnets, every VPC's default security group and main
+    /// route table.
+    fn made_by_aws(_o: &Self::Obj) -> bool {
+        false
+    }
 }
 
 /// Collect every page of a paginated call: `page(token)` returns the items
@@ -146,7 +153,7 @@ async fn list_all<K: Ec2Kind>(c: &Clients) -> Result<(Vec<ListedObject>, usize),
     let listed = objs
         .iter()
         .filter(|o| !K::gone(o))
-        .filter_map(|o| Some(ListedObject { id: K::id(o)?.to_string(), tags: tag_map(K::tags(o)) }))
+        .filter_map(|o| Some(ListedObject { provider_default: K::made_by_aws(o), id: K::id(o)?.to_string(), tags: tag_map(K::tags(o)) }))
         .collect();
     Ok((listed, calls))
 }

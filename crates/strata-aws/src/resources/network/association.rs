@@ -166,7 +166,9 @@ impl ResourceType for Association {
         let (found, calls) = associations(c, Vec::new()).await?;
         let listed = found
             .iter()
-            .filter_map(|a| Some(ListedObject { id: a.route_table_association_id()?.to_string(), tags: Default::default() }))
+            .filter_map(|a| {
+                Some(ListedObject { provider_default: false, id: a.route_table_association_id()?.to_string(), tags: Default::default() })
+            })
             .collect();
         Ok((listed, calls))
     }

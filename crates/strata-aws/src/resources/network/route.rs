@@ -160,8 +160,13 @@ impl ResourceType for Route {
             .iter()
             .flat_map(|t| {
                 let table = t.route_table_id().unwrap_or_default();
-                created_routes(t)
-                    .filter_map(move |r| Some(ListedObject { id: route_id(table, destination(&api_fields(r))?), tags: Default::default() }))
+                created_routes(t).filter_map(move |r| {
+                    Some(ListedObject {
+                        provider_default: false,
+                        id: route_id(table, destination(&api_fields(r))?),
+                        tags: Default::default(),
+                    })
+                })
             })
             .collect();
         Ok((listed, calls))

@@ -44,6 +44,10 @@ impl Ec2Kind for RouteTable {
         o.route_table_id()
     }
 
+    fn made_by_aws(o: &ec2::RouteTable) -> bool {
+        o.associations().iter().any(|a| a.main() == Some(true))
+    }
+
     fn tags(o: &ec2::RouteTable) -> &[Tag] {
         o.tags()
     }

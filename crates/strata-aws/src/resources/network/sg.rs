@@ -290,6 +290,10 @@ impl Ec2Kind for SecurityGroup {
         o.group_id()
     }
 
+    fn made_by_aws(o: &ec2::SecurityGroup) -> bool {
+        o.group_name() == Some("default")
+    }
+
     fn tags(o: &ec2::SecurityGroup) -> &[Tag] {
         o.tags()
     }

@@ -235,7 +235,11 @@ impl ResourceType for SecurityGroupRule {
                 for p in perms {
                     let rules = api_rules(std::slice::from_ref(p));
                     if !rules.is_empty() {
-                        listed.push(ListedObject { id: rule_id(group_id, egress, &rules), tags: Default::default() });
+                        listed.push(ListedObject {
+                            provider_default: false,
+                            id: rule_id(group_id, egress, &rules),
+                            tags: Default::default(),
+                        });
                     }
                 }
             }

@@ -41,6 +41,10 @@ impl Ec2Kind for Subnet {
         o.subnet_id()
     }
 
+    fn made_by_aws(o: &ec2::Subnet) -> bool {
+        o.default_for_az() == Some(true)
+    }
+
     fn tags(o: &ec2::Subnet) -> &[Tag] {
         o.tags()
     }

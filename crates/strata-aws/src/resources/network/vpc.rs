@@ -43,6 +43,10 @@ impl Ec2Kind for Vpc {
         o.vpc_id()
     }
 
+    fn made_by_aws(o: &ec2::Vpc) -> bool {
+        o.is_default() == Some(true)
+    }
+
     fn tags(o: &ec2::Vpc) -> &[Tag] {
         o.tags()
     }
