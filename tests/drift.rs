@@ -223,6 +223,14 @@ fn moto_drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata(
     assert!(stamp.parse::<u64>().unwrap().abs_diff(now) < 600, "{stamp} is about now ({now})");
     assert_eq!(std::fs::read(dir.join(".strata/state.json")).unwrap(), before, "drift alone never writes the state");
 
+    // Plan says plainly what was deleted outside strata (it read only as a
+    // create among the others).
+    let out = strata_in(dir, &["plan"], &env(&moto));
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::refresh::deleted_outside"), "{}", out.stderr);
+    assert!(out.stderr.contains("1 recorded object was deleted outside strata: `aws_subnet.a`"), "{}", out.stderr);
+    assert!(out.stderr.contains("this plan creates it again"), "{}", out.stderr);
+
     // Ignoring the stray VPC and what came with it leaves the managed drift.
     let stray_lines = vpc_ignore_lines(&moto, &stray);
     std::fs::write(dir.join(".strataignore"), format!("{defaults}\n{stray_lines}\n")).unwrap();

@@ -269,6 +269,9 @@ fn plan_into(
             for f in &outcome.foreign {
                 diagnostics.push(if mode.forget_foreign { f.forgotten() } else { f.diagnostic() });
             }
+            if !outcome.gone.is_empty() {
+                diagnostics.push(deleted_outside(&outcome.gone, mode.forget_foreign, mode.destroy));
+            }
             state = Some(outcome.state);
         }
     }
@@ -366,6 +369,27 @@ fn leftovers(
         out.push(Leftover { address: intent.address.clone(), ty: addr.ty.clone(), id, cause: LeftoverCause::InterruptedCreate });
     }
     out
+}
+
+/// Recorded objects a refresh found deleted outside strata, said plainly (as
+/// Terraform's "Objects have changed outside of Terraform").
+fn deleted_outside(gone: &[Address], refresh_only: bool, destroy: bool) -> Diagnostic {
+    const SHOWN: usize = 10;
+    let n = gone.len();
+    let mut names: Vec<String> = gone.iter().take(SHOWN).map(|a| format!("`{a}`")).collect();
+    if n > SHOWN {
+        names.push(format!("and {} more", n - SHOWN));
+    }
+    let (what, verb) = if n == 1 { ("recorded object was", "it") } else { ("recorded objects were", "them") };
+    let help = if refresh_only {
+        format!("the refreshed state forgets {verb}; the next plan creates {verb} again while the configuration declares {verb}")
+    } else if destroy {
+        format!("there is nothing left to delete for {verb}; the state forgets {verb}")
+    } else {
+        format!("this plan creates {verb} again; remove {verb} from the configuration to let {verb} go")
+    };
+    Diagnostic::warning("strata::refresh::deleted_outside", format!("{n} {what} deleted outside strata: {}", names.join(", ")))
+        .with_help(help)
 }
 
 /// The warning of an orphaned intent whose object could not be looked for.
