@@ -301,14 +301,15 @@ fn price(ui: &Ui, run: &mut strata_engine::plan::PlanRun, pricing: &PricingArgs)
     }
 }
 
-/// Print budget violations; true when there are any (exit 3).
+/// Print budget violations (and an incomplete check's warning); true when
+/// any fails the check (exit 3).
 fn report_violations(ui: &Ui, priced: &strata_engine::cost::CostRun, sources: &SourceMap) -> std::io::Result<bool> {
     if priced.violations.is_empty() {
         return Ok(false);
     }
     let d = Diagnostics(priced.violations.iter().map(|v| v.to_diagnostic(priced.budget_span.clone())).collect());
     std::io::stderr().write_all(diagnostics::render(&d, sources, ui.color).as_bytes())?;
-    Ok(true)
+    Ok(priced.violations.iter().any(|v| v.blocking))
 }
 
 fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {

@@ -140,6 +140,9 @@ fn write_markdown(report: &CostReport, head: &mut String, details: &mut String, 
         format_usd_delta(report.delta)
     )?;
 
+    if let Some(b) = &report.budget {
+        writeln!(head, "{}\n", budget_line(b))?;
+    }
     for layer in &report.layers {
         let lines: Vec<&ResourceCostLine> = report.resources.iter().filter(|l| l.layer == layer.layer).collect();
         writeln!(head, "### Layer {} {}\n", layer.layer, layer.name)?;
@@ -252,6 +255,31 @@ pub fn render_summary(report: &CostReport) -> String {
         let _ = writeln!(out, "Run `strata cost` for the details.");
     }
     out
+}
+
+/// "**Budget:** monthly_limit $500.00, strict: ✓ within budget" (or what
+/// was breached, and whether the check is complete).
+fn budget_line(b: &strata_cost::BudgetStatus) -> String {
+    let mut limits = Vec::new();
+    if let Some(x) = b.monthly_limit {
+        limits.push(format!("monthly_limit {}", format_usd(x)));
+    }
+    if let Some(x) = b.max_increase {
+        limits.push(format!("max_increase {}", format_usd(x)));
+    }
+    if let Some(x) = b.max_increase_percent {
+        limits.push(format!("max_increase_percent {}%", format_number(x)));
+    }
+    if b.strict {
+        limits.push("strict".into());
+    }
+    let verdict = match (b.breached.is_empty(), b.incomplete) {
+        (false, _) => format!("✗ breached: {}", b.breached.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ")),
+        (true, true) if b.failed => "✗ incomplete: resources could not be priced (`strict`)".to_string(),
+        (true, true) => "⚠ within budget as far as priced: resources could not be priced".to_string(),
+        (true, false) => "✓ within budget".to_string(),
+    };
+    format!("**Budget:** {}: {verdict}", limits.join(", "))
 }
 
 /// "Monthly cost will increase by $X (+Y%)", "... decrease by ...", "... not change".

@@ -242,7 +242,10 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
                 drop(out);
                 let d = Diagnostics(c.violations.iter().map(|v| v.to_diagnostic(c.budget_span.clone())).collect());
                 print_diags(ui, &d, &run.config.sources)?;
-                return Ok(exit::POLICY);
+                if c.violations.iter().any(|v| v.blocking) {
+                    return Ok(exit::POLICY);
+                }
+                out = std::io::stdout().lock();
             }
         }
         Err(d) => print_diags(ui, &d, &run.config.sources)?,

@@ -193,6 +193,42 @@ fn cost_report_formats_baseline_and_budget() {
         assert_eq!(out.code, 3, "{cmd} exits 3 on a budget violation: {}", out.snapshot());
         assert!(out.stderr.contains("strata::cost::budget_exceeded") && out.stderr.contains("monthly_limit"), "{}", out.stderr);
     }
+    let md = strata_in(dir.path(), &["cost", "--format", "markdown"], &[]);
+    assert!(md.stdout.contains("**Budget:** monthly_limit $10.00: ✗ breached: `monthly_limit`"), "{}", md.stdout);
+    let json = strata_in(dir.path(), &["cost", "--format", "json"], &[]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["budget"]["breached"], serde_json::json!(["monthly_limit"]));
+    assert_eq!(doc["budget"]["failed"], true);
+}
+
+/// Guards against a budget check that passed while resources went unpriced:
+/// three-tier in ap-southeast-2 is within any limit because nothing is
+/// priced. The check warns that it is incomplete, and fails (exit 3) with
+/// `strict = true`.
+#[test]
+fn an_unpriced_stack_makes_the_budget_check_incomplete() {
+    let config = |strict: bool| {
+        format!(
+            "provider \"aws\" {{\n  region = \"ap-southeast-2\"\n}}\n\
+             resource \"aws_instance\" \"web\" {{\n  ami           = \"ami-1\"\n  instance_type = \"t3.micro\"\n}}\n\
+             strata {{\n  budget {{\n    monthly_limit = 1000\n    strict        = {strict}\n  }}\n}}\n"
+        )
+    };
+    let dir = scratch(&[("main.tf", &config(false))]);
+    let out = strata_in(dir.path(), &["cost"], &[]);
+    assert_eq!(out.code, 0, "a warning: {}", out.snapshot());
+    assert!(out.stderr.contains("strata::cost::budget_incomplete") && out.stderr.contains("could not be priced"), "{}", out.stderr);
+    let md = strata_in(dir.path(), &["cost", "--format", "markdown"], &[]);
+    assert!(md.stdout.contains("**Budget:** monthly_limit $1,000.00: ⚠ within budget as far as priced"), "{}", md.stdout);
+    std::fs::write(dir.path().join("main.tf"), config(true)).unwrap();
+    for cmd in ["plan", "cost"] {
+        let out = strata_in(dir.path(), &[cmd], &[]);
+        assert_eq!(out.code, 3, "{cmd}: {}", out.snapshot());
+        assert!(out.stderr.contains("strata::cost::budget_incomplete"), "{}", out.stderr);
+    }
+    let json = strata_in(dir.path(), &["cost", "--format", "json"], &[]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!((doc["budget"]["incomplete"].clone(), doc["budget"]["failed"].clone()), (true.into(), true.into()));
 }
 
 /// Guards against "$0.00 a month, unchanged" for a stack the catalog cannot

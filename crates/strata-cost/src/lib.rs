@@ -25,7 +25,7 @@ mod usage;
 #[cfg(test)]
 mod tests;
 
-pub use budget::{Budget, BudgetLimit, BudgetViolation, check_budget};
+pub use budget::{Budget, BudgetLimit, BudgetStatus, BudgetViolation, check_budget};
 pub use catalog::{Catalog, OfferLoad, PriceKey, PriceRow};
 pub use price::{Component, CostStatus, FREE_TYPES, PriceContext, ResourceCost, price};
 pub use report::{CostInput, CostReport, Counts, LayerSubtotal, LineStatus, REPORT_VERSION, ResourceCostLine, build_report};

@@ -140,6 +140,10 @@ pub struct CostReport {
     /// are lower bounds (`counts.not_priced` says how many).
     #[serde(default)]
     pub lower_bound: bool,
+    /// The budget's settings and what its check found, when the
+    /// configuration sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<crate::BudgetStatus>,
     pub counts: Counts,
     /// Planned components priced by usage that have no usage figures.
     pub usage_based_parts: usize,
@@ -277,6 +281,7 @@ impl CostReport {
         let delta_percent = (total_before > 0.0).then(|| money(delta / total_before * 100.0));
         CostReport {
             lower_bound: counts.not_priced > 0,
+            budget: None,
             version: REPORT_VERSION,
             currency: "USD".into(),
             hours_per_month: HOURS_PER_MONTH,

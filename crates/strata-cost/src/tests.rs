@@ -612,7 +612,7 @@ fn sensitive_values_never_reach_the_report() {
 fn budget_from_the_strata_block() {
     let value = v(&[("monthly_limit", n(500.0)), ("max_increase", s("100")), ("max_increase_percent", Value::Null)]);
     let budget = Budget::from_value(&value, None).unwrap();
-    assert_eq!(budget, Budget { monthly_limit: Some(500.0), max_increase: Some(100.0), max_increase_percent: None });
+    assert_eq!(budget, Budget { monthly_limit: Some(500.0), max_increase: Some(100.0), max_increase_percent: None, strict: false });
     assert!(Budget::from_value(&Value::Null, None).unwrap().is_empty());
 
     let bad = v(&[
@@ -642,7 +642,7 @@ fn budget_from_the_strata_block() {
 #[test]
 fn budget_violations_name_the_limit_and_figures() {
     let report = build_report(&sample_inputs(), Some("us-east-1"), Catalog::embedded(), &Usage::default());
-    let budget = Budget { monthly_limit: Some(40.0), max_increase: Some(20.0), max_increase_percent: Some(100.0) };
+    let budget = Budget { monthly_limit: Some(40.0), max_increase: Some(20.0), max_increase_percent: Some(100.0), strict: false };
     let violations = check_budget(&report, &budget);
     let messages: Vec<String> = violations.iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -651,12 +651,45 @@ fn budget_violations_name_the_limit_and_figures() {
             "the monthly cost after this plan, $48.67, exceeds the budget's monthly_limit of $40.00 (1 resource is not priced and not counted)",
             "the monthly cost increases by $25.00, more than the budget's max_increase of $20.00 (1 resource is not priced and not counted)",
             "the monthly cost increases by 105.6%, more than the budget's max_increase_percent of 100% (1 resource is not priced and not counted)",
+            "the budget check is incomplete: 1 resource could not be priced and is not counted in its figures",
         ]
     );
     assert_eq!(violations[0].limit.name(), "monthly_limit");
     assert_eq!(violations[2].to_diagnostic(None).code, "strata::cost::budget_exceeded");
-    let loose = Budget { monthly_limit: Some(48.674), max_increase: Some(25.002), max_increase_percent: Some(106.0) };
-    assert!(check_budget(&report, &loose).is_empty());
+    let loose = Budget { monthly_limit: Some(48.674), max_increase: Some(25.002), max_increase_percent: Some(106.0), strict: false };
+    let only_incomplete = check_budget(&report, &loose);
+    assert_eq!(only_incomplete.iter().map(|v| v.limit).collect::<Vec<_>>(), [BudgetLimit::Complete]);
+    assert!(!only_incomplete[0].blocking);
+}
+
+/// Guards against a budget check that passed silently while resources went
+/// unpriced: it warns that it is incomplete, fails under `strict = true`,
+/// and the report carries its status.
+#[test]
+fn unpriced_resources_make_the_budget_check_incomplete() {
+    let report = build_report(&sample_inputs(), Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    assert_eq!(report.counts.not_priced, 1);
+    let lenient = Budget { monthly_limit: Some(1000.0), ..Budget::default() };
+    let found = check_budget(&report, &lenient);
+    assert_eq!(found.len(), 1);
+    let d = found[0].to_diagnostic(None);
+    assert_eq!((d.code, d.severity), ("strata::cost::budget_incomplete", strata_core::Severity::Warning));
+    let strict = Budget { strict: true, ..lenient };
+    let found = check_budget(&report, &strict);
+    assert!(found[0].blocking);
+    assert_eq!(found[0].to_diagnostic(None).severity, strata_core::Severity::Error);
+    let status = crate::BudgetStatus::new(&strict, &found);
+    assert!(status.incomplete && status.failed && status.breached.is_empty(), "{status:?}");
+    let parsed = Budget::from_value(&v(&[("monthly_limit", n(5.0)), ("strict", Value::Bool(true))]), None).unwrap();
+    assert!(parsed.strict);
+    // Everything priced: nothing to say.
+    let priced = build_report(
+        &[input("aws_nat_gateway.a", "aws_nat_gateway", 1, None, Some(v(&[])))],
+        Some("us-east-1"),
+        Catalog::embedded(),
+        &Usage::default(),
+    );
+    assert!(check_budget(&priced, &strict).is_empty());
 }
 
 #[test]

@@ -85,8 +85,11 @@ pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics
     if diags.has_errors() {
         return Err(diags);
     }
-    let report = strata_cost::build_report(&inputs(plan, &regions), region.as_deref(), &catalog, &usage);
+    let mut report = strata_cost::build_report(&inputs(plan, &regions), region.as_deref(), &catalog, &usage);
     let violations = strata_cost::check_budget(&report, &budget);
+    if !budget.is_empty() {
+        report.budget = Some(strata_cost::BudgetStatus::new(&budget, &violations));
+    }
     Ok(CostRun { report, violations, budget_span })
 }
 
