@@ -120,6 +120,13 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
     diags.extend(d);
     let (inputs, d) = strata_config::collect_inputs(&mut config, &crate::var_sources(&args.config));
     diags.extend(d);
+    // `lifecycle { ignore_changes }`: what the configuration does not manage
+    // is not drift either (errors of the evaluation are the configure step's).
+    if !diags.has_errors() {
+        let (ev, _) = strata_config::evaluate(&config, &inputs, schema, &strata_config::NoPriorState);
+        ignore.ignore_changes =
+            ev.resources.into_iter().filter(|r| !r.ignore_changes.is_empty()).map(|r| (r.addr.to_string(), r.ignore_changes)).collect();
+    }
     let (backend, _guard, state) = match locked {
         Ok(x) if !diags.has_errors() => x,
         Ok(_) => return fail(ui, diags, &config.sources),

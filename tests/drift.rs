@@ -231,6 +231,12 @@ fn moto_drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata(
     assert!(out.stderr.contains("1 recorded object was deleted outside strata: `aws_subnet.a`"), "{}", out.stderr);
     assert!(out.stderr.contains("this plan creates it again"), "{}", out.stderr);
 
+    // An attribute line accepts the tag change (the deleted subnet stays drift).
+    std::fs::write(dir.join(".strataignore"), format!("{defaults}\naws_vpc.main.tags\n")).unwrap();
+    let out = drift(dir, &moto, &["--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!((doc["summary"]["changed"].clone(), doc["summary"]["deleted"].clone()), (0.into(), 1.into()), "{}", out.stdout);
+
     // Ignoring the stray VPC and what came with it leaves the managed drift.
     let stray_lines = vpc_ignore_lines(&moto, &stray);
     std::fs::write(dir.join(".strataignore"), format!("{defaults}\n{stray_lines}\n")).unwrap();

@@ -7,7 +7,7 @@
 //! The result is a [`DriftReport`] for the binary to render and the
 //! refreshed state for it to persist if asked; nothing here writes.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -55,6 +55,12 @@ struct Pattern {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IgnoreRules {
     patterns: Vec<Pattern>,
+    /// `TYPE.NAME.ATTRIBUTE` lines: changes of the attribute of the managed
+    /// objects whose address matches `TYPE.NAME` (`*` allowed) are not drift.
+    attributes: Vec<(String, String, String)>,
+    /// `lifecycle { ignore_changes }` of the configured resources, by
+    /// address: those changes are not drift either (`all`: none are).
+    pub ignore_changes: HashMap<String, Vec<String>>,
     /// List objects the cloud made itself (an account's default network) as
     /// unmanaged too; by default they are counted and left out.
     pub include_defaults: bool,
@@ -91,6 +97,15 @@ impl IgnoreRules {
                 );
                 continue;
             };
+            // `aws_db_instance.*.engine_version`: the last part an attribute
+            // of the type, the middle a resource name (or `*`).
+            if let Some((name, attribute)) = id.rsplit_once('.')
+                && !name.contains('.')
+                && schema.resource(ty).is_some_and(|s| s.block.attributes.contains_key(attribute) || s.block.blocks.contains_key(attribute))
+            {
+                rules.attributes.push((ty.to_string(), name.to_string(), attribute.to_string()));
+                continue;
+            }
             if !ty.contains('*') && schema.resource(ty).is_none() {
                 let mut d = Diagnostic::error("strata::drift::unknown_type", format!("`{ty}` is not a resource type strata supports"))
                     .with_label(Some(span), "unknown resource type");
@@ -123,13 +138,49 @@ impl IgnoreRules {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        self.patterns.is_empty() && self.attributes.is_empty()
+    }
+
+    /// Whether a change at `path` (`tags.Env`) of the managed object at
+    /// `addr` is left out: by an attribute line or the resource's
+    /// `ignore_changes`.
+    pub fn ignores_change(&self, addr: &Address, path: &str) -> bool {
+        let top = path.split(['.', '[']).next().unwrap_or(path);
+        let by_line = self.attributes.iter().any(|(ty, name, attribute)| glob(ty, &addr.ty) && glob(name, &addr.name) && attribute == top);
+        let address = addr.to_string();
+        let by_lifecycle = self.ignore_changes.get(&address).is_some_and(|items| {
+            items.iter().any(|i| {
+                let i = ignore_path(i);
+                i == "all" || path == i || path.starts_with(&format!("{i}.")) || path.starts_with(&format!("{i}["))
+            })
+        });
+        by_line || by_lifecycle
     }
 
     /// Whether a line matches the object `ty` with `id`.
     pub fn matches(&self, ty: &str, id: &str) -> bool {
         self.patterns.iter().any(|p| glob(&p.ty, ty) && glob(&p.id, id))
     }
+}
+
+/// An `ignore_changes` item as a drift path: `tags["DeployedAt"]` is
+/// `tags.DeployedAt`, `ingress[0]` stays.
+fn ignore_path(item: &str) -> String {
+    let mut out = String::new();
+    let mut rest = item.trim();
+    while let Some(i) = rest.find("[\"") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find("\"]") else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        out.push('.');
+        out.push_str(&after[..end]);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `*` matches any run of characters (also none); everything else itself.
@@ -399,7 +450,8 @@ pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &Ignore
     };
     for c in &refreshed.changed {
         let object = managed_object(&c.addr);
-        let attributes = object_changes(schema.resource(&object.ty), &c.before, &c.after);
+        let mut attributes = object_changes(schema.resource(&object.ty), &c.before, &c.after);
+        attributes.retain(|a| !ignore.ignores_change(&c.addr, &a.path));
         if !attributes.is_empty() {
             report.changed.push(ChangedObject { object, attributes });
         }
@@ -571,6 +623,29 @@ mod tests {
         assert!(!r.matches("aws_instance", "i-1"));
     }
 
+    /// Guards against drift that can never be accepted: changes the
+    /// configuration ignores (`ignore_changes`, RDS minor upgrades) or an
+    /// attribute line leaves out are not drift; other changes still are.
+    #[test]
+    fn attribute_lines_and_ignore_changes_leave_changes_out() {
+        let (mut r, d) = rules("aws_db_instance.*.engine_version\naws_vpc.main.tags\naws_route53_record.Z1_www.example.com_A\n");
+        assert!(d.is_empty(), "{d:?}");
+        let db: Address = "aws_db_instance.main".parse().unwrap();
+        let vpc: Address = "aws_vpc.main".parse().unwrap();
+        let other: Address = "aws_vpc.other".parse().unwrap();
+        assert!(r.ignores_change(&db, "engine_version"));
+        assert!(!r.ignores_change(&db, "instance_class"));
+        assert!(r.ignores_change(&vpc, "tags.Env"));
+        assert!(!r.ignores_change(&other, "tags.Env"), "the name must match");
+        assert!(r.matches("aws_route53_record", "Z1_www.example.com_A"), "an id whose last part is no attribute stays an id");
+        r.ignore_changes.insert("aws_vpc.other".into(), vec!["tags[\"DeployedAt\"]".into(), "cidr_block".into()]);
+        assert!(r.ignores_change(&other, "tags.DeployedAt"));
+        assert!(!r.ignores_change(&other, "tags.Env"));
+        assert!(r.ignores_change(&other, "cidr_block"));
+        r.ignore_changes.insert("aws_db_instance.main".into(), vec!["all".into()]);
+        assert!(r.ignores_change(&db, "instance_class"));
+    }
+
     #[test]
     fn glob_backtracks_over_stars() {
         assert!(glob("*", ""));
@@ -635,6 +710,13 @@ mod tests {
         let instance = fake.insert("aws_instance", Value::map([("root_block_device", Value::List(vec![block].into()))]), None, None);
         record(&mut state, &fake, "aws_instance", "app", &instance);
         let provider: Arc<dyn Provider> = fake.clone();
+
+        // Ignored by the configuration, the CIDR change is not drift.
+        let mut lifecycle = IgnoreRules::default();
+        lifecycle.ignore_changes.insert("aws_vpc.main".into(), vec!["cidr_block".into()]);
+        let outcome = drift(&Providers::shared(provider.clone()), Some(&state), &lifecycle).await;
+        let paths: Vec<&str> = outcome.report.changed[0].attributes.iter().map(|a| a.path.as_str()).collect();
+        assert_eq!(paths, ["tags.Env"]);
 
         let outcome = drift(&Providers::shared(provider.clone()), Some(&state), &IgnoreRules::default()).await;
         let r = &outcome.report;
