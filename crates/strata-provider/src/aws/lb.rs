@@ -108,7 +108,9 @@ fn target_group() -> ResourceSchema {
         .attr("target_type", optional(STRING).force_new().default("instance"))
         .attr("vpc_id", optional(STRING).force_new())
         .block("health_check", NestedBlock::single(health_check))
-        .block("stickiness", NestedBlock::single(stickiness))
+        // Optional and computed, as in hashicorp/aws: AWS reports a disabled
+        // `lb_cookie` block for a group created without one.
+        .block("stickiness", NestedBlock::single(stickiness).computed())
         .block("target_failover", NestedBlock::list(target_failover))
         .block("target_health_state", NestedBlock::list(health_state));
     ResourceSchema::new("aws_lb_target_group", Layer::Gateway, block).tagged()
