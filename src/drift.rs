@@ -44,6 +44,8 @@ struct Checked {
     report: DriftReport,
     /// The serial written by `--refresh-state`, when it wrote.
     written: Option<u64>,
+    /// The state file compared, as the user named the directory.
+    state_path: String,
 }
 
 pub fn run(ui: &Ui, args: &DriftArgs) -> std::io::Result<u8> {
@@ -59,11 +61,11 @@ pub fn run(ui: &Ui, args: &DriftArgs) -> std::io::Result<u8> {
     };
     let report = &checked.report;
     let text = match args.format {
-        DriftFormat::Text => render_text(report, &args.config.dir.display().to_string(), checked.written),
+        DriftFormat::Text => render_text(report, &args.config.dir.display().to_string(), &checked.state_path, checked.written),
         DriftFormat::Json => {
             serde_json::to_string_pretty(&render_json(report, args.refresh_state, checked.written)).unwrap_or_default() + "\n"
         }
-        DriftFormat::Markdown => render_markdown(report, &args.config.dir.display().to_string()),
+        DriftFormat::Markdown => render_markdown(report, &args.config.dir.display().to_string(), &checked.state_path),
         DriftFormat::Prometheus => render_metrics(report, at),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
@@ -163,7 +165,11 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
             Err(e) => return fail(ui, Diagnostics(vec![e.into()]), &config.sources),
         }
     }
-    Ok(Ok(Checked { report: outcome.report, written }))
+    let state_path = match backend.path().strip_prefix(&config.root_dir) {
+        Ok(rel) => args.config.dir.join(rel).display().to_string(),
+        Err(_) => backend.path().display().to_string(),
+    };
+    Ok(Ok(Checked { report: outcome.report, written, state_path }))
 }
 
 /// A scheduled check without a state would report every object in the
@@ -241,18 +247,18 @@ fn by_layer(r: &DriftReport) -> Vec<(Layer, LayerGroup<'_>)> {
         .collect()
 }
 
-fn render_text(r: &DriftReport, dir: &str, written: Option<u64>) -> String {
+fn render_text(r: &DriftReport, dir: &str, state_path: &str, written: Option<u64>) -> String {
     let mut out = String::new();
-    let _ = write_text(r, dir, written, &mut out);
+    let _ = write_text(r, dir, state_path, written, &mut out);
     out
 }
 
-fn write_text(r: &DriftReport, dir: &str, written: Option<u64>, out: &mut String) -> std::fmt::Result {
+fn write_text(r: &DriftReport, dir: &str, state_path: &str, written: Option<u64>, out: &mut String) -> std::fmt::Result {
     match &r.lineage {
         Some(_) => {
-            writeln!(out, "Compared {} recorded in the state of {dir} (serial {}) with the cloud.", plural(r.managed, "object"), r.serial)?
+            writeln!(out, "Compared {} recorded in {state_path} (serial {}) with the cloud.", plural(r.managed, "object"), r.serial)?
         }
-        None => writeln!(out, "No state for {dir}: nothing is managed yet, every object found is unmanaged.")?,
+        None => writeln!(out, "No state at {state_path}: nothing is managed yet, every object found is unmanaged.")?,
     }
     for (layer, g) in by_layer(r) {
         writeln!(out, "\nLayer {layer}")?;
@@ -304,6 +310,12 @@ fn write_text(r: &DriftReport, dir: &str, written: Option<u64>, out: &mut String
     }
     if let Some(serial) = written {
         writeln!(out, "The state was updated with what the cloud reports (serial {serial}).")?;
+    } else if !r.changed.is_empty() || !r.deleted.is_empty() {
+        writeln!(
+            out,
+            "To accept what changed into {state_path}: `strata drift --refresh-state` (or `strata refresh`); \
+             to put the cloud back as configured: `strata apply`."
+        )?;
     }
     if !r.unmanaged.is_empty() {
         writeln!(out, "To ignore an object, add its `type.id` (wildcards allowed: `aws_subnet.*`) to {dir}/{IGNORE_FILE}.")?;
@@ -387,18 +399,19 @@ fn md_value(v: &Value, sensitive: bool) -> String {
 }
 
 /// An issue body: a summary table by type, then the objects by layer.
-fn render_markdown(r: &DriftReport, dir: &str) -> String {
+fn render_markdown(r: &DriftReport, dir: &str, state_path: &str) -> String {
     let mut head = String::new();
     let mut details = String::new();
-    let _ = write_markdown(r, dir, &mut head, &mut details);
+    let _ = write_markdown(r, dir, state_path, &mut head, &mut details);
     if head.len() + details.len() > MARKDOWN_LIMIT {
         details = "_The per-object details are left out: the body would be too long. Run `strata drift` for them._\n".into();
     }
     head + &details
 }
 
-fn write_markdown(r: &DriftReport, dir: &str, head: &mut String, details: &mut String) -> std::fmt::Result {
+fn write_markdown(r: &DriftReport, dir: &str, state_path: &str, head: &mut String, details: &mut String) -> std::fmt::Result {
     writeln!(head, "## strata drift: {}\n", md_code(dir))?;
+    writeln!(head, "Checked at {} against {}.\n", strata_state::time::now_rfc3339(), md_code(state_path))?;
     if r.has_drift() {
         writeln!(head, "**Drift found: {}.**\n", summary(r))?;
     } else if r.errors.is_empty() {

@@ -178,6 +178,10 @@ fn moto_drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata(
     assert!(text.contains(&format!("- aws_subnet.a ({subnet}) deleted outside strata")), "{text}");
     assert!(text.contains(&format!("+ aws_vpc {stray} not managed by strata (Name: stray)")), "{text}");
     assert!(!text.contains(&default_vpc), "ignored objects are left out:\n{text}");
+    // It names the state compared and says how to accept or revert.
+    assert!(text.contains("recorded in ./.strata/state.json (serial"), "{text}");
+    assert!(text.contains("To accept what changed into ./.strata/state.json: `strata drift --refresh-state`"), "{text}");
+    assert!(text.contains("to put the cloud back as configured: `strata apply`"), "{text}");
 
     let out = drift(dir, &moto, &["--format", "json"]);
     assert_eq!(out.code, 2, "{}", out.snapshot());
@@ -202,6 +206,7 @@ fn moto_drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata(
     let out = drift(dir, &moto, &["--format", "markdown"]);
     assert_eq!(out.code, 2, "{}", out.snapshot());
     assert!(out.stdout.starts_with("## strata drift"), "{}", out.stdout);
+    assert!(out.stdout.contains("Checked at 20") && out.stdout.contains("against `./.strata/state.json`"), "{}", out.stdout);
     assert!(out.stdout.contains("| `aws_vpc` | 1 | 0 | 1 |"), "{}", out.stdout);
     assert!(out.stdout.contains("| `tags.Env` | `\"dev\"` | `\"prod\"` |"), "{}", out.stdout);
 
