@@ -7,9 +7,11 @@
 //! Exit 0: no drift; 2: drift; 1: an error, including a type whose objects
 //! could not be read or listed (the report is then printed, but incomplete).
 //!
-//! Metrics (`--format prometheus`), all gauges:
+//! Metrics (`--format prometheus`), all gauges, every series labelled
+//! `config="DIR"` (the configuration directory's name, so that checks of two
+//! configurations on one host do not collide):
 //!
-//! - `strata_drift_resources{kind="changed|deleted|unmanaged",type="aws_vpc"} N`
+//! - `strata_drift_resources{config="web",kind="changed|deleted|unmanaged",type="aws_vpc"} N`
 //!   for every kind and every listed or recorded type (0 included, so that
 //!   series do not vanish when drift is resolved);
 //! - `strata_drift_ok` 1 when the check found no drift and no error (exit 0);
@@ -54,7 +56,7 @@ pub fn run(ui: &Ui, args: &DriftArgs) -> std::io::Result<u8> {
         Ok(c) => c,
         Err(code) => {
             if args.format == DriftFormat::Prometheus {
-                std::io::stdout().lock().write_all(render_failed_metrics(at).as_bytes())?;
+                std::io::stdout().lock().write_all(render_failed_metrics(&config_label(&args.config.dir), at).as_bytes())?;
             }
             return Ok(code);
         }
@@ -66,7 +68,7 @@ pub fn run(ui: &Ui, args: &DriftArgs) -> std::io::Result<u8> {
             serde_json::to_string_pretty(&render_json(report, args.refresh_state, checked.written)).unwrap_or_default() + "\n"
         }
         DriftFormat::Markdown => render_markdown(report, &args.config.dir.display().to_string(), &checked.state_path),
-        DriftFormat::Prometheus => render_metrics(report, at),
+        DriftFormat::Prometheus => render_metrics(report, &config_label(&args.config.dir), at),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     if !report.errors.is_empty() {
@@ -488,6 +490,13 @@ fn write_markdown(r: &DriftReport, dir: &str, state_path: &str, head: &mut Strin
 }
 
 /// A Prometheus label value: backslash, quote and newline escaped.
+/// The `config` label of every series: the configuration directory's name,
+/// so that checks of two configurations on one host do not collide.
+fn config_label(dir: &std::path::Path) -> String {
+    let full = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    full.file_name().map_or_else(|| full.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
 fn label(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
@@ -496,7 +505,8 @@ fn gauge(out: &mut String, name: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
 }
 
-fn render_metrics(r: &DriftReport, at: u64) -> String {
+fn render_metrics(r: &DriftReport, config: &str, at: u64) -> String {
+    let config = label(config);
     let mut out = String::new();
     gauge(&mut out, "strata_drift_resources", "Objects that drifted from the strata state, by kind and resource type.");
     let counts = r.counts();
@@ -505,29 +515,29 @@ fn render_metrics(r: &DriftReport, at: u64) -> String {
     for kind in DriftKind::ALL {
         for ty in &types {
             let n = counts.get(&kind).and_then(|m| m.get(*ty)).copied().unwrap_or(0);
-            let _ = writeln!(out, "strata_drift_resources{{kind=\"{}\",type=\"{}\"}} {n}", kind.as_str(), label(ty));
+            let _ = writeln!(out, "strata_drift_resources{{config=\"{config}\",kind=\"{}\",type=\"{}\"}} {n}", kind.as_str(), label(ty));
         }
     }
     gauge(&mut out, "strata_drift_ignored", "Unmanaged objects the ignore file left out of the last check.");
-    let _ = writeln!(out, "strata_drift_ignored {}", r.ignored);
+    let _ = writeln!(out, "strata_drift_ignored{{config=\"{config}\"}} {}", r.ignored);
     gauge(&mut out, "strata_drift_defaults", "Objects the cloud made itself (default VPC and its parts) left out of the last check.");
-    let _ = writeln!(out, "strata_drift_defaults {}", r.defaults);
-    write_status(&mut out, !r.has_drift() && r.errors.is_empty(), r.errors.len(), at);
+    let _ = writeln!(out, "strata_drift_defaults{{config=\"{config}\"}} {}", r.defaults);
+    write_status(&mut out, &config, !r.has_drift() && r.errors.is_empty(), r.errors.len(), at);
     out
 }
 
 /// The metrics of a check that could not run.
-fn render_failed_metrics(at: u64) -> String {
+fn render_failed_metrics(config: &str, at: u64) -> String {
     let mut out = String::new();
-    write_status(&mut out, false, 1, at);
+    write_status(&mut out, &label(config), false, 1, at);
     out
 }
 
-fn write_status(out: &mut String, ok: bool, errors: usize, at: u64) {
+fn write_status(out: &mut String, config: &str, ok: bool, errors: usize, at: u64) {
     gauge(out, "strata_drift_ok", "1 when the last check found no drift and no error (exit 0), else 0.");
-    let _ = writeln!(out, "strata_drift_ok {}", u8::from(ok));
+    let _ = writeln!(out, "strata_drift_ok{{config=\"{config}\"}} {}", u8::from(ok));
     gauge(out, "strata_drift_errors", "Resource types that could not be read or listed in the last check (1 when it could not run).");
-    let _ = writeln!(out, "strata_drift_errors {errors}");
+    let _ = writeln!(out, "strata_drift_errors{{config=\"{config}\"}} {errors}");
     gauge(out, "strata_drift_last_run_timestamp_seconds", "When the last check ran (Unix time).");
-    let _ = writeln!(out, "strata_drift_last_run_timestamp_seconds {at}");
+    let _ = writeln!(out, "strata_drift_last_run_timestamp_seconds{{config=\"{config}\"}} {at}");
 }

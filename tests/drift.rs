@@ -81,6 +81,26 @@ fn recorded_id(dir: &Path, address: &str) -> String {
 
 /// Every metric line is `name{labels} value` or `name value`, after `# HELP`
 /// and `# TYPE ... gauge` lines for each name.
+/// Metrics with every series' `config` label checked and taken out: it is
+/// the configuration directory's name.
+fn without_config(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with('#') {
+            out.push_str(line);
+        } else {
+            let start = line.find("{config=\"").unwrap_or_else(|| panic!("every series is labelled with its configuration: {line}"));
+            let value_end = start + 9 + line[start + 9..].find('"').unwrap() + 1;
+            let rest = line[value_end..].strip_prefix(',').unwrap_or(&line[value_end..]);
+            let rest = rest.strip_prefix('}').unwrap_or(rest);
+            let labels = if rest.starts_with(' ') { "" } else { "{" };
+            out.push_str(&format!("{}{labels}{rest}", &line[..start]));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn assert_prometheus_shape(text: &str) {
     let mut typed = std::collections::HashSet::new();
     for line in text.lines() {
@@ -102,7 +122,7 @@ fn assert_prometheus_shape(text: &str) {
             assert!(labels.starts_with('{') && labels.ends_with('}'), "labels of {line:?}");
             for pair in labels[1..labels.len() - 1].split(',') {
                 let (k, v) = pair.split_once('=').unwrap();
-                assert!(k == "kind" || k == "type", "{line:?}");
+                assert!(k == "config" || k == "kind" || k == "type", "{line:?}");
                 assert!(v.starts_with('"') && v.ends_with('"'), "{line:?}");
             }
         }
@@ -153,7 +173,7 @@ fn moto_drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata(
     assert!(out.stdout.contains(&format!("{ignored} unmanaged objects left out by .strataignore")), "{}", out.stdout);
     let out = drift(dir, &moto, &["--format", "prometheus"]);
     assert_eq!(out.code, 0, "{}", out.snapshot());
-    assert!(out.stdout.contains("strata_drift_ok 1\n"), "{}", out.stdout);
+    assert!(without_config(&out.stdout).contains("strata_drift_ok 1\n"), "{}", out.stdout);
 
     // Outside strata: a tag changes, the subnet goes, a VPC appears.
     let (vpc, subnet) = (recorded_id(dir, "aws_vpc.main"), recorded_id(dir, "aws_subnet.a"));
@@ -221,9 +241,12 @@ fn moto_drift_finds_changes_deletions_and_unmanaged_objects_made_outside_strata(
         "strata_drift_ok 0",
         "strata_drift_errors 0",
     ] {
-        assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
+        assert!(without_config(metrics).lines().any(|l| l == line), "{line} in:\n{metrics}");
     }
-    let stamp = metrics.lines().find_map(|l| l.strip_prefix("strata_drift_last_run_timestamp_seconds ")).unwrap();
+    let name = std::fs::canonicalize(dir).unwrap().file_name().unwrap().to_string_lossy().into_owned();
+    assert!(metrics.contains(&format!("strata_drift_ok{{config=\"{name}\"}} 0\n")), "labelled with the configuration's name:\n{metrics}");
+    let plain = without_config(metrics);
+    let stamp = plain.lines().find_map(|l| l.strip_prefix("strata_drift_last_run_timestamp_seconds ")).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     assert!(stamp.parse::<u64>().unwrap().abs_diff(now) < 600, "{stamp} is about now ({now})");
     assert_eq!(std::fs::read(dir.join(".strata/state.json")).unwrap(), before, "drift alone never writes the state");
@@ -274,7 +297,7 @@ fn drift_rejects_a_bad_ignore_file_before_calling_the_cloud() {
     assert!(out.stderr.contains("strata::drift::bad_ignore"), "{}", out.stderr);
     assert!(out.stderr.contains("strata::drift::unknown_type") && out.stderr.contains("did you mean `aws_vpc`?"), "{}", out.stderr);
     assert!(
-        out.stdout.contains("strata_drift_ok 0\n") && out.stdout.contains("strata_drift_errors 1\n"),
+        without_config(&out.stdout).contains("strata_drift_ok 0\n") && without_config(&out.stdout).contains("strata_drift_errors 1\n"),
         "a failed check is still a metric:\n{}",
         out.stdout
     );
@@ -296,7 +319,7 @@ fn a_missing_state_is_an_error_unless_asked_for() {
     assert!(out.stderr.contains("--without-state"), "{}", out.stderr);
     let out = strata_in(tmp.path(), &["drift", "--format", "prometheus"], &env);
     assert_eq!(out.code, 1, "{}", out.snapshot());
-    assert!(out.stdout.contains("strata_drift_ok 0\n"), "a failed check is still a metric:\n{}", out.stdout);
+    assert!(without_config(&out.stdout).contains("strata_drift_ok 0\n"), "a failed check is still a metric:\n{}", out.stdout);
 
     // A state beside the configuration that the backend does not name.
     let with_backend = format!("{CONFIG}\nstrata {{\n  backend \"local\" {{\n    path = \"states/prod.json\"\n  }}\n}}\n");
