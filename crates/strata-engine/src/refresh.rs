@@ -179,6 +179,15 @@ pub async fn refresh_with(providers: &Providers, state: &State, deep: bool) -> R
                 let after = mark(schema, &r.ty, value, &r.sensitive_paths);
                 let mut paths = Vec::new();
                 changed_paths(&before, &after, &mut String::new(), &mut paths);
+                // Only volatile attributes moved (a restore point's time): the
+                // record stays as it is, so the serial does not move either.
+                let volatile = |p: &String| {
+                    let top = p.split(['.', '[']).next().unwrap_or(p);
+                    schema.resource(&r.ty).and_then(|s| s.block.attribute(top)).is_some_and(|a| a.volatile)
+                };
+                if !paths.is_empty() && paths.iter().all(volatile) {
+                    return true;
+                }
                 r.attributes = after.to_json();
                 r.sensitive_paths = strata_state::sensitive_paths(&after);
                 if let Some(id) = id_of(&after) {

@@ -1363,3 +1363,29 @@ resource "aws_vpc" "east" {
     assert_eq!(env.fake.objects("aws_vpc").len(), 1, "the default's VPC stays");
     assert!(env.fake.apply_calls().iter().all(|c| c.kind != CallKind::Apply(ApplyAction::Delete)), "no delete went to the default");
 }
+
+/// Guards against a refresh bumping the serial (and staling every saved
+/// plan) when only a volatile attribute moved: an RDS instance's
+/// latest_restorable_time changes every few minutes.
+#[tokio::test]
+async fn a_refresh_that_finds_only_volatile_changes_keeps_the_record() {
+    let env = Env::new();
+    let id = env.fake.insert(
+        "aws_db_instance",
+        Value::map([("identifier", Value::string("db")), ("latest_restorable_time", Value::string("2026-12-03T10:00:00Z"))]),
+        Some("aws_db_instance.db"),
+        None,
+    );
+    let mut state = State::new();
+    let value = env.fake.object("aws_db_instance", &id).unwrap();
+    state.upsert_resource(strata_state::ResourceState::from_value(&"aws_db_instance.db".parse().unwrap(), Layer::Data, &id, &value));
+    env.fake.set_attribute("aws_db_instance", &id, "latest_restorable_time", Value::string("2026-12-03T10:05:00Z"));
+    let outcome = crate::refresh::refresh(&env.providers(), &state).await;
+    assert!(outcome.changed.is_empty(), "{:?}", outcome.changed.iter().map(|c| &c.paths).collect::<Vec<_>>());
+    assert_eq!(outcome.state.resources, state.resources, "the record stays as it was");
+    // Anything else that moved is a change, the volatile attribute with it.
+    env.fake.set_attribute("aws_db_instance", &id, "identifier", Value::string("db2"));
+    let outcome = crate::refresh::refresh(&env.providers(), &state).await;
+    assert_eq!(outcome.changed.len(), 1);
+    assert_eq!(outcome.changed[0].paths, ["identifier", "latest_restorable_time"]);
+}

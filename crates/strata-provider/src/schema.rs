@@ -166,6 +166,10 @@ pub struct AttributeSchema {
     pub sensitive: bool,
     /// The value the provider assumes when the attribute is not configured.
     pub default: Option<Value>,
+    /// Changes by itself all the time (an RDS instance's latest restorable
+    /// time): a refresh that finds only such changes keeps the recorded
+    /// object, so the state's serial (and a saved plan) stays as it was.
+    pub volatile: bool,
 }
 
 /// An argument that must be set.
@@ -190,7 +194,12 @@ pub fn optional_computed(ty: Type) -> AttributeSchema {
 
 impl AttributeSchema {
     fn new(ty: Type, required: bool, optional: bool, computed: bool) -> AttributeSchema {
-        AttributeSchema { ty, required, optional, computed, force_new: false, sensitive: false, default: None }
+        AttributeSchema { ty, required, optional, computed, force_new: false, sensitive: false, default: None, volatile: false }
+    }
+
+    pub fn volatile(mut self) -> AttributeSchema {
+        self.volatile = true;
+        self
     }
 
     pub fn force_new(mut self) -> AttributeSchema {

@@ -98,7 +98,7 @@ fn db_instance() -> ResourceSchema {
         .attr("instance_class", required(STRING))
         .attr("iops", optional_computed(NUMBER))
         .attr("kms_key_id", optional_computed(STRING).force_new())
-        .attr("latest_restorable_time", computed(STRING))
+        .attr("latest_restorable_time", computed(STRING).volatile())
         .attr("license_model", optional_computed(STRING))
         .attr("listener_endpoint", computed(Type::list(endpoint)))
         .attr("maintenance_window", optional_computed(STRING))
