@@ -260,3 +260,23 @@ resource "aws_instance" "app" {
     assert_eq!(section("Not run:"), ["- aws_instance.app (create): not started: an operation of an earlier layer failed"]);
     assert!(out.stdout.contains("Apply failed: 2 created, 0 updated, 0 destroyed; 1 failed, 1 not run."), "{}", out.stdout);
 }
+
+/// Right after a clean apply, a drift check of every example finds nothing
+/// (three-tier has its own test): a false alarm on day one gets a scheduled
+/// check switched off.
+#[test]
+fn moto_every_example_is_drift_clean_right_after_apply() {
+    for example in ["count-and-for-each", "dynamic-blocks", "layer-override"] {
+        let moto = moto();
+        let env = aws_env(&moto.url);
+        let tmp = tempfile::tempdir().unwrap();
+        copy_dir(&repo().join("examples").join(example), &tmp.path().join("examples").join(example));
+        copy_dir(&repo().join("modules"), &tmp.path().join("modules"));
+        let dir = tmp.path().join("examples").join(example);
+        let out = strata_in(&dir, &["apply", "--auto-approve"], &env);
+        assert_eq!(out.code, 0, "{example} apply:\n{}", out.snapshot());
+        let out = strata_in(&dir, &["drift"], &env);
+        assert_eq!(out.code, 0, "{example}: drift right after apply:\n{}", out.snapshot());
+        assert!(out.stdout.contains("No drift: the cloud matches the state"), "{example}: {}", out.stdout);
+    }
+}
