@@ -103,8 +103,12 @@ fn try_main(cli: Cli) -> std::io::Result<u8> {
         Command::Output(args) => output(&ui, &args),
         Command::ForceUnlock(args) => force_unlock(&ui, &args),
         Command::Completions { shell } => {
+            // Into a buffer first: clap_complete panics when a write fails
+            // (`strata completions bash | head`); a closed pipe ends quietly.
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "strata", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "strata", &mut script);
+            std::io::stdout().lock().write_all(&script)?;
             Ok(exit::OK)
         }
     }

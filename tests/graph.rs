@@ -27,3 +27,24 @@ fn completions_for_each_shell() {
         assert!(out.stdout.contains("validate") && out.stdout.contains("graph"), "{shell} completions name the commands");
     }
 }
+
+/// Guards against a panic (exit 101) when the reader goes away:
+/// `strata completions bash | head -1` closed the pipe under clap_complete.
+#[test]
+fn completions_into_a_closed_pipe_end_quietly() {
+    use std::process::{Command, Stdio};
+    for shell in ["bash", "zsh", "fish"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["completions", shell])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run strata");
+        // Close the read end before strata writes: its first write fails.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{shell}: {stderr}");
+    }
+}
