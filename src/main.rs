@@ -297,7 +297,12 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
 fn price(ui: &Ui, run: &mut strata_engine::plan::PlanRun, pricing: &PricingArgs) -> std::io::Result<Option<strata_engine::cost::CostRun>> {
     let req = strata_engine::cost::CostRequest { prices: pricing.prices.clone(), usage_file: pricing.usage_file.clone() };
     match strata_engine::cost::cost(run, &req) {
-        Ok(c) => Ok(Some(c)),
+        Ok(c) => {
+            if !c.warnings.is_empty() {
+                std::io::stderr().write_all(diagnostics::render(&c.warnings, &run.config.sources, ui.color).as_bytes())?;
+            }
+            Ok(Some(c))
+        }
         Err(d) => {
             std::io::stderr().write_all(diagnostics::render(&d, &run.config.sources, ui.color).as_bytes())?;
             Ok(None)

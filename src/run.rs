@@ -236,6 +236,9 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
         &strata_engine::cost::CostRequest { prices: args.pricing.prices.clone(), usage_file: args.pricing.usage_file.clone() },
     ) {
         Ok(c) => {
+            if !c.warnings.is_empty() {
+                print_diags(ui, &c.warnings, &run.config.sources)?;
+            }
             writeln!(out)?;
             out.write_all(render_cost::render_summary(&c.report).as_bytes())?;
             if !c.violations.is_empty() {

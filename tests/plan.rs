@@ -264,3 +264,19 @@ fn prices_from_an_offer_file() {
     let total = |s: &str| serde_json::from_str::<J>(s).unwrap()["total_after"].clone();
     assert_ne!(total(&plain.stdout), total(&with.stdout), "the offer file priced what the catalog lacks");
 }
+
+/// Guards against usage figures silently unused: an address in the usage
+/// file that names no resource (a typo, a renamed module) is a warning with
+/// the nearest address, and the figures it names are not applied.
+#[test]
+fn usage_file_addresses_that_match_nothing_are_warnings() {
+    let main = "resource \"aws_nat_gateway\" \"main\" {\n  subnet_id = \"subnet-1\"\n}\n";
+    let usage = "aws_nat_gateway.mian:\n  monthly_data_processed_gb: 400\naws_nat_gateway.main:\n  monthly_data_processed_gb: 10\n";
+    let dir = scratch(&[("main.tf", main), ("usage.yml", usage)]);
+    let out = strata_in(dir.path(), &["cost", "--usage-file", "usage.yml"], &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::cost::usage_unmatched"), "{}", out.stderr);
+    assert!(out.stderr.contains("`aws_nat_gateway.mian` in usage.yml names no resource"), "{}", out.stderr);
+    assert!(out.stderr.contains("did you mean `aws_nat_gateway.main`?"), "{}", out.stderr);
+    assert_eq!(out.stderr.matches("usage_unmatched").count(), 1, "the matching address is not reported: {}", out.stderr);
+}

@@ -135,6 +135,20 @@ impl Usage {
         self.by_type.is_empty() && self.by_address.is_empty()
     }
 
+    /// Addresses of the file that name no resource or instance among
+    /// `addresses` (those priced), each with the nearest one, if any.
+    pub fn unmatched(&self, addresses: &[String]) -> Vec<(String, Option<String>)> {
+        let resources: Vec<String> = addresses.iter().filter_map(|a| Address::from_str(a).ok()).map(|a| a.resource().to_string()).collect();
+        self.by_address
+            .keys()
+            .filter(|k| !addresses.contains(k) && !resources.contains(k))
+            .map(|k| {
+                let names = addresses.iter().chain(&resources).map(String::as_str);
+                (k.clone(), did_you_mean(k, names).map(|s| s.to_string()))
+            })
+            .collect()
+    }
+
     /// The figures for one instance: its type's, overridden by its
     /// resource's, overridden by its own.
     pub fn figures(&self, address: &str, ty: &str) -> UsageFigures {

@@ -17,6 +17,8 @@ pub struct CostRequest {
 
 pub struct CostRun {
     pub report: CostReport,
+    /// Usage-file addresses that name nothing in the configuration.
+    pub warnings: Diagnostics,
     pub violations: Vec<BudgetViolation>,
     /// The `budget` block, for labels.
     pub budget_span: Option<Span>,
@@ -85,12 +87,29 @@ pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics
     if diags.has_errors() {
         return Err(diags);
     }
-    let mut report = strata_cost::build_report(&inputs(plan, &regions), region.as_deref(), &catalog, &usage);
+    let inputs = inputs(plan, &regions);
+    let mut warnings = Diagnostics::new();
+    if let Some(path) = &req.usage_file {
+        let addresses: Vec<String> = inputs.iter().map(|i| i.address.clone()).collect();
+        for (address, near) in usage.unmatched(&addresses) {
+            let d = Diagnostic::warning(
+                "strata::cost::usage_unmatched",
+                format!("`{address}` in {} names no resource of this configuration; its figures are not used", path.display()),
+            );
+            warnings.push(match near {
+                Some(n) => d.with_help(format!("did you mean `{n}`?")),
+                None => {
+                    d.with_help("usage figures apply to resource and instance addresses as `strata plan` prints them, or to a whole type")
+                }
+            });
+        }
+    }
+    let mut report = strata_cost::build_report(&inputs, region.as_deref(), &catalog, &usage);
     let violations = strata_cost::check_budget(&report, &budget);
     if !budget.is_empty() {
         report.budget = Some(strata_cost::BudgetStatus::new(&budget, &violations));
     }
-    Ok(CostRun { report, violations, budget_span })
+    Ok(CostRun { report, warnings, violations, budget_span })
 }
 
 /// One cost input per planned change: before = the recorded object (absent
