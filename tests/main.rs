@@ -17,5 +17,6 @@ mod orphans;
 mod plan;
 mod secrets;
 mod state;
+mod tags;
 mod tidy;
 mod validate;

@@ -13,7 +13,7 @@ pub mod util;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use strata_core::{Diagnostic, Diagnostics};
+use strata_core::{Diagnostic, Diagnostics, Value};
 use strata_provider::{
     ApplyAction, ApplyRequest, ApplyResponse, ConfigureRequest, FindByIntentRequest, FindByIntentResponse, ImportRequest, ImportResponse,
     ListRequest, ListResponse, Provider, ProviderError, ProviderSchema, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse,
@@ -77,7 +77,11 @@ impl Provider for AwsProvider {
             let (c, t) = (self.clients()?, self.resource(&req.ty)?);
             let (mut objects, calls) = t.read(c, &req.objects).await?;
             let deep = if req.deep { t.read_deep(c, &mut objects).await? } else { 0 };
+            let priors: HashMap<&strata_core::Address, &Value> = req.objects.iter().map(|o| (&o.addr, &o.prior)).collect();
             for o in &mut objects {
+                if let Some(state) = o.state.as_mut() {
+                    util::settle_tags(state, priors.get(&o.addr).copied().unwrap_or(&Value::Null), &c.default_tags);
+                }
                 o.ownership = o.state.as_mut().map(util::take_lineage).unwrap_or_default();
                 o.by_name = t.named();
             }
@@ -101,11 +105,15 @@ impl Provider for AwsProvider {
     async fn apply(&self, req: ApplyRequest) -> ApplyResponse {
         let result = async {
             let (c, t) = (self.clients()?, self.resource(&req.ty)?);
-            match req.action {
+            let mut state = match req.action {
                 ApplyAction::Create => t.create(c, &req).await.map(Some),
                 ApplyAction::Update => t.update(c, &req).await.map(Some),
                 ApplyAction::Delete => t.delete(c, &req).await.map(|()| None),
+            }?;
+            if let Some(s) = state.as_mut() {
+                util::settle_tags(s, &req.planned, &c.default_tags);
             }
+            Ok::<_, ProviderError>(state)
         }
         .await;
         match result {
@@ -121,11 +129,15 @@ impl Provider for AwsProvider {
         let result = async {
             util::planned_needed(&req.planned, &req.ty)?;
             let (c, t, addr) = (self.clients()?, self.resource(&req.ty)?, req.addr.to_string());
-            if req.orphan {
+            let mut found = if req.orphan {
                 t.find_orphan(c, &addr, &req.token, &req.planned).await
             } else {
                 t.find_by_intent(c, &addr, &req.token, &req.planned).await
+            }?;
+            if let Some(s) = found.as_mut() {
+                util::settle_tags(s, &req.planned, &c.default_tags);
             }
+            Ok::<_, ProviderError>(found)
         }
         .await;
         match result {
@@ -137,7 +149,15 @@ impl Provider for AwsProvider {
     }
 
     async fn import(&self, req: ImportRequest) -> ImportResponse {
-        let result = async { self.resource(&req.ty)?.import(self.clients()?, &req.id).await }.await;
+        let result = async {
+            let c = self.clients()?;
+            let mut state = self.resource(&req.ty)?.import(c, &req.id).await?;
+            if let Some(s) = state.as_mut() {
+                util::settle_tags(s, &Value::Null, &c.default_tags);
+            }
+            Ok::<_, ProviderError>(state)
+        }
+        .await;
         match result {
             Ok(mut state) => {
                 state.as_mut().map(util::take_lineage);
@@ -158,8 +178,6 @@ impl Provider for AwsProvider {
 
 #[cfg(test)]
 mod tests {
-    use strata_core::Value;
-
     use super::*;
 
     /// Intent recovery runs before planning, without planned objects: a

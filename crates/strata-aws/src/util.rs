@@ -14,7 +14,7 @@ use strata_provider::ProviderError;
 use crate::clients::Clients;
 
 /// Tag keys strata writes on every object that takes tags.
-pub use strata_provider::{TAG_ADDRESS, TAG_INTENT, TAG_LINEAGE};
+pub use strata_provider::{STRATA_TAG_PREFIX, TAG_ADDRESS, TAG_INTENT, TAG_LINEAGE, is_system_tag};
 
 /// Attribute access on planned or recorded objects (sensitive marks looked through).
 pub trait Attrs {
@@ -106,19 +106,20 @@ impl StateBuilder {
         self.set(name, Value::List(v.into_iter().map(|s| Value::string(s)).collect()))
     }
 
-    /// `tags` keeps what the configuration wrote (strata's own tags and
-    /// default tags are not echoed into it); `tags_all` has everything.
-    pub fn tags(&mut self, configured: &BTreeMap<String, String>, all: &BTreeMap<String, String>) -> &mut Self {
-        let to_map = |m: &BTreeMap<String, String>| Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::string(v.clone()))).collect());
-        let shown: BTreeMap<String, String> =
-            all.iter().filter(|(k, _)| configured.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
-        self.set("tags", if configured.is_empty() { Value::Null } else { to_map(&shown) });
-        let all_user: BTreeMap<String, String> =
-            all.iter().filter(|(k, _)| !k.starts_with("strata:")).map(|(k, v)| (k.clone(), v.clone())).collect();
+    /// `tags` and `tags_all` from every tag the object has: `tags_all` has
+    /// them all but strata's own, `tags` also leaves out the ones AWS
+    /// reserves (`aws:`). The dispatch then takes the default tags out of
+    /// `tags` ([`settle_tags`]), as Terraform's provider does, so that a tag
+    /// added outside strata is in `tags` and planned away.
+    pub fn tags(&mut self, all: &BTreeMap<String, String>) -> &mut Self {
+        let to_map = |keep: &dyn Fn(&str) -> bool| {
+            Value::Map(all.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), Value::string(v.clone()))).collect())
+        };
+        self.set("tags", to_map(&|k| !is_system_tag(k)));
         // Whose the object is travels beside the state to the dispatch, which
         // takes it out ([`take_lineage`]): it is not an attribute.
         self.set(LINEAGE_KEY, all.get(TAG_LINEAGE).map_or(Value::Bool(false), |l| Value::string(l.clone())));
-        self.set("tags_all", to_map(&all_user))
+        self.set("tags_all", to_map(&|k| !k.starts_with(STRATA_TAG_PREFIX)))
     }
 
     pub fn build(self) -> Value {
@@ -142,6 +143,31 @@ pub fn take_lineage(state: &mut Value) -> strata_provider::Ownership {
         Some(_) => strata_provider::Ownership::Untagged,
         None => strata_provider::Ownership::NotRead,
     }
+}
+
+/// Terraform's `tags` of an object read back: every tag of it (as
+/// [`StateBuilder::tags`] left them) but the provider's default tags it has
+/// with their default value, unless `base` (the prior object for a read, the
+/// planned one for a create or update; null for an import) has the key in
+/// its own `tags`, i.e. the configuration wrote it too. An object with no
+/// tags left and none in `base` has null `tags`, as configurations without
+/// `tags` plan them.
+///
+/// Every other tag stays: one added or changed outside strata (or a default
+/// tag whose value was changed) is then a difference from the
+/// configuration, which a plan removes or restores and drift reports.
+pub fn settle_tags(state: &mut Value, base: &Value, defaults: &BTreeMap<String, String>) {
+    let Value::Map(m) = state else { return };
+    let Some(Value::Map(tags)) = m.get("tags") else { return };
+    let configured = base.peel().as_map().and_then(|b| b.get("tags")).and_then(|t| t.peel().as_map());
+    let written = |k: &str| configured.is_some_and(|c| c.contains_key(k));
+    let kept: strata_core::value::Map = tags
+        .iter()
+        .filter(|(k, v)| written(k) || defaults.get(k.as_str()).is_none_or(|d| v.peel().as_str() != Some(d.as_str())))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let settled = if kept.is_empty() && configured.is_none_or(|c| c.is_empty()) { Value::Null } else { Value::Map(kept) };
+    m.insert("tags".into(), settled);
 }
 
 /// The tags to write on a new or updated object: default tags, then the
@@ -352,13 +378,17 @@ pub fn no_unknowns(v: Value) -> Value {
 }
 
 /// The tag changes from the recorded `tags_all` to the tags wanted now:
-/// (tags to write, keys to remove). strata's own tags, written at create,
-/// are never removed.
+/// (tags to write, keys to remove). System tags ([`is_system_tag`]) are
+/// never written or removed here.
 pub fn tag_changes(prior: &Value, wanted: &BTreeMap<String, String>) -> (BTreeMap<String, String>, Vec<String>) {
-    let old = prior.str_map("tags_all");
-    let set =
-        wanted.iter().filter(|(k, v)| !k.starts_with("strata:") && old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let removed = old.keys().filter(|k| !k.starts_with("strata:") && !wanted.contains_key(*k)).cloned().collect();
+    tag_diff(&prior.str_map("tags_all"), wanted)
+}
+
+/// The tag changes that bring an object from the tags `old` to `wanted`:
+/// (tags to write, keys to remove), system tags left alone.
+pub fn tag_diff(old: &BTreeMap<String, String>, wanted: &BTreeMap<String, String>) -> (BTreeMap<String, String>, Vec<String>) {
+    let set = wanted.iter().filter(|(k, v)| !is_system_tag(k) && old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let removed = old.keys().filter(|k| !is_system_tag(k) && !wanted.contains_key(*k)).cloned().collect();
     (set, removed)
 }
 
@@ -392,6 +422,75 @@ mod tests {
         let empty =
             HttpResponse::new(aws_smithy_runtime_api::http::StatusCode::try_from(503).unwrap(), aws_smithy_types::body::SdkBody::empty());
         assert_eq!(raw_summary(&empty), "HTTP 503");
+    }
+
+    fn strings(items: &[(&str, &str)]) -> BTreeMap<String, String> {
+        items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn value_map(items: &[(&str, &str)]) -> Value {
+        Value::map(items.iter().map(|(k, v)| (*k, Value::string(*v))))
+    }
+
+    /// The state `StateBuilder::tags` and the dispatch's `settle_tags` make
+    /// of an object with the tags `all`, read with `base` (its prior or
+    /// planned object) and the provider's `defaults`.
+    fn read_back(all: &[(&str, &str)], base: &Value, defaults: &[(&str, &str)]) -> (Value, Value) {
+        let mut b = StateBuilder::from_planned(&Value::map([("id", Value::string("vpc-1"))]));
+        b.tags(&strings(all));
+        let mut state = b.build();
+        take_lineage(&mut state);
+        settle_tags(&mut state, base, &strings(defaults));
+        let m = state.as_map().unwrap();
+        (m["tags"].clone(), m["tags_all"].clone())
+    }
+
+    /// Guards against tags added outside strata being dropped from `tags`
+    /// (only configured keys were kept), which hid them from drift and from
+    /// `ignore_changes = [tags]`.
+    #[test]
+    fn tags_read_back_hold_every_tag_but_system_and_default_ones() {
+        let system = [("strata:lineage", "l-1"), ("strata:address", "aws_vpc.a"), ("aws:cloudformation:stack-name", "s")];
+        let configured = Value::map([("tags", value_map(&[("Name", "a")]))]);
+        let defaults = [("Team", "platform")];
+
+        // Added outside strata: in `tags`, beside the configured key.
+        let all: Vec<_> = [("Name", "a"), ("Owner", "bob"), ("Team", "platform")].into_iter().chain(system).collect();
+        let (tags, tags_all) = read_back(&all, &configured, &defaults);
+        assert_eq!(tags, value_map(&[("Name", "a"), ("Owner", "bob")]), "the default tag with its default value is not in `tags`");
+        assert_eq!(
+            tags_all,
+            value_map(&[("Name", "a"), ("Owner", "bob"), ("Team", "platform"), ("aws:cloudformation:stack-name", "s")]),
+            "`tags_all` has every tag but strata's own"
+        );
+
+        // A default tag whose value was changed outside strata differs from the default.
+        let (tags, _) = read_back(&[("Name", "a"), ("Team", "x")], &configured, &defaults);
+        assert_eq!(tags, value_map(&[("Name", "a"), ("Team", "x")]));
+
+        // A key written in `tags` too stays, even with the default's value.
+        let both = Value::map([("tags", value_map(&[("Team", "platform")]))]);
+        let (tags, _) = read_back(&[("Team", "platform")], &both, &defaults);
+        assert_eq!(tags, value_map(&[("Team", "platform")]));
+
+        // Nothing configured and nothing but defaults and system tags: null, as planned.
+        let (tags, tags_all) = read_back(&[("Team", "platform"), ("strata:lineage", "l-1")], &Value::Null, &defaults);
+        assert_eq!(tags, Value::Null);
+        assert_eq!(tags_all, value_map(&[("Team", "platform")]));
+        // Without defaults, an added tag of an object configured without tags is in `tags`.
+        let (tags, _) = read_back(&[("Owner", "bob"), ("strata:lineage", "l-1")], &Value::Null, &[]);
+        assert_eq!(tags, value_map(&[("Owner", "bob")]));
+        // A configured key removed outside strata leaves an empty map (no different from null to a plan).
+        let (tags, _) = read_back(&[], &configured, &defaults);
+        assert_eq!(tags, Value::Map(strata_core::value::Map::new()));
+    }
+
+    #[test]
+    fn tag_changes_never_touch_system_tags() {
+        let prior = Value::map([("tags_all", value_map(&[("Name", "a"), ("aws:cloudformation:stack-name", "s")]))]);
+        let (set, removed) = tag_changes(&prior, &strings(&[("Name", "a"), ("strata:lineage", "l-2")]));
+        assert!(set.is_empty(), "{set:?}");
+        assert!(removed.is_empty(), "an AWS tag cannot be removed: {removed:?}");
     }
 
     #[test]

@@ -144,14 +144,23 @@ impl IgnoreRules {
     /// Whether a change at `path` (`tags.Env`) of the managed object at
     /// `addr` is left out: by an attribute line or the resource's
     /// `ignore_changes`.
+    ///
+    /// Tag changes (`tags.Owner`) are of every tag the object has, default
+    /// tags included, so `tags_all` in a line or `ignore_changes` ignores
+    /// them too.
     pub fn ignores_change(&self, addr: &Address, path: &str) -> bool {
         let top = path.split(['.', '[']).next().unwrap_or(path);
-        let by_line = self.attributes.iter().any(|(ty, name, attribute)| glob(ty, &addr.ty) && glob(name, &addr.name) && attribute == top);
+        let tags_all = (top == "tags").then(|| format!("tags_all{}", &path[top.len()..]));
+        let paths: Vec<&str> = [Some(path), tags_all.as_deref()].into_iter().flatten().collect();
+        let by_line = self.attributes.iter().any(|(ty, name, attribute)| {
+            glob(ty, &addr.ty) && glob(name, &addr.name) && paths.iter().any(|p| p.split(['.', '[']).next() == Some(attribute.as_str()))
+        });
         let address = addr.to_string();
         let by_lifecycle = self.ignore_changes.get(&address).is_some_and(|items| {
             items.iter().any(|i| {
                 let i = ignore_path(i);
-                i == "all" || path == i || path.starts_with(&format!("{i}.")) || path.starts_with(&format!("{i}["))
+                i == "all"
+                    || paths.iter().any(|path| *path == i || path.starts_with(&format!("{i}.")) || path.starts_with(&format!("{i}[")))
             })
         });
         by_line || by_lifecycle
@@ -521,7 +530,8 @@ fn ids_at(v: &Value, path: &[&str], out: &mut Vec<String>) {
 }
 
 /// The attribute changes of an object that are drift: those of every
-/// top-level attribute [`followed`] says counts.
+/// top-level attribute [`followed`] says counts, and of its tags
+/// ([`tag_changes`]).
 fn object_changes(schema: Option<&ResourceSchema>, before: &Value, after: &Value) -> Vec<AttributeChange> {
     let mut out = Vec::new();
     let (Value::Map(a), Value::Map(b)) = (before.peel(), after.peel()) else {
@@ -529,14 +539,41 @@ fn object_changes(schema: Option<&ResourceSchema>, before: &Value, after: &Value
         return out;
     };
     let sensitive = before.is_sensitive() || after.is_sensitive();
-    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let tagged = schema.is_some_and(|s| s.block.attribute("tags").is_some() && s.block.attribute("tags_all").is_some());
+    let mut keys: BTreeSet<&str> = a.keys().chain(b.keys()).map(String::as_str).collect();
+    if tagged {
+        keys.insert("tags");
+        keys.remove("tags_all");
+    }
     for k in keys {
         let recorded = a.get(k).unwrap_or(&Value::Null);
-        if followed(schema, k, recorded) {
-            attribute_changes(recorded, b.get(k).unwrap_or(&Value::Null), sensitive, &mut k.clone(), &mut out);
+        if tagged && k == "tags" {
+            tag_changes(a, b, sensitive, &mut out);
+        } else if followed(schema, k, recorded) {
+            attribute_changes(recorded, b.get(k).unwrap_or(&Value::Null), sensitive, &mut k.to_string(), &mut out);
         }
     }
     out
+}
+
+/// The tags of an object that changed, as `tags.KEY` paths: every tag it
+/// has (`tags_all`: default tags and tags added outside strata included,
+/// as a plan compares them with the configuration), so that a tag added,
+/// changed or removed outside strata is drift whether or not its key is
+/// written in `tags`. System tags ([`strata_provider::is_system_tag`]) are
+/// never drift. An object recorded without `tags_all` is compared by `tags`.
+fn tag_changes(a: &strata_core::value::Map, b: &strata_core::value::Map, sensitive: bool, out: &mut Vec<AttributeChange>) {
+    let is_map = |m: &strata_core::value::Map, k: &str| m.get(k).is_some_and(|v| v.peel().as_map().is_some());
+    let name = if is_map(a, "tags_all") && is_map(b, "tags_all") { "tags_all" } else { "tags" };
+    let (before, after) = (a.get(name).unwrap_or(&Value::Null), b.get(name).unwrap_or(&Value::Null));
+    let user = |v: &Value| match v.peel() {
+        Value::Map(m) => {
+            Value::Map(m.iter().filter(|(k, _)| !strata_provider::is_system_tag(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+        }
+        other => other.clone(),
+    };
+    let (before, after) = (user(before).mark_if(before.is_sensitive()), user(after).mark_if(after.is_sensitive()));
+    attribute_changes(&before, &after, sensitive, &mut "tags".to_string(), out);
 }
 
 /// Whether a change of the top-level attribute `name` is drift. Attributes
@@ -757,6 +794,40 @@ mod tests {
         let (everything, _) = rules("*.*\n");
         let r = drift(&Providers::shared(provider.clone()), Some(&state), &everything).await.report;
         assert_eq!((r.changed.len(), r.deleted.len()), (1, 1), "recorded objects are compared whatever the ignore file says");
+    }
+
+    /// Guards against tags drift being missed unless the key was written in
+    /// `tags`: every tag of the object counts (default tags included), system
+    /// tags never do, and `tags`/`tags_all` ignore rules cover them all.
+    #[tokio::test]
+    async fn every_tag_of_an_object_is_compared_but_system_tags() {
+        let fake = Arc::new(FakeProvider::new());
+        let mut state = State::new();
+        let tags = |items: &[(&str, &str)]| Value::map(items.iter().map(|(k, v)| (*k, Value::string(*v))));
+        let id = fake.insert("aws_vpc", vpc("10.0.0.0/16", &[("Name", "main")]), None, None);
+        fake.set_attribute("aws_vpc", &id, "tags_all", tags(&[("Name", "main"), ("Team", "platform")]));
+        record(&mut state, &fake, "aws_vpc", "main", &id);
+        // Outside strata: a tag added (the read reports it in `tags` too), a
+        // default tag removed (only in `tags_all`), a tag AWS reserves added.
+        fake.set_attribute("aws_vpc", &id, "tags", tags(&[("Name", "main"), ("Owner", "bob")]));
+        fake.set_attribute("aws_vpc", &id, "tags_all", tags(&[("Name", "main"), ("Owner", "bob"), ("aws:cloudformation:stack-id", "s")]));
+        let provider = Providers::shared(fake.clone());
+        let r = drift(&provider, Some(&state), &IgnoreRules::default()).await.report;
+        let change = |path: &str, before: Value, after: Value| AttributeChange { path: path.into(), before, after, sensitive: false };
+        assert_eq!(
+            r.changed[0].attributes,
+            vec![change("tags.Owner", Value::Null, Value::string("bob")), change("tags.Team", Value::string("platform"), Value::Null)],
+            "each tag once, by key"
+        );
+
+        for ignored in [r#"tags["Owner"]"#, "tags_all"] {
+            let mut rules = IgnoreRules::default();
+            rules.ignore_changes.insert("aws_vpc.main".into(), vec![ignored.into(), r#"tags["Team"]"#.into()]);
+            let r = drift(&provider, Some(&state), &rules).await.report;
+            assert!(r.changed.is_empty(), "ignore_changes = [{ignored}]: {r:#?}");
+        }
+        let (line, _) = rules("aws_vpc.main.tags_all\n");
+        assert!(drift(&provider, Some(&state), &line).await.report.changed.is_empty());
     }
 
     #[tokio::test]

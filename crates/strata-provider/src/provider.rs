@@ -17,6 +17,19 @@ pub const TAG_ADDRESS: &str = "strata:address";
 pub const TAG_LINEAGE: &str = "strata:lineage";
 pub const TAG_INTENT: &str = "strata:intent";
 
+/// The prefix of strata's own tags ([`TAG_ADDRESS`], [`TAG_LINEAGE`],
+/// [`TAG_INTENT`]).
+pub const STRATA_TAG_PREFIX: &str = "strata:";
+
+/// Tags no configuration manages: strata's own (`strata:`) and those the
+/// cloud reserves (`aws:`, such as `aws:cloudformation:stack-name`, which
+/// no tagging call can set or remove). Plans never remove them and drift
+/// never reports them; every other tag of an object is compared with the
+/// configuration's `tags` merged with the provider's default tags.
+pub fn is_system_tag(key: &str) -> bool {
+    key.starts_with(STRATA_TAG_PREFIX) || key.starts_with("aws:")
+}
+
 /// The diagnostic code of a `configure` that found no credentials: `plan`
 /// then plans against the recorded state instead of failing.
 pub const NO_CREDENTIALS: &str = "strata::provider::no_credentials";

@@ -53,27 +53,16 @@ pub(super) fn user_tags_value(tags: &BTreeMap<String, String>) -> Value {
     Value::Map(tags.iter().filter(|(k, _)| !k.starts_with("strata:")).map(|(k, v)| (k.clone(), Value::string(v))).collect())
 }
 
-/// The tags an imported object's configuration would hold: everything but
-/// strata's own tags and the provider's default tags.
-pub(super) fn imported_tags(c: &Clients, all: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    all.iter()
-        .filter(|(k, v)| !k.starts_with("strata:") && c.default_tags.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
-/// Bring the tags of EC2 objects from `old` to `desired`. strata's own tags
-/// are written at create and never removed here.
+/// Bring the tags of EC2 objects from `old` to `desired`. System tags
+/// (strata's own, written at create, and AWS's) are never changed here.
 async fn sync_tags(
     c: &Clients,
     ids: &[String],
     old: &BTreeMap<String, String>,
     desired: &BTreeMap<String, String>,
 ) -> Result<(), ProviderError> {
-    let set: BTreeMap<String, String> =
-        desired.iter().filter(|(k, v)| !k.starts_with("strata:") && old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let removed: Vec<Tag> =
-        old.keys().filter(|k| !k.starts_with("strata:") && !desired.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
+    let (set, removed) = crate::util::tag_diff(old, desired);
+    let removed: Vec<Tag> = removed.iter().map(|k| Tag::builder().key(k).build()).collect();
     if ids.is_empty() {
         return Ok(());
     }
@@ -363,14 +352,7 @@ fn device_block(
 
 /// The state of an instance: `base` (planned, prior or an empty planned
 /// object) overlaid with what the API reports.
-fn instance_state(
-    c: &Clients,
-    base: &Value,
-    owner: Option<&str>,
-    i: &Instance,
-    volumes: &HashMap<String, Volume>,
-    configured_tags: &BTreeMap<String, String>,
-) -> Value {
+fn instance_state(c: &Clients, base: &Value, owner: Option<&str>, i: &Instance, volumes: &HashMap<String, Volume>) -> Value {
     let id = i.instance_id().unwrap_or_default();
     let mut b = StateBuilder::from_planned(base);
     let primary = i
@@ -476,7 +458,7 @@ fn instance_state(
     ebs.sort_by(|a, b| a.0.cmp(&b.0));
     b.set("root_block_device", Value::List(root.into()));
     b.set("ebs_block_device", Value::List(ebs.into_iter().map(|(_, v)| v).collect()));
-    b.tags(configured_tags, &tag_map(i.tags()));
+    b.tags(&tag_map(i.tags()));
     b.build()
 }
 
@@ -489,7 +471,7 @@ async fn read_one(c: &Clients, base: &Value, id: &str) -> Result<Value, Provider
         message: format!("instance {id} is not running"),
         retryable: false,
     })?;
-    Ok(instance_state(c, base, owner.as_deref(), i, &loaded.volumes, &base.str_map("tags")))
+    Ok(instance_state(c, base, owner.as_deref(), i, &loaded.volumes))
 }
 
 /// The state of an instance just described (by a wait): only its volumes
@@ -499,7 +481,7 @@ async fn state_of(c: &Clients, base: &Value, described: (Option<String>, Instanc
     let instances = vec![described];
     let volumes = attached_volumes(c, &instances, &mut calls).await?;
     let (owner, i) = &instances[0];
-    Ok(instance_state(c, base, owner.as_deref(), i, &volumes, &base.str_map("tags")))
+    Ok(instance_state(c, base, owner.as_deref(), i, &volumes))
 }
 
 #[async_trait]
@@ -517,8 +499,7 @@ impl ResourceType for Ec2Instance {
             .iter()
             .map(|o| {
                 let found = loaded.instances.iter().find(|(_, i)| i.instance_id() == Some(o.id.as_str()));
-                let state =
-                    found.map(|(owner, i)| instance_state(c, &o.prior, owner.as_deref(), i, &loaded.volumes, &o.prior.str_map("tags")));
+                let state = found.map(|(owner, i)| instance_state(c, &o.prior, owner.as_deref(), i, &loaded.volumes));
                 ReadResult::new(o.addr.clone(), state)
             })
             .collect();
@@ -734,17 +715,14 @@ impl ResourceType for Ec2Instance {
         let found = describe_instances(c, filters, &mut calls).await?;
         let Some((owner, i)) = found.into_iter().next() else { return Ok(None) };
         let volumes = attached_volumes(c, &vec![(owner.clone(), i.clone())], &mut calls).await?;
-        Ok(Some(instance_state(c, planned, owner.as_deref(), &i, &volumes, &planned.str_map("tags"))))
+        Ok(Some(instance_state(c, planned, owner.as_deref(), &i, &volumes)))
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         let mut calls = 0;
         let loaded = load(c, &[id.to_string()], &mut calls).await?;
         let base = empty_planned("aws_instance");
-        Ok(loaded
-            .instances
-            .first()
-            .map(|(owner, i)| instance_state(c, &base, owner.as_deref(), i, &loaded.volumes, &imported_tags(c, &tag_map(i.tags())))))
+        Ok(loaded.instances.first().map(|(owner, i)| instance_state(c, &base, owner.as_deref(), i, &loaded.volumes)))
     }
 
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {

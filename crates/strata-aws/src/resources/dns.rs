@@ -135,7 +135,7 @@ fn zone_state(c: &Clients, base: &Value, zone: &HostedZone, details: &ZoneDetail
         });
         s.set("vpc", Value::List(blocks.collect()));
     }
-    s.tags(&base.str_map("tags"), tags);
+    s.tags(tags);
     no_unknowns(s.build())
 }
 

@@ -230,7 +230,7 @@ fn lb_state(base: &Value, lb: &ApiLoadBalancer, tags: &Tags) -> Value {
         });
         s.set("subnet_mapping", Value::List(mappings.collect()));
     }
-    s.tags(&base.str_map("tags"), tags);
+    s.tags(tags);
     no_unknowns(s.build())
 }
 
@@ -683,7 +683,7 @@ fn tg_state(base: &Value, tg: &ApiTargetGroup, tags: &Tags) -> Value {
     if let Some(t) = tg.ip_address_type() {
         s.str("ip_address_type", Some(t.as_str()));
     }
-    s.tags(&base.str_map("tags"), tags);
+    s.tags(tags);
     no_unknowns(s.build())
 }
 
@@ -1003,7 +1003,7 @@ fn listener_state(base: &Value, l: &ApiListener, tags: &Tags) -> Value {
         .str("certificate_arn", l.certificates().first().and_then(|c| c.certificate_arn()))
         .str("alpn_policy", l.alpn_policy().first())
         .set("default_action", actions_state(&base.blocks("default_action"), l.default_actions()));
-    s.tags(&base.str_map("tags"), tags);
+    s.tags(tags);
     no_unknowns(s.build())
 }
 

@@ -172,22 +172,23 @@ fn tag_spec(c: &Clients, req: &ApplyRequest, ty: Ec2ResourceType) -> TagSpecific
     TagSpecification::builder().resource_type(ty).set_tags(Some(ec2_tags(&tags))).build()
 }
 
-/// `tags` (configured keys only) and `tags_all` from the object's tags.
-fn set_tags(b: &mut StateBuilder, base: &Value, tags: &[Tag]) {
-    b.tags(&base.str_map("tags"), &tag_map(tags));
+/// `tags` and `tags_all` from the object's tags.
+fn set_tags(b: &mut StateBuilder, tags: &[Tag]) {
+    b.tags(&tag_map(tags));
 }
 
 /// Bring the object's tags to what the plan says: tags that were in the
-/// prior `tags_all` and are no longer wanted go; strata's own tags (and the
-/// intent tag of the create) stay.
+/// prior `tags_all` and are no longer wanted go; system tags (strata's own,
+/// the intent tag of the create included, and AWS's) stay.
 async fn update_tags(c: &Clients, id: &str, req: &ApplyRequest) -> Result<(), ProviderError> {
     let wanted = tags_for(c, &req.planned, &req.addr.to_string(), None);
-    let prior = req.prior.as_ref().map(|p| p.str_map("tags_all")).unwrap_or_default();
-    let stale: Vec<Tag> = prior.keys().filter(|k| !wanted.contains_key(*k)).map(|k| Tag::builder().key(k).build()).collect();
+    let (mut changed, stale) = crate::util::tag_changes(req.prior.as_ref().unwrap_or(&Value::Null), &wanted);
+    // strata's own tags are written again (`strata:address` follows a move).
+    changed.extend(wanted.iter().filter(|(k, _)| k.starts_with(crate::util::STRATA_TAG_PREFIX)).map(|(k, v)| (k.clone(), v.clone())));
     if !stale.is_empty() {
+        let stale: Vec<Tag> = stale.iter().map(|k| Tag::builder().key(k).build()).collect();
         c.ec2.delete_tags().resources(id).set_tags(Some(stale)).send().await.map_err(aws_err)?;
     }
-    let changed: BTreeMap<String, String> = wanted.into_iter().filter(|(k, v)| prior.get(k) != Some(v)).collect();
     if !changed.is_empty() {
         c.ec2.create_tags().resources(id).set_tags(Some(ec2_tags(&changed))).send().await.map_err(aws_err)?;
     }

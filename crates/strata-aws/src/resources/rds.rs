@@ -14,7 +14,7 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::ResourceType;
-use super::compute::{changed, empty_planned, id_of, imported_tags, prior_of};
+use super::compute::{changed, empty_planned, id_of, prior_of};
 use crate::clients::Clients;
 use crate::util::{Attrs, DB_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, invalid, is_not_found, tags_for, wait_for};
 
@@ -109,16 +109,14 @@ fn already_exists(e: &ProviderError) -> bool {
     e.code.as_deref().is_some_and(|c| c.ends_with("AlreadyExists") || c.ends_with("AlreadyExistsFault"))
 }
 
-/// Bring an RDS object's tags from `old` to `desired` (strata's own tags stay).
+/// Bring an RDS object's tags from `old` to `desired` (system tags stay).
 async fn sync_tags(
     c: &Clients,
     arn: &str,
     old: &BTreeMap<String, String>,
     desired: &BTreeMap<String, String>,
 ) -> Result<(), ProviderError> {
-    let set: BTreeMap<String, String> =
-        desired.iter().filter(|(k, v)| !k.starts_with("strata:") && old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let removed: Vec<String> = old.keys().filter(|k| !k.starts_with("strata:") && !desired.contains_key(*k)).cloned().collect();
+    let (set, removed) = crate::util::tag_diff(old, desired);
     if !set.is_empty() {
         c.rds.add_tags_to_resource().resource_name(arn).set_tags(Some(rds_tags(&set))).send().await.map_err(aws_err)?;
     }
@@ -142,9 +140,9 @@ fn adopt_if_ours(tags: &BTreeMap<String, String>, token: &str) -> bool {
 
 /// `tags`/`tags_all` from the tags the object has; when they are unknown
 /// (batched reads of groups do not list tags) the base's are kept.
-fn set_tags(b: &mut StateBuilder, configured: &BTreeMap<String, String>, all: Option<&BTreeMap<String, String>>) {
+fn set_tags(b: &mut StateBuilder, all: Option<&BTreeMap<String, String>>) {
     if let Some(all) = all {
-        b.tags(configured, all);
+        b.tags(all);
     }
 }
 
@@ -153,12 +151,7 @@ fn set_tags(b: &mut StateBuilder, configured: &BTreeMap<String, String>, all: Op
 
 struct SubnetGroup;
 
-fn subnet_group_state(
-    base: &Value,
-    g: &SdkSubnetGroup,
-    configured: &BTreeMap<String, String>,
-    all: Option<&BTreeMap<String, String>>,
-) -> Value {
+fn subnet_group_state(base: &Value, g: &SdkSubnetGroup, all: Option<&BTreeMap<String, String>>) -> Value {
     let mut b = StateBuilder::from_planned(base);
     b.str("id", g.db_subnet_group_name())
         .str("name", g.db_subnet_group_name())
@@ -167,7 +160,7 @@ fn subnet_group_state(
         .str("vpc_id", g.vpc_id())
         .set("subnet_ids", Value::set(g.subnets().iter().filter_map(|s| s.subnet_identifier()).map(Value::string).collect()))
         .set("supported_network_types", Value::set(g.supported_network_types().iter().map(Value::string).collect()));
-    set_tags(&mut b, configured, all);
+    set_tags(&mut b, all);
     b.build()
 }
 
@@ -216,7 +209,7 @@ impl ResourceType for SubnetGroup {
             .map(|o| {
                 let g = found(o);
                 let all = g.and_then(|g| tags.get(g.db_subnet_group_arn()?));
-                ReadResult::new(o.addr.clone(), g.map(|g| subnet_group_state(&o.prior, g, &o.prior.str_map("tags"), all)))
+                ReadResult::new(o.addr.clone(), g.map(|g| subnet_group_state(&o.prior, g, all)))
             })
             .collect();
         Ok((results, calls))
@@ -250,7 +243,7 @@ impl ResourceType for SubnetGroup {
             r => r?,
         };
         let g = r.db_subnet_group().ok_or_else(|| invalid("CreateDBSubnetGroup returned no subnet group"))?;
-        Ok(subnet_group_state(p, g, &p.str_map("tags"), Some(&tags)))
+        Ok(subnet_group_state(p, g, Some(&tags)))
     }
 
     async fn update(&self, c: &Clients, req: &ApplyRequest) -> Result<Value, ProviderError> {
@@ -281,7 +274,7 @@ impl ResourceType for SubnetGroup {
                 groups.into_iter().next().ok_or_else(|| invalid(format!("DB subnet group {name} disappeared during the update")))?
             }
         };
-        Ok(subnet_group_state(p, &g, &p.str_map("tags"), Some(&desired)))
+        Ok(subnet_group_state(p, &g, Some(&desired)))
     }
 
     async fn delete(&self, c: &Clients, req: &ApplyRequest) -> Result<(), ProviderError> {
@@ -294,14 +287,14 @@ impl ResourceType for SubnetGroup {
         let mut calls = 0;
         let Some(g) = subnet_groups(c, Some(&name), &mut calls).await?.into_iter().next() else { return Ok(None) };
         let tags = list_tags(c, g.db_subnet_group_arn().unwrap_or_default(), &mut calls).await?;
-        Ok(adopt_if_ours(&tags, token).then(|| subnet_group_state(planned, &g, &planned.str_map("tags"), Some(&tags))))
+        Ok(adopt_if_ours(&tags, token).then(|| subnet_group_state(planned, &g, Some(&tags))))
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         let mut calls = 0;
         let Some(g) = subnet_groups(c, Some(id), &mut calls).await?.into_iter().next() else { return Ok(None) };
         let tags = list_tags(c, g.db_subnet_group_arn().unwrap_or_default(), &mut calls).await?;
-        Ok(Some(subnet_group_state(&empty_planned("aws_db_subnet_group"), &g, &imported_tags(c, &tags), Some(&tags))))
+        Ok(Some(subnet_group_state(&empty_planned("aws_db_subnet_group"), &g, Some(&tags))))
     }
 
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
@@ -332,19 +325,14 @@ fn sdk_parameter(name: &str, value: Option<&str>, method: &str) -> Parameter {
     Parameter::builder().parameter_name(name).set_parameter_value(value.map(str::to_string)).apply_method(ApplyMethod::from(method)).build()
 }
 
-fn parameter_group_state(
-    base: &Value,
-    g: &DbParameterGroup,
-    configured: &BTreeMap<String, String>,
-    all: Option<&BTreeMap<String, String>>,
-) -> Value {
+fn parameter_group_state(base: &Value, g: &DbParameterGroup, all: Option<&BTreeMap<String, String>>) -> Value {
     let mut b = StateBuilder::from_planned(base);
     b.str("id", g.db_parameter_group_name())
         .str("name", g.db_parameter_group_name())
         .str("arn", g.db_parameter_group_arn())
         .str("family", g.db_parameter_group_family())
         .str("description", g.description());
-    set_tags(&mut b, configured, all);
+    set_tags(&mut b, all);
     b.build()
 }
 
@@ -407,7 +395,7 @@ impl ResourceType for ParameterGroup {
             .map(|o| {
                 let g = found(o);
                 let all = g.and_then(|g| tags.get(g.db_parameter_group_arn()?));
-                ReadResult::new(o.addr.clone(), g.map(|g| parameter_group_state(&o.prior, g, &o.prior.str_map("tags"), all)))
+                ReadResult::new(o.addr.clone(), g.map(|g| parameter_group_state(&o.prior, g, all)))
             })
             .collect();
         Ok((results, calls))
@@ -443,7 +431,7 @@ impl ResourceType for ParameterGroup {
         };
         let g = r.db_parameter_group().ok_or_else(|| invalid("CreateDBParameterGroup returned no parameter group"))?;
         modify_parameters(c, &name, &parameters_of(p)).await?;
-        Ok(parameter_group_state(p, g, &p.str_map("tags"), Some(&tags)))
+        Ok(parameter_group_state(p, g, Some(&tags)))
     }
 
     async fn update(&self, c: &Clients, req: &ApplyRequest) -> Result<Value, ProviderError> {
@@ -471,7 +459,7 @@ impl ResourceType for ParameterGroup {
         let mut calls = 0;
         let groups = parameter_groups(c, Some(&name), &mut calls).await?;
         let g = groups.first().ok_or_else(|| invalid(format!("DB parameter group {name} disappeared during the update")))?;
-        Ok(parameter_group_state(p, g, &p.str_map("tags"), Some(&desired)))
+        Ok(parameter_group_state(p, g, Some(&desired)))
     }
 
     async fn delete(&self, c: &Clients, req: &ApplyRequest) -> Result<(), ProviderError> {
@@ -493,7 +481,7 @@ impl ResourceType for ParameterGroup {
         }
         // The crash may have come before the parameters were set.
         modify_parameters(c, &name, &parameters_of(planned)).await?;
-        Ok(Some(parameter_group_state(planned, &g, &planned.str_map("tags"), Some(&tags))))
+        Ok(Some(parameter_group_state(planned, &g, Some(&tags))))
     }
 
     async fn find_orphan(&self, c: &Clients, _addr: &str, token: &str, identity: &Value) -> Result<Option<Value>, ProviderError> {
@@ -501,7 +489,7 @@ impl ResourceType for ParameterGroup {
         let mut calls = 0;
         let Some(g) = parameter_groups(c, Some(&name), &mut calls).await?.into_iter().next() else { return Ok(None) };
         let tags = list_tags(c, g.db_parameter_group_arn().unwrap_or_default(), &mut calls).await?;
-        Ok(adopt_if_ours(&tags, token).then(|| parameter_group_state(identity, &g, &identity.str_map("tags"), Some(&tags))))
+        Ok(adopt_if_ours(&tags, token).then(|| parameter_group_state(identity, &g, Some(&tags))))
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
@@ -535,7 +523,7 @@ impl ResourceType for ParameterGroup {
                 break;
             }
         }
-        let state = parameter_group_state(&empty_planned("aws_db_parameter_group"), &g, &imported_tags(c, &tags), Some(&tags));
+        let state = parameter_group_state(&empty_planned("aws_db_parameter_group"), &g, Some(&tags));
         let mut b = StateBuilder::from_planned(&state);
         b.set("parameter", Value::List(params.into()));
         Ok(Some(b.build()))
@@ -574,7 +562,7 @@ fn num(v: Option<i32>) -> Value {
     v.map_or(Value::Null, |n| Value::Number(f64::from(n)))
 }
 
-fn db_state(base: &Value, db: &DbInstance, configured: &BTreeMap<String, String>) -> Value {
+fn db_state(base: &Value, db: &DbInstance) -> Value {
     let mut b = StateBuilder::from_planned(base);
     let endpoint = db.endpoint();
     let (address, port) =
@@ -671,7 +659,7 @@ fn db_state(base: &Value, db: &DbInstance, configured: &BTreeMap<String, String>
         "enabled_cloudwatch_logs_exports",
         Value::set(db.enabled_cloudwatch_logs_exports().iter().map(Value::string).collect()),
     );
-    b.tags(configured, &rds_tag_map(db.tag_list()));
+    b.tags(&rds_tag_map(db.tag_list()));
     b.build()
 }
 
@@ -845,7 +833,7 @@ impl ResourceType for Instance {
             .map(|o| {
                 let db =
                     found.iter().find(|d| d.db_instance_identifier() == Some(o.id.as_str()) && d.db_instance_status() != Some("deleting"));
-                ReadResult::new(o.addr.clone(), db.map(|d| db_state(&o.prior, d, &o.prior.str_map("tags"))))
+                ReadResult::new(o.addr.clone(), db.map(|d| db_state(&o.prior, d)))
             })
             .collect();
         Ok((results, calls))
@@ -895,7 +883,7 @@ impl ResourceType for Instance {
         }
         tracing::info!(address = %req.addr, id = %id, "DB instance created; waiting until it is available");
         let db = wait_available(c, &id, timeout).await?;
-        Ok(db_state(p, &db, &p.str_map("tags")))
+        Ok(db_state(p, &db))
     }
 
     async fn update(&self, c: &Clients, req: &ApplyRequest) -> Result<Value, ProviderError> {
@@ -974,7 +962,7 @@ impl ResourceType for Instance {
         let arn = prior.string("arn").ok_or_else(|| invalid(format!("{}: the recorded state has no arn", req.addr)))?;
         sync_tags(c, &arn, &prior.str_map("tags_all"), &tags_for(c, p, &req.addr.to_string(), None)).await?;
         let db = wait_available(c, &id, timeout).await?;
-        Ok(db_state(p, &db, &p.str_map("tags")))
+        Ok(db_state(p, &db))
     }
 
     async fn delete(&self, c: &Clients, req: &ApplyRequest) -> Result<(), ProviderError> {
@@ -1015,12 +1003,12 @@ impl ResourceType for Instance {
         if !adopt_if_ours(&rds_tag_map(db.tag_list()), token) {
             return Ok(None);
         }
-        Ok(Some(db_state(planned, &db, &planned.str_map("tags"))))
+        Ok(Some(db_state(planned, &db)))
     }
 
     async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
         let db = db_instance(c, id).await?;
-        Ok(db.map(|db| db_state(&empty_planned("aws_db_instance"), &db, &imported_tags(c, &rds_tag_map(db.tag_list())))))
+        Ok(db.map(|db| db_state(&empty_planned("aws_db_instance"), &db)))
     }
 
     async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {

@@ -74,7 +74,7 @@ fn state(c: &Clients, base: &Value, v: &ec2::Volume, account: Option<&str>) -> V
         .str("outpost_arn", nonempty(v.outpost_arn()).or(base.str_attr("outpost_arn")))
         // Not configured and off: keep the configuration's null.
         .bool("multi_attach_enabled", v.multi_attach_enabled().filter(|m| *m || base.attr("multi_attach_enabled").is_some()));
-    set_tags(&mut b, base, v.tags());
+    set_tags(&mut b, v.tags());
     b.build()
 }
 

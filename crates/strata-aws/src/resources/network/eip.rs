@@ -77,7 +77,7 @@ fn state(c: &Clients, base: &Value, a: &ec2::Address, account: Option<&str>) -> 
     if let Some(account) = account {
         b.str("arn", Some(arn(c, account, &format!("elastic-ip/{id}"))));
     }
-    set_tags(&mut b, base, a.tags());
+    set_tags(&mut b, a.tags());
     b.build()
 }
 

@@ -56,7 +56,7 @@ fn state(c: &Clients, base: &Value, g: &ec2::InternetGateway) -> Value {
         .str("arn", Some(arn(c, g.owner_id().unwrap_or_default(), &format!("internet-gateway/{id}"))))
         .str("owner_id", g.owner_id())
         .str("vpc_id", attached_vpc(g));
-    set_tags(&mut b, base, g.tags());
+    set_tags(&mut b, g.tags());
     b.build()
 }
 

@@ -59,7 +59,7 @@ fn state(c: &Clients, base: &Value, k: &ec2::KeyPairInfo, account: Option<&str>)
     if let Some(account) = account {
         b.str("arn", Some(arn(c, account, &format!("key-pair/{name}"))));
     }
-    set_tags(&mut b, base, k.tags());
+    set_tags(&mut b, k.tags());
     b.build()
 }
 

@@ -79,7 +79,7 @@ fn state(base: &Value, g: &ec2::NatGateway) -> Value {
     if !secondary_allocations.is_empty() || base.attr("secondary_allocation_ids").is_some() {
         b.set("secondary_allocation_ids", Value::set(secondary_allocations.into_iter().map(Value::string).collect()));
     }
-    set_tags(&mut b, base, g.tags());
+    set_tags(&mut b, g.tags());
     b.build()
 }
 

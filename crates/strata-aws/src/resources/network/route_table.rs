@@ -212,7 +212,7 @@ fn state(c: &Clients, base: &Value, t: &ec2::RouteTable) -> Value {
         .str("vpc_id", t.vpc_id())
         .set("propagating_vgws", Value::set(vgws))
         .set("route", Value::List(routes.into()));
-    set_tags(&mut b, base, t.tags());
+    set_tags(&mut b, t.tags());
     b.build()
 }
 

@@ -322,7 +322,7 @@ fn state(c: &Clients, base: &Value, g: &ec2::SecurityGroup) -> Value {
         .str("vpc_id", g.vpc_id())
         .set("ingress", Value::List(ingress.into()))
         .set("egress", Value::List(egress.into()));
-    set_tags(&mut b, base, g.tags());
+    set_tags(&mut b, g.tags());
     b.build()
 }
 

@@ -102,7 +102,7 @@ fn state(base: &Value, s: &ec2::Subnet) -> Value {
             "enable_lni_at_device_index",
             s.enable_lni_at_device_index().filter(|n| *n > 0).or_else(|| base.i32_attr("enable_lni_at_device_index")),
         );
-    set_tags(&mut b, base, s.tags());
+    set_tags(&mut b, s.tags());
     b.build()
 }
 

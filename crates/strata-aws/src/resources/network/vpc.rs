@@ -69,7 +69,7 @@ fn state(c: &Clients, base: &Value, v: &ec2::Vpc) -> Value {
         .str("ipv6_association_id", ipv6.and_then(|a| a.association_id()))
         .str("ipv6_cidr_block", ipv6.and_then(|a| a.ipv6_cidr_block()))
         .str("ipv6_cidr_block_network_border_group", ipv6.and_then(|a| a.network_border_group()));
-    set_tags(&mut b, base, v.tags());
+    set_tags(&mut b, v.tags());
     b.build()
 }
 
