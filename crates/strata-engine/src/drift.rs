@@ -44,8 +44,8 @@ use strata_provider::TAG_LINEAGE;
 /// One `type.id` line of the ignore file; `*` matches any run of characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Pattern {
-    ty: String,
-    id: String,
+    ty: Wildcard,
+    id: Wildcard,
 }
 
 /// The rules of an ignore file: objects the state does not record whose
@@ -57,7 +57,7 @@ pub struct IgnoreRules {
     patterns: Vec<Pattern>,
     /// `TYPE.NAME.ATTRIBUTE` lines: changes of the attribute of the managed
     /// objects whose address matches `TYPE.NAME` (`*` allowed) are not drift.
-    attributes: Vec<(String, String, String)>,
+    attributes: Vec<(Wildcard, Wildcard, String)>,
     /// `lifecycle { ignore_changes }` of the configured resources, by
     /// address: those changes are not drift either (`all`: none are).
     pub ignore_changes: HashMap<String, Vec<String>>,
@@ -103,7 +103,7 @@ impl IgnoreRules {
                 && !name.contains('.')
                 && schema.resource(ty).is_some_and(|s| s.block.attributes.contains_key(attribute) || s.block.blocks.contains_key(attribute))
             {
-                rules.attributes.push((ty.to_string(), name.to_string(), attribute.to_string()));
+                rules.attributes.push((Wildcard::new(ty), Wildcard::new(name), attribute.to_string()));
                 continue;
             }
             if !ty.contains('*') && schema.resource(ty).is_none() {
@@ -115,7 +115,7 @@ impl IgnoreRules {
                 diags.push(d);
                 continue;
             }
-            rules.patterns.push(Pattern { ty: ty.to_string(), id: id.to_string() });
+            rules.patterns.push(Pattern { ty: Wildcard::new(ty), id: Wildcard::new(id) });
         }
         (rules, diags)
     }
@@ -146,7 +146,8 @@ impl IgnoreRules {
     /// `ignore_changes`.
     pub fn ignores_change(&self, addr: &Address, path: &str) -> bool {
         let top = path.split(['.', '[']).next().unwrap_or(path);
-        let by_line = self.attributes.iter().any(|(ty, name, attribute)| glob(ty, &addr.ty) && glob(name, &addr.name) && attribute == top);
+        let by_line =
+            self.attributes.iter().any(|(ty, name, attribute)| ty.matches(&addr.ty) && name.matches(&addr.name) && attribute == top);
         let address = addr.to_string();
         let by_lifecycle = self.ignore_changes.get(&address).is_some_and(|items| {
             items.iter().any(|i| {
@@ -159,7 +160,7 @@ impl IgnoreRules {
 
     /// Whether a line matches the object `ty` with `id`.
     pub fn matches(&self, ty: &str, id: &str) -> bool {
-        self.patterns.iter().any(|p| glob(&p.ty, ty) && glob(&p.id, id))
+        self.patterns.iter().any(|p| p.ty.matches(ty) && p.id.matches(id))
     }
 }
 
@@ -183,29 +184,45 @@ fn ignore_path(item: &str) -> String {
     out
 }
 
-/// `*` matches any run of characters (also none); everything else itself.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    // The position after the last `*` and the text position it was tried at.
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi + 1, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((after, at)) = star {
-            pi = after;
-            ti = at + 1;
-            star = Some((after, at + 1));
-        } else {
-            return false;
+/// One part of an ignore line (a type, a resource name or an id): `*`
+/// matches any run of characters (also none), everything else itself. The
+/// matching is globset's: the text between the stars is escaped (`?`, `[`,
+/// `{` and `\\` are literal, as ids may hold them) and runs of stars are one
+/// star (globset takes `**` as a path wildcard).
+#[derive(Debug, Clone)]
+struct Wildcard {
+    text: String,
+    /// `None` only if globset refused the escaped pattern: then the line
+    /// matches itself alone.
+    matcher: Option<globset::GlobMatcher>,
+}
+
+impl Wildcard {
+    fn new(text: &str) -> Wildcard {
+        let pattern: Vec<String> = text.split('*').map(|part| globset::escape(&part.replace('\\', "\\\\"))).collect();
+        let mut pattern = pattern.join("*");
+        while pattern.contains("**") {
+            pattern = pattern.replace("**", "*");
+        }
+        let matcher = globset::GlobBuilder::new(&pattern).literal_separator(false).backslash_escape(true).build().ok();
+        Wildcard { text: text.to_string(), matcher: matcher.map(|g| g.compile_matcher()) }
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        match &self.matcher {
+            Some(m) => m.is_match(text),
+            None => self.text == text,
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
 }
+
+impl PartialEq for Wildcard {
+    fn eq(&self, other: &Wildcard) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Wildcard {}
 
 /// A recorded object, as the report names it.
 #[derive(Debug, Clone, PartialEq)]
@@ -646,6 +663,10 @@ mod tests {
         assert!(r.ignores_change(&db, "instance_class"));
     }
 
+    fn glob(pattern: &str, text: &str) -> bool {
+        Wildcard::new(pattern).matches(text)
+    }
+
     #[test]
     fn glob_backtracks_over_stars() {
         assert!(glob("*", ""));
@@ -654,6 +675,25 @@ mod tests {
         assert!(!glob("a*b", "aXc"));
         assert!(!glob("abc", "ab"));
         assert!(glob("**", "x"));
+        assert!(glob("default.*", "default.mysql8.0"), "a star crosses dots");
+        assert!(glob("Z1_*", "Z1_a/b"), "and slashes (globset's separator)");
+    }
+
+    /// Only `*` is a wildcard: globset's other syntax (`?`, classes,
+    /// alternatives, escapes) is literal in an id, and `**` is one star.
+    #[test]
+    fn only_the_star_is_special() {
+        assert!(glob("rule-?", "rule-?"));
+        assert!(!glob("rule-?", "rule-1"));
+        assert!(glob("a[0-9]", "a[0-9]"));
+        assert!(!glob("a[0-9]", "a1"));
+        assert!(glob("{a,b}*", "{a,b}c"));
+        assert!(!glob("{a,b}", "a"));
+        assert!(glob("a\\b", "a\\b"));
+        assert!(glob("x**y", "x/z/y"));
+        assert!(!glob("x**y", "xz"));
+        assert!(glob("", ""));
+        assert!(!glob("", "a"));
     }
 
     #[test]
