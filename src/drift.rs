@@ -267,7 +267,20 @@ fn write_text(r: &DriftReport, dir: &str, state_path: &str, written: Option<u64>
         for c in &g.changed {
             writeln!(out, "  ~ {} ({}) changed outside strata:", c.object.addr, c.object.id)?;
             for a in &c.attributes {
-                writeln!(out, "      {}: {} → {}", a.path, value_text(&a.before, a.sensitive, 3), value_text(&a.after, a.sensitive, 3))?;
+                match &a.elements {
+                    Some(e) => {
+                        for (sym, v) in e.removed.iter().map(|v| ("-", v)).chain(e.added.iter().map(|v| ("+", v))) {
+                            writeln!(out, "      {}: {sym} {}", a.path, render_value::one_line(v))?;
+                        }
+                    }
+                    None => writeln!(
+                        out,
+                        "      {}: {} → {}",
+                        a.path,
+                        value_text(&a.before, a.sensitive, 3),
+                        value_text(&a.after, a.sensitive, 3)
+                    )?,
+                }
             }
         }
         for d in &g.deleted {
@@ -339,6 +352,17 @@ fn sensitive_json(v: &Value, sensitive: bool) -> serde_json::Value {
     if sensitive { json!("(sensitive value)") } else { v.to_json() }
 }
 
+/// JSON of a set element with every sensitive part `"(sensitive value)"`.
+fn redacted(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Sensitive(_) => json!("(sensitive value)"),
+        Value::Unknown(_) => serde_json::Value::Null,
+        Value::List(items) | Value::Set(items) => items.iter().map(redacted).collect(),
+        Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), redacted(v))).collect()),
+        v => v.to_json(),
+    }
+}
+
 fn managed_json(o: &ManagedObject) -> serde_json::Value {
     json!({"address": o.addr.to_string(), "type": o.ty, "id": o.id, "layer": o.layer.number()})
 }
@@ -357,7 +381,14 @@ fn render_json(r: &DriftReport, refresh_requested: bool, written: Option<u64>) -
             o["attributes"] = c
                 .attributes
                 .iter()
-                .map(|a| json!({"path": a.path, "before": sensitive_json(&a.before, a.sensitive), "after": sensitive_json(&a.after, a.sensitive), "sensitive": a.sensitive}))
+                .map(|a| {
+                    let mut j = json!({"path": a.path, "before": sensitive_json(&a.before, a.sensitive), "after": sensitive_json(&a.after, a.sensitive), "sensitive": a.sensitive});
+                    if let Some(e) = &a.elements {
+                        j["removed"] = e.removed.iter().map(redacted).collect();
+                        j["added"] = e.added.iter().map(redacted).collect();
+                    }
+                    j
+                })
                 .collect();
             o
         })
@@ -458,11 +489,31 @@ fn write_markdown(r: &DriftReport, dir: &str, state_path: &str, head: &mut Strin
         writeln!(details, "### Layer {layer}\n")?;
         for c in &g.changed {
             writeln!(details, "**Changed** {} ({}):\n", md_code(&c.object.addr.to_string()), md_code(&c.object.id))?;
-            writeln!(details, "| Attribute | In the state | In the cloud |\n|:--|:--|:--|")?;
-            for a in &c.attributes {
-                writeln!(details, "| {} | {} | {} |", md_code(&a.path), md_value(&a.before, a.sensitive), md_value(&a.after, a.sensitive))?;
+            let (sets, plain): (Vec<_>, Vec<_>) = c.attributes.iter().partition(|a| a.elements.is_some());
+            if !plain.is_empty() {
+                writeln!(details, "| Attribute | In the state | In the cloud |\n|:--|:--|:--|")?;
+                for a in plain {
+                    writeln!(
+                        details,
+                        "| {} | {} | {} |",
+                        md_code(&a.path),
+                        md_value(&a.before, a.sensitive),
+                        md_value(&a.after, a.sensitive)
+                    )?;
+                }
+                writeln!(details)?;
             }
-            writeln!(details)?;
+            // A set as a list of its elements, not JSON in a table cell.
+            for (a, e) in sets.iter().filter_map(|a| Some((a, a.elements.as_ref()?))) {
+                writeln!(details, "{} (elements compared whole, in any order):\n", md_code(&a.path))?;
+                for v in &e.removed {
+                    writeln!(details, "- removed in the cloud: {}", md_code(&render_value::one_line(v)))?;
+                }
+                for v in &e.added {
+                    writeln!(details, "- added in the cloud: {}", md_code(&render_value::one_line(v)))?;
+                }
+                writeln!(details)?;
+            }
         }
         if !g.deleted.is_empty() {
             writeln!(details, "**Deleted outside strata:**\n")?;
@@ -540,4 +591,85 @@ fn write_status(out: &mut String, config: &str, ok: bool, errors: usize, at: u64
     let _ = writeln!(out, "strata_drift_errors{{config=\"{config}\"}} {errors}");
     gauge(out, "strata_drift_last_run_timestamp_seconds", "When the last check ran (Unix time).");
     let _ = writeln!(out, "strata_drift_last_run_timestamp_seconds{{config=\"{config}\"}} {at}");
+}
+
+#[cfg(test)]
+mod tests {
+    use strata_engine::drift::{AttributeChange, SetElements};
+
+    use super::*;
+
+    fn rule(port: f64) -> Value {
+        Value::map([
+            ("cidr_blocks", Value::List(vec![Value::string("0.0.0.0/0")].into())),
+            ("description", Value::string("")),
+            ("from_port", Value::Number(port)),
+            ("protocol", Value::string("tcp")),
+            ("self", Value::Bool(false)),
+            ("to_port", Value::Number(port)),
+        ])
+    }
+
+    /// A group with one rule added and one removed outside strata, a
+    /// changed tag, and a parameter group whose secret parameter changed.
+    fn report() -> DriftReport {
+        let object = |addr: &str, id: &str| ManagedObject {
+            addr: addr.parse().unwrap(),
+            ty: addr.split('.').next().unwrap().to_string(),
+            id: id.into(),
+            layer: Layer::Infrastructure,
+        };
+        let ingress = AttributeChange {
+            path: "ingress".into(),
+            before: Value::List(vec![rule(22.0), rule(80.0)].into()),
+            after: Value::List(vec![rule(80.0), rule(443.0)].into()),
+            sensitive: false,
+            elements: Some(SetElements { removed: vec![rule(22.0)], added: vec![rule(443.0)] }),
+        };
+        let tag = AttributeChange {
+            path: "tags.Env".into(),
+            before: Value::string("dev"),
+            after: Value::string("prod"),
+            sensitive: false,
+            elements: None,
+        };
+        let param = |v: &str| Value::map([("name", Value::string("secret")), ("value", Value::string(v).mark_if(true))]);
+        let parameter = AttributeChange {
+            path: "parameter".into(),
+            before: Value::Null,
+            after: Value::Null,
+            sensitive: true,
+            elements: Some(SetElements { removed: vec![param("hunter2")], added: vec![param("hunter3")] }),
+        };
+        DriftReport {
+            lineage: Some("lin".into()),
+            serial: 4,
+            managed: 2,
+            changed: vec![
+                ChangedObject { object: object("aws_security_group.web", "sg-1"), attributes: vec![ingress, tag] },
+                ChangedObject { object: object("aws_db_parameter_group.main", "pg"), attributes: vec![parameter] },
+            ],
+            ..DriftReport::default()
+        }
+    }
+
+    #[test]
+    fn sets_show_elements_in_text_markdown_and_json() {
+        let r = report();
+        let text = render_text(&r, "web", "web/.strata/state.json", None);
+        let markdown = render_markdown(&r, "web", "web/.strata/state.json");
+        let json = render_json(&r, false, None);
+        for secret in ["hunter2", "hunter3"] {
+            assert!(!text.contains(secret) && !markdown.contains(secret) && !json.to_string().contains(secret));
+        }
+        assert!(!markdown.contains("[{"), "no JSON list in a table cell:\n{markdown}");
+        let markdown: String = markdown.lines().filter(|l| !l.starts_with("Checked at ")).map(|l| format!("{l}\n")).collect();
+        insta::assert_snapshot!("drift_text_set_elements", text);
+        insta::assert_snapshot!("drift_markdown_set_elements", markdown);
+        let ingress = &json["changed"][0]["attributes"][0];
+        assert_eq!(ingress["removed"], json!([rule(22.0).to_json()]));
+        assert_eq!(ingress["added"], json!([rule(443.0).to_json()]));
+        assert!(json["changed"][0]["attributes"][1].get("added").is_none(), "only sets have elements");
+        assert_eq!(json["changed"][1]["attributes"][0]["added"], json!([{"name": "secret", "value": "(sensitive value)"}]));
+    }
 }

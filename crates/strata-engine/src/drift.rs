@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use strata_core::{Address, Diagnostic, Diagnostics, FileId, Layer, SourceMap, Span, Value};
-use strata_provider::{ListRequest, ListResponse, Provider, ProviderError, ProviderSchema, ResourceSchema};
+use strata_provider::{BlockSchema, ListRequest, ListResponse, Provider, ProviderError, ProviderSchema, ResourceSchema};
 use strata_state::State;
 use tokio::task::JoinSet;
 
@@ -244,6 +244,20 @@ pub struct AttributeChange {
     pub after: Value,
     /// The attribute is sensitive: its values are never reported.
     pub sensitive: bool,
+    /// For a set-typed attribute or block (`ingress`, `parameter`,
+    /// `vpc_security_group_ids`): the elements the cloud lost and gained,
+    /// compared whole and in any order. Their sensitive parts keep their
+    /// marks for the renderers to hide; a set sensitive as a whole has none.
+    pub elements: Option<SetElements>,
+}
+
+/// The elements of a set that differ between the state and the cloud.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetElements {
+    /// Recorded, no longer in the cloud.
+    pub removed: Vec<Value>,
+    /// In the cloud, not recorded.
+    pub added: Vec<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -541,8 +555,9 @@ fn ids_at(v: &Value, path: &[&str], out: &mut Vec<String>) {
 /// top-level attribute [`followed`] says counts.
 fn object_changes(schema: Option<&ResourceSchema>, before: &Value, after: &Value) -> Vec<AttributeChange> {
     let mut out = Vec::new();
+    let block = schema.map(|s| &s.block);
     let (Value::Map(a), Value::Map(b)) = (before.peel(), after.peel()) else {
-        attribute_changes(before, after, false, &mut String::new(), &mut out);
+        attribute_changes(block, before, after, false, &mut String::new(), &mut out);
         return out;
     };
     let sensitive = before.is_sensitive() || after.is_sensitive();
@@ -550,7 +565,7 @@ fn object_changes(schema: Option<&ResourceSchema>, before: &Value, after: &Value
     for k in keys {
         let recorded = a.get(k).unwrap_or(&Value::Null);
         if followed(schema, k, recorded) {
-            attribute_changes(recorded, b.get(k).unwrap_or(&Value::Null), sensitive, &mut k.clone(), &mut out);
+            key_changes(block, k, recorded, b.get(k).unwrap_or(&Value::Null), sensitive, &mut k.clone(), &mut out);
         }
     }
     out
@@ -578,9 +593,17 @@ fn followed(schema: Option<&ResourceSchema>, name: &str, recorded: &Value) -> bo
 
 /// The leaves at which two objects differ, walked as the refresh compares
 /// them (null and an empty collection are the same; lists of different
-/// lengths differ as a whole). A leaf under a sensitive mark, or holding
-/// one, is reported without its values.
-fn attribute_changes(before: &Value, after: &Value, sensitive: bool, path: &mut String, out: &mut Vec<AttributeChange>) {
+/// lengths differ as a whole), and the sets of `block` (the schema of the
+/// objects at this level) as their elements added and removed. A leaf
+/// under a sensitive mark, or holding one, is reported without its values.
+fn attribute_changes(
+    block: Option<&BlockSchema>,
+    before: &Value,
+    after: &Value,
+    sensitive: bool,
+    path: &mut String,
+    out: &mut Vec<AttributeChange>,
+) {
     let sensitive = sensitive || before.is_sensitive() || after.is_sensitive();
     match (before.peel(), after.peel()) {
         (Value::Map(a), Value::Map(b)) => {
@@ -591,7 +614,7 @@ fn attribute_changes(before: &Value, after: &Value, sensitive: bool, path: &mut 
                     path.push('.');
                 }
                 path.push_str(k);
-                attribute_changes(a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null), sensitive, path, out);
+                key_changes(block, k, a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null), sensitive, path, out);
                 path.truncate(len);
             }
         }
@@ -599,17 +622,44 @@ fn attribute_changes(before: &Value, after: &Value, sensitive: bool, path: &mut 
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
                 let len = path.len();
                 path.push_str(&format!("[{i}]"));
-                attribute_changes(x, y, sensitive, path, out);
+                attribute_changes(block, x, y, sensitive, path, out);
                 path.truncate(len);
             }
         }
-        _ => {
-            if strata_provider::differs(Some(before), Some(after)) {
-                let hidden = sensitive || before.contains_sensitive() || after.contains_sensitive();
-                let (before, after) = if hidden { (Value::Null, Value::Null) } else { (before.clone(), after.clone()) };
-                out.push(AttributeChange { path: path.clone(), before, after, sensitive: hidden });
-            }
+        _ => leaf_change(before, after, sensitive, path, None, out),
+    }
+}
+
+/// The changes of the attribute or block `name` of an object of `block`,
+/// at `path`: a set as its elements (a reordered set is no change), anything
+/// else walked with its nested schema.
+fn key_changes(
+    block: Option<&BlockSchema>,
+    name: &str,
+    before: &Value,
+    after: &Value,
+    sensitive: bool,
+    path: &mut String,
+    out: &mut Vec<AttributeChange>,
+) {
+    if !sensitive
+        && block.is_some_and(|b| b.is_set(name))
+        && let Some((removed, added)) = strata_provider::set_diff(Some(before), Some(after))
+    {
+        if !removed.is_empty() || !added.is_empty() {
+            leaf_change(before, after, false, path, Some(SetElements { removed, added }), out);
         }
+        return;
+    }
+    let nested = block.and_then(|b| b.nested_block(name)).map(|b| &b.block);
+    attribute_changes(nested, before, after, sensitive, path, out);
+}
+
+fn leaf_change(before: &Value, after: &Value, sensitive: bool, path: &str, elements: Option<SetElements>, out: &mut Vec<AttributeChange>) {
+    if elements.is_some() || strata_provider::differs(Some(before), Some(after)) {
+        let hidden = sensitive || before.contains_sensitive() || after.contains_sensitive();
+        let (before, after) = if hidden { (Value::Null, Value::Null) } else { (before.clone(), after.clone()) };
+        out.push(AttributeChange { path: path.to_string(), before, after, sensitive: hidden, elements });
     }
 }
 
@@ -769,6 +819,7 @@ mod tests {
             before: Value::string(before),
             after: Value::string(after),
             sensitive: false,
+            elements: None,
         };
         assert_eq!(r.changed[0].attributes, vec![change("cidr_block", "10.0.0.0/16", "10.9.0.0/16"), change("tags.Env", "dev", "prod")]);
         assert_eq!(r.deleted.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), [other.as_str()]);
@@ -823,6 +874,38 @@ mod tests {
         let engine = attrs.iter().find(|a| a.path == "engine").unwrap();
         assert_eq!((engine.before.as_str(), engine.after.as_str(), engine.sensitive), (Some("mysql"), Some("postgres"), false));
         assert!(!format!("{r:?}").contains("secret"), "no secret anywhere in the report");
+    }
+
+    /// Regression: one rule added to a group outside strata was reported as
+    /// the whole `ingress` list before and after.
+    #[tokio::test]
+    async fn a_set_reports_the_elements_added_and_removed() {
+        let rule = |port: f64| {
+            Value::map([
+                ("from_port", Value::Number(port)),
+                ("to_port", Value::Number(port)),
+                ("protocol", Value::string("tcp")),
+                ("cidr_blocks", Value::List(vec![Value::string("0.0.0.0/0")].into())),
+            ])
+        };
+        let rules = |ports: &[f64]| Value::List(ports.iter().map(|p| rule(*p)).collect::<Vec<_>>().into());
+        let fake = Arc::new(FakeProvider::new());
+        let id =
+            fake.insert("aws_security_group", Value::map([("name", Value::string("web")), ("ingress", rules(&[22.0, 80.0]))]), None, None);
+        let mut state = State::new();
+        record(&mut state, &fake, "aws_security_group", "web", &id);
+        let provider: Arc<dyn Provider> = fake.clone();
+        // Reordered by the cloud: not drift.
+        fake.set_attribute("aws_security_group", &id, "ingress", rules(&[80.0, 22.0]));
+        let r = drift(&Providers::shared(provider.clone()), Some(&state), &IgnoreRules::default()).await.report;
+        assert!(r.changed.is_empty(), "{r:#?}");
+        fake.set_attribute("aws_security_group", &id, "ingress", rules(&[80.0, 443.0, 22.0]));
+        let r = drift(&Providers::shared(provider.clone()), Some(&state), &IgnoreRules::default()).await.report;
+        assert_eq!(r.changed.len(), 1, "{r:#?}");
+        let attrs = &r.changed[0].attributes;
+        assert_eq!(attrs.len(), 1, "{attrs:#?}");
+        assert_eq!(attrs[0].path, "ingress");
+        assert_eq!(attrs[0].elements, Some(SetElements { removed: vec![], added: vec![rule(443.0)] }));
     }
 
     #[tokio::test]
