@@ -158,7 +158,12 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
         return fail(ui, diags, &config.sources);
     }
     print_diags(ui, &diags, &config.sources)?;
-    let mut outcome = rt.block_on(strata_engine::drift::drift(&live.providers, state.as_ref(), &ignore));
+    let others = match other_states(&args.states, backend.path(), state.as_ref()) {
+        Ok(o) => o,
+        Err(d) => return fail(ui, d, &config.sources),
+    };
+    let others: Vec<strata_state::State> = others.into_iter().map(|(_, s)| s).collect();
+    let mut outcome = rt.block_on(strata_engine::drift::drift_with(&live.providers, state.as_ref(), &others, &ignore));
     let mut written = None;
     if args.refresh_state && state.is_some() {
         match backend.persist(&mut outcome.state) {
@@ -172,6 +177,66 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
         Err(_) => backend.path().display().to_string(),
     };
     Ok(Ok(Checked { report: outcome.report, written, state_path }))
+}
+
+/// The states named by `--state` (globs expanded, in path order), without
+/// the configuration's own state (by path or lineage) and duplicates. A name
+/// or glob that finds no file, and a file that is not a readable state, are
+/// errors: a check that silently left a state out would report its objects
+/// as unmanaged.
+fn other_states(
+    names: &[String],
+    own: &std::path::Path,
+    own_state: Option<&strata_state::State>,
+) -> Result<Vec<(std::path::PathBuf, strata_state::State)>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    for name in names {
+        let found: Vec<std::path::PathBuf> = if name.contains(['*', '?', '[']) {
+            match glob::glob(name) {
+                Ok(matches) => matches.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error("strata::drift::bad_state_glob", format!("`--state {name}` is not a valid glob: {e}"))
+                            .with_help("`*` matches within a directory, `**` across directories, `?` one character"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            vec![std::path::PathBuf::from(name)]
+        };
+        if found.is_empty() {
+            diags.push(
+                Diagnostic::error("strata::drift::no_state", format!("`--state {name}` matches no file"))
+                    .with_help("quote the glob so that strata expands it, and check the path from the current directory"),
+            );
+        }
+        paths.extend(found);
+    }
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let own = canonical(own);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for path in paths {
+        if canonical(&path) == own || !seen.insert(canonical(&path)) {
+            continue;
+        }
+        match strata_state::LocalBackend::new(path.clone()).read() {
+            Ok(Some(s)) => {
+                let same = own_state.is_some_and(|o| o.lineage == s.lineage);
+                if !same && !out.iter().any(|(_, o): &(std::path::PathBuf, strata_state::State)| o.lineage == s.lineage) {
+                    out.push((path, s));
+                }
+            }
+            Ok(None) => diags.push(
+                Diagnostic::error("strata::drift::no_state", format!("no state at {} (`--state`)", path.display()))
+                    .with_help("name a state file written by `strata apply`"),
+            ),
+            Err(e) => diags.push(Diagnostic::from(e)),
+        }
+    }
+    if diags.has_errors() { Err(diags) } else { Ok(out) }
 }
 
 /// A scheduled check without a state would report every object in the
@@ -261,6 +326,9 @@ fn write_text(r: &DriftReport, dir: &str, state_path: &str, written: Option<u64>
             writeln!(out, "Compared {} recorded in {state_path} (serial {}) with the cloud.", plural(r.managed, "object"), r.serial)?
         }
         None => writeln!(out, "No state at {state_path}: nothing is managed yet, every object found is unmanaged.")?,
+    }
+    for (lineage, n) in &r.other_states {
+        writeln!(out, "Also managed: {} recorded in the state of lineage {lineage} (--state).", plural(*n, "object"))?;
     }
     for (layer, g) in by_layer(r) {
         writeln!(out, "\nLayer {layer}")?;
@@ -398,6 +466,7 @@ fn render_json(r: &DriftReport, refresh_requested: bool, written: Option<u64>) -
         "strata_version": env!("CARGO_PKG_VERSION"),
         "checked_at": strata_state::time::now_rfc3339(),
         "state": {"found": r.lineage.is_some(), "lineage": r.lineage, "serial": r.serial, "resources": r.managed},
+        "other_states": r.other_states.iter().map(|(l, n)| json!({"lineage": l, "resources": n})).collect::<Vec<_>>(),
         "drift": r.has_drift(),
         "complete": r.errors.is_empty(),
         "summary": {
@@ -457,6 +526,9 @@ fn write_markdown(r: &DriftReport, dir: &str, state_path: &str, head: &mut Strin
             writeln!(head, "{} compared (state lineage {}, serial {}).", plural(r.managed, "recorded object"), md_code(l), r.serial)?
         }
         None => writeln!(head, "No state: nothing is managed yet.")?,
+    }
+    for (lineage, n) in &r.other_states {
+        writeln!(head, "Also managed: {} recorded in the state of lineage {} (`--state`).", plural(*n, "object"), md_code(lineage))?;
     }
     if r.ignored > 0 {
         writeln!(head, "{} left out by {}.", plural(r.ignored, "unmanaged object"), md_code(IGNORE_FILE))?;

@@ -370,6 +370,9 @@ pub struct DriftReport {
     pub errors: Vec<DriftError>,
     /// API calls the provider reported.
     pub calls: usize,
+    /// The other states given (`drift --state`), as (lineage, recorded
+    /// objects): their objects are managed, not drift of this state.
+    pub other_states: Vec<(String, usize)>,
 }
 
 impl DriftReport {
@@ -407,6 +410,17 @@ pub fn listed_types(schema: &ProviderSchema) -> Vec<String> {
 /// region or account an alias reaches), all at once, and sort the
 /// differences into a report.
 pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &IgnoreRules) -> DriftOutcome {
+    drift_with(providers, state, &[], ignore).await
+}
+
+/// [`drift`] with other states of the same account (other configurations'):
+/// the objects they record, and their companions, are managed rather than
+/// unmanaged; so is an object without tags whose parent (a route table
+/// association's route table, a record's zone, a target group attachment's
+/// group) one of the states records or tags with its lineage; and a recorded
+/// object whose name a listed state has taken is deleted, not taken. Only
+/// `state` is compared and refreshed.
+pub async fn drift_with(providers: &Providers, state: Option<&State>, others: &[State], ignore: &IgnoreRules) -> DriftOutcome {
     let empty = State::new();
     let recorded = state.unwrap_or(&empty);
     let schema = providers.schema();
@@ -487,15 +501,28 @@ pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &Ignore
             report.changed.push(ChangedObject { object, attributes });
         }
     }
+    // The lineages of every state given: theirs are not foreign objects.
+    let lineages: HashSet<&str> = state.into_iter().chain(others).map(|s| s.lineage.as_str()).collect();
+    report.other_states = others.iter().map(|s| (s.lineage.clone(), s.resources.len())).collect();
     report.deleted = refreshed.gone.iter().map(managed_object).collect();
-    report.taken = refreshed.foreign.clone();
+    for t in &refreshed.foreign {
+        match &t.lineage {
+            Some(l) if lineages.contains(l.as_str()) => report.deleted.push(managed_object(&t.addr)),
+            _ => report.taken.push(t.clone()),
+        }
+    }
 
     // Every id the state knows, the deleted ones included (they are
     // reported as deleted; an answer listing them is a stale one), and the
     // companions of the recorded objects as recorded and as refreshed.
-    let mut managed: HashSet<(String, String)> =
-        recorded.resources.iter().chain(&recorded.deposed).map(|r| (r.ty.clone(), r.id.clone())).collect();
-    for r in recorded.resources.iter().chain(&refreshed.state.resources) {
+    let mut managed: HashSet<(String, String)> = recorded
+        .resources
+        .iter()
+        .chain(&recorded.deposed)
+        .chain(others.iter().flat_map(|o| o.resources.iter().chain(&o.deposed)))
+        .map(|r| (r.ty.clone(), r.id.clone()))
+        .collect();
+    for r in recorded.resources.iter().chain(&refreshed.state.resources).chain(others.iter().flat_map(|o| &o.resources)) {
         for (owner, path, ty) in COMPANIONS {
             if r.ty == owner {
                 let mut ids = Vec::new();
@@ -504,6 +531,27 @@ pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &Ignore
             }
         }
     }
+    // A parent another given state manages: recorded in it, or tagged with
+    // its lineage. (A child of this state's own parent that this state does
+    // not record stays unmanaged: someone added it by hand.)
+    let other_lineages: HashSet<&str> =
+        others.iter().map(|s| s.lineage.as_str()).filter(|l| state.is_none_or(|s| s.lineage != *l)).collect();
+    let mut others_own: HashSet<(&str, &str)> =
+        others.iter().flat_map(|o| o.resources.iter().chain(&o.deposed)).map(|r| (r.ty.as_str(), r.id.as_str())).collect();
+    others_own.extend(
+        listed
+            .iter()
+            .flat_map(|(ty, r)| r.objects.iter().map(move |o| (ty, o)))
+            .filter(|(_, o)| o.tags.get(TAG_LINEAGE).is_some_and(|l| other_lineages.contains(l.as_str())))
+            .map(|(ty, o)| (ty.as_str(), o.id.as_str())),
+    );
+    let managed_parent: HashSet<(String, String)> = listed
+        .iter()
+        .flat_map(|(_, r)| &r.objects)
+        .filter_map(|o| o.parent.as_ref())
+        .filter(|(pt, pid)| others_own.contains(&(pt.as_str(), pid.as_str())))
+        .cloned()
+        .collect();
     for (ty, response) in listed {
         report.calls += response.calls;
         if let Some(error) = response.error {
@@ -512,7 +560,10 @@ pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &Ignore
         }
         let mut seen = BTreeSet::new();
         for o in response.objects {
-            if managed.contains(&(ty.clone(), o.id.clone())) || !seen.insert(o.id.clone()) {
+            if managed.contains(&(ty.clone(), o.id.clone()))
+                || o.parent.as_ref().is_some_and(|p| managed_parent.contains(p))
+                || !seen.insert(o.id.clone())
+            {
                 continue;
             }
             if ignore.matches(&ty, &o.id) {
@@ -906,6 +957,42 @@ mod tests {
         assert_eq!(attrs.len(), 1, "{attrs:#?}");
         assert_eq!(attrs[0].path, "ingress");
         assert_eq!(attrs[0].elements, Some(SetElements { removed: vec![], added: vec![rule(443.0)] }));
+    }
+
+    /// Two configurations in one account: drift of A alone lists B's
+    /// untaggable objects as unmanaged; with B's state given, B's recorded
+    /// objects are managed and an untaggable object is matched to B through
+    /// its parent's lineage tag. A hand-made child of A's own table stays
+    /// unmanaged.
+    #[tokio::test]
+    async fn objects_of_the_other_states_given_are_managed() {
+        let fake = Arc::new(FakeProvider::new());
+        let (mut a, mut b) = (State::new(), State::new());
+        let table = |lineage: &str| Value::map([("tags", Value::map([(TAG_LINEAGE, Value::string(lineage))]))]);
+        let assoc = |table: &str| Value::map([("route_table_id", Value::string(table))]);
+        let a_table = fake.insert("aws_route_table", table(&a.lineage), None, None);
+        let b_table = fake.insert("aws_route_table", table(&b.lineage), None, None);
+        let b_assoc = fake.insert("aws_route_table_association", assoc(&b_table), None, None);
+        let b_leftover = fake.insert("aws_route_table_association", assoc(&b_table), None, None);
+        let by_hand = fake.insert("aws_route_table_association", assoc(&a_table), None, None);
+        record(&mut a, &fake, "aws_route_table", "a", &a_table);
+        record(&mut b, &fake, "aws_route_table", "b", &b_table);
+        record(&mut b, &fake, "aws_route_table_association", "b", &b_assoc);
+        let providers = Providers::shared(fake.clone());
+        let unmanaged = |r: &DriftReport| {
+            let mut ids: Vec<String> = r.unmanaged.iter().map(|u| u.id.clone()).collect();
+            ids.sort();
+            ids
+        };
+        let mut expected = vec![b_assoc.clone(), b_leftover.clone(), by_hand.clone()];
+        expected.sort();
+        let alone = drift(&providers, Some(&a), &IgnoreRules::default()).await.report;
+        assert_eq!(unmanaged(&alone), expected);
+        assert_eq!(alone.managed_elsewhere.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), [b_table.as_str()]);
+        let both = drift_with(&providers, Some(&a), std::slice::from_ref(&b), &IgnoreRules::default()).await.report;
+        assert_eq!(unmanaged(&both), [by_hand], "{both:#?}");
+        assert!(both.managed_elsewhere.is_empty(), "{both:#?}");
+        assert_eq!(both.other_states, [(b.lineage.clone(), 2)]);
     }
 
     #[tokio::test]
