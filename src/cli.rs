@@ -369,6 +369,14 @@ pub struct DriftArgs {
     #[arg(long)]
     pub include_defaults: bool,
 
+    /// Another state file of the same account (another configuration's):
+    /// the objects it records, and objects without tags whose parent it
+    /// manages, are not unmanaged. Repeatable; a quoted glob
+    /// (`--state 'envs/*/.strata/state.json'`) names every match. Only the
+    /// configuration's own state is compared.
+    #[arg(long = "state", value_name = "FILE")]
+    pub states: Vec<String>,
+
     #[command(flatten)]
     pub lock: LockArgs,
 }

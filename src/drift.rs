@@ -158,7 +158,12 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
         return fail(ui, diags, &config.sources);
     }
     print_diags(ui, &diags, &config.sources)?;
-    let mut outcome = rt.block_on(strata_engine::drift::drift(&live.providers, state.as_ref(), &ignore));
+    let others = match other_states(&args.states, backend.path(), state.as_ref()) {
+        Ok(o) => o,
+        Err(d) => return fail(ui, d, &config.sources),
+    };
+    let others: Vec<strata_state::State> = others.into_iter().map(|(_, s)| s).collect();
+    let mut outcome = rt.block_on(strata_engine::drift::drift_with(&live.providers, state.as_ref(), &others, &ignore));
     let mut written = None;
     if args.refresh_state && state.is_some() {
         match backend.persist(&mut outcome.state) {
@@ -172,6 +177,66 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
         Err(_) => backend.path().display().to_string(),
     };
     Ok(Ok(Checked { report: outcome.report, written, state_path }))
+}
+
+/// The states named by `--state` (globs expanded, in path order), without
+/// the configuration's own state (by path or lineage) and duplicates. A name
+/// or glob that finds no file, and a file that is not a readable state, are
+/// errors: a check that silently left a state out would report its objects
+/// as unmanaged.
+fn other_states(
+    names: &[String],
+    own: &std::path::Path,
+    own_state: Option<&strata_state::State>,
+) -> Result<Vec<(std::path::PathBuf, strata_state::State)>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    for name in names {
+        let found: Vec<std::path::PathBuf> = if name.contains(['*', '?', '[']) {
+            match glob::glob(name) {
+                Ok(matches) => matches.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error("strata::drift::bad_state_glob", format!("`--state {name}` is not a valid glob: {e}"))
+                            .with_help("`*` matches within a directory, `**` across directories, `?` one character"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            vec![std::path::PathBuf::from(name)]
+        };
+        if found.is_empty() {
+            diags.push(
+                Diagnostic::error("strata::drift::no_state", format!("`--state {name}` matches no file"))
+                    .with_help("quote the glob so that strata expands it, and check the path from the current directory"),
+            );
+        }
+        paths.extend(found);
+    }
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let own = canonical(own);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for path in paths {
+        if canonical(&path) == own || !seen.insert(canonical(&path)) {
+            continue;
+        }
+        match strata_state::LocalBackend::new(path.clone()).read() {
+            Ok(Some(s)) => {
+                let same = own_state.is_some_and(|o| o.lineage == s.lineage);
+                if !same && !out.iter().any(|(_, o): &(std::path::PathBuf, strata_state::State)| o.lineage == s.lineage) {
+                    out.push((path, s));
+                }
+            }
+            Ok(None) => diags.push(
+                Diagnostic::error("strata::drift::no_state", format!("no state at {} (`--state`)", path.display()))
+                    .with_help("name a state file written by `strata apply`"),
+            ),
+            Err(e) => diags.push(Diagnostic::from(e)),
+        }
+    }
+    if diags.has_errors() { Err(diags) } else { Ok(out) }
 }
 
 /// A scheduled check without a state would report every object in the
@@ -262,12 +327,28 @@ fn write_text(r: &DriftReport, dir: &str, state_path: &str, written: Option<u64>
         }
         None => writeln!(out, "No state at {state_path}: nothing is managed yet, every object found is unmanaged.")?,
     }
+    for (lineage, n) in &r.other_states {
+        writeln!(out, "Also managed: {} recorded in the state of lineage {lineage} (--state).", plural(*n, "object"))?;
+    }
     for (layer, g) in by_layer(r) {
         writeln!(out, "\nLayer {layer}")?;
         for c in &g.changed {
             writeln!(out, "  ~ {} ({}) changed outside strata:", c.object.addr, c.object.id)?;
             for a in &c.attributes {
-                writeln!(out, "      {}: {} → {}", a.path, value_text(&a.before, a.sensitive, 3), value_text(&a.after, a.sensitive, 3))?;
+                match &a.elements {
+                    Some(e) => {
+                        for (sym, v) in e.removed.iter().map(|v| ("-", v)).chain(e.added.iter().map(|v| ("+", v))) {
+                            writeln!(out, "      {}: {sym} {}", a.path, render_value::one_line(v))?;
+                        }
+                    }
+                    None => writeln!(
+                        out,
+                        "      {}: {} → {}",
+                        a.path,
+                        value_text(&a.before, a.sensitive, 3),
+                        value_text(&a.after, a.sensitive, 3)
+                    )?,
+                }
             }
         }
         for d in &g.deleted {
@@ -339,6 +420,17 @@ fn sensitive_json(v: &Value, sensitive: bool) -> serde_json::Value {
     if sensitive { json!("(sensitive value)") } else { v.to_json() }
 }
 
+/// JSON of a set element with every sensitive part `"(sensitive value)"`.
+fn redacted(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Sensitive(_) => json!("(sensitive value)"),
+        Value::Unknown(_) => serde_json::Value::Null,
+        Value::List(items) | Value::Set(items) => items.iter().map(redacted).collect(),
+        Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), redacted(v))).collect()),
+        v => v.to_json(),
+    }
+}
+
 fn managed_json(o: &ManagedObject) -> serde_json::Value {
     json!({"address": o.addr.to_string(), "type": o.ty, "id": o.id, "layer": o.layer.number()})
 }
@@ -357,7 +449,14 @@ fn render_json(r: &DriftReport, refresh_requested: bool, written: Option<u64>) -
             o["attributes"] = c
                 .attributes
                 .iter()
-                .map(|a| json!({"path": a.path, "before": sensitive_json(&a.before, a.sensitive), "after": sensitive_json(&a.after, a.sensitive), "sensitive": a.sensitive}))
+                .map(|a| {
+                    let mut j = json!({"path": a.path, "before": sensitive_json(&a.before, a.sensitive), "after": sensitive_json(&a.after, a.sensitive), "sensitive": a.sensitive});
+                    if let Some(e) = &a.elements {
+                        j["removed"] = e.removed.iter().map(redacted).collect();
+                        j["added"] = e.added.iter().map(redacted).collect();
+                    }
+                    j
+                })
                 .collect();
             o
         })
@@ -367,6 +466,7 @@ fn render_json(r: &DriftReport, refresh_requested: bool, written: Option<u64>) -
         "strata_version": env!("CARGO_PKG_VERSION"),
         "checked_at": strata_state::time::now_rfc3339(),
         "state": {"found": r.lineage.is_some(), "lineage": r.lineage, "serial": r.serial, "resources": r.managed},
+        "other_states": r.other_states.iter().map(|(l, n)| json!({"lineage": l, "resources": n})).collect::<Vec<_>>(),
         "drift": r.has_drift(),
         "complete": r.errors.is_empty(),
         "summary": {
@@ -427,6 +527,9 @@ fn write_markdown(r: &DriftReport, dir: &str, state_path: &str, head: &mut Strin
         }
         None => writeln!(head, "No state: nothing is managed yet.")?,
     }
+    for (lineage, n) in &r.other_states {
+        writeln!(head, "Also managed: {} recorded in the state of lineage {} (`--state`).", plural(*n, "object"), md_code(lineage))?;
+    }
     if r.ignored > 0 {
         writeln!(head, "{} left out by {}.", plural(r.ignored, "unmanaged object"), md_code(IGNORE_FILE))?;
     }
@@ -458,11 +561,31 @@ fn write_markdown(r: &DriftReport, dir: &str, state_path: &str, head: &mut Strin
         writeln!(details, "### Layer {layer}\n")?;
         for c in &g.changed {
             writeln!(details, "**Changed** {} ({}):\n", md_code(&c.object.addr.to_string()), md_code(&c.object.id))?;
-            writeln!(details, "| Attribute | In the state | In the cloud |\n|:--|:--|:--|")?;
-            for a in &c.attributes {
-                writeln!(details, "| {} | {} | {} |", md_code(&a.path), md_value(&a.before, a.sensitive), md_value(&a.after, a.sensitive))?;
+            let (sets, plain): (Vec<_>, Vec<_>) = c.attributes.iter().partition(|a| a.elements.is_some());
+            if !plain.is_empty() {
+                writeln!(details, "| Attribute | In the state | In the cloud |\n|:--|:--|:--|")?;
+                for a in plain {
+                    writeln!(
+                        details,
+                        "| {} | {} | {} |",
+                        md_code(&a.path),
+                        md_value(&a.before, a.sensitive),
+                        md_value(&a.after, a.sensitive)
+                    )?;
+                }
+                writeln!(details)?;
             }
-            writeln!(details)?;
+            // A set as a list of its elements, not JSON in a table cell.
+            for (a, e) in sets.iter().filter_map(|a| Some((a, a.elements.as_ref()?))) {
+                writeln!(details, "{} (elements compared whole, in any order):\n", md_code(&a.path))?;
+                for v in &e.removed {
+                    writeln!(details, "- removed in the cloud: {}", md_code(&render_value::one_line(v)))?;
+                }
+                for v in &e.added {
+                    writeln!(details, "- added in the cloud: {}", md_code(&render_value::one_line(v)))?;
+                }
+                writeln!(details)?;
+            }
         }
         if !g.deleted.is_empty() {
             writeln!(details, "**Deleted outside strata:**\n")?;
@@ -540,4 +663,85 @@ fn write_status(out: &mut String, config: &str, ok: bool, errors: usize, at: u64
     let _ = writeln!(out, "strata_drift_errors{{config=\"{config}\"}} {errors}");
     gauge(out, "strata_drift_last_run_timestamp_seconds", "When the last check ran (Unix time).");
     let _ = writeln!(out, "strata_drift_last_run_timestamp_seconds{{config=\"{config}\"}} {at}");
+}
+
+#[cfg(test)]
+mod tests {
+    use strata_engine::drift::{AttributeChange, SetElements};
+
+    use super::*;
+
+    fn rule(port: f64) -> Value {
+        Value::map([
+            ("cidr_blocks", Value::List(vec![Value::string("0.0.0.0/0")].into())),
+            ("description", Value::string("")),
+            ("from_port", Value::Number(port)),
+            ("protocol", Value::string("tcp")),
+            ("self", Value::Bool(false)),
+            ("to_port", Value::Number(port)),
+        ])
+    }
+
+    /// A group with one rule added and one removed outside strata, a
+    /// changed tag, and a parameter group whose secret parameter changed.
+    fn report() -> DriftReport {
+        let object = |addr: &str, id: &str| ManagedObject {
+            addr: addr.parse().unwrap(),
+            ty: addr.split('.').next().unwrap().to_string(),
+            id: id.into(),
+            layer: Layer::Infrastructure,
+        };
+        let ingress = AttributeChange {
+            path: "ingress".into(),
+            before: Value::List(vec![rule(22.0), rule(80.0)].into()),
+            after: Value::List(vec![rule(80.0), rule(443.0)].into()),
+            sensitive: false,
+            elements: Some(SetElements { removed: vec![rule(22.0)], added: vec![rule(443.0)] }),
+        };
+        let tag = AttributeChange {
+            path: "tags.Env".into(),
+            before: Value::string("dev"),
+            after: Value::string("prod"),
+            sensitive: false,
+            elements: None,
+        };
+        let param = |v: &str| Value::map([("name", Value::string("secret")), ("value", Value::string(v).mark_if(true))]);
+        let parameter = AttributeChange {
+            path: "parameter".into(),
+            before: Value::Null,
+            after: Value::Null,
+            sensitive: true,
+            elements: Some(SetElements { removed: vec![param("hunter2")], added: vec![param("hunter3")] }),
+        };
+        DriftReport {
+            lineage: Some("lin".into()),
+            serial: 4,
+            managed: 2,
+            changed: vec![
+                ChangedObject { object: object("aws_security_group.web", "sg-1"), attributes: vec![ingress, tag] },
+                ChangedObject { object: object("aws_db_parameter_group.main", "pg"), attributes: vec![parameter] },
+            ],
+            ..DriftReport::default()
+        }
+    }
+
+    #[test]
+    fn sets_show_elements_in_text_markdown_and_json() {
+        let r = report();
+        let text = render_text(&r, "web", "web/.strata/state.json", None);
+        let markdown = render_markdown(&r, "web", "web/.strata/state.json");
+        let json = render_json(&r, false, None);
+        for secret in ["hunter2", "hunter3"] {
+            assert!(!text.contains(secret) && !markdown.contains(secret) && !json.to_string().contains(secret));
+        }
+        assert!(!markdown.contains("[{"), "no JSON list in a table cell:\n{markdown}");
+        let markdown: String = markdown.lines().filter(|l| !l.starts_with("Checked at ")).map(|l| format!("{l}\n")).collect();
+        insta::assert_snapshot!("drift_text_set_elements", text);
+        insta::assert_snapshot!("drift_markdown_set_elements", markdown);
+        let ingress = &json["changed"][0]["attributes"][0];
+        assert_eq!(ingress["removed"], json!([rule(22.0).to_json()]));
+        assert_eq!(ingress["added"], json!([rule(443.0).to_json()]));
+        assert!(json["changed"][0]["attributes"][1].get("added").is_none(), "only sets have elements");
+        assert_eq!(json["changed"][1]["attributes"][0]["added"], json!([{"name": "secret", "value": "(sensitive value)"}]));
+    }
 }

@@ -11,7 +11,7 @@ use serde_json::{Value as J, json};
 use similar::{ChangeTag, TextDiff};
 use strata_core::{Layer, Value};
 use strata_plan::{Action, LeftoverCause, OutputChange, Plan, ResourceChange};
-use strata_provider::differs;
+use strata_provider::{BlockSchema, differs};
 
 const SENSITIVE: &str = "(sensitive value)";
 
@@ -211,7 +211,7 @@ fn render_change(out: &mut String, c: &ResourceChange, p: Paint) {
     let before = c.before.as_ref().map(|v| v.peel().as_map().unwrap_or(&empty));
     let after = c.after.as_ref().map(|v| v.peel().as_map().unwrap_or(&empty));
     let ctx = Body { p, requires_replace: &c.requires_replace };
-    ctx.body(out, 1, &[String::new()], before, after);
+    ctx.body(out, 1, &[String::new()], resource_block(&c.ty), before, after);
     out.push_str("    }\n");
 }
 
@@ -242,6 +242,12 @@ fn blank(v: Option<&Value>) -> bool {
     }
 }
 
+/// The schema of a resource type's body, which says which blocks and
+/// attributes are sets (shown as elements added and removed).
+fn resource_block(ty: &str) -> Option<&'static BlockSchema> {
+    strata_provider::aws::schema().resource(ty).map(|s| &s.block)
+}
+
 struct Body<'a> {
     p: Paint,
     requires_replace: &'a [String],
@@ -261,15 +267,38 @@ impl Body<'_> {
         out: &mut String,
         depth: usize,
         prefixes: &[String],
+        schema: Option<&BlockSchema>,
         old: Option<&BTreeMap<String, Value>>,
         new: Option<&BTreeMap<String, Value>>,
     ) {
         let keys: BTreeSet<&String> = old.into_iter().chain(new).flat_map(|m| m.keys()).collect();
         let mut attrs = Vec::new();
         let mut blocks = Vec::new();
+        let mut set_blocks = Vec::new();
         let mut hidden_attrs = 0;
+        let mut hidden_blocks = 0;
         for k in keys {
             let (o, n) = (present(old.and_then(|m| m.get(k))), present(new.and_then(|m| m.get(k))));
+            // An update of a set: the elements added and removed.
+            let set =
+                (old.is_some() && new.is_some() && schema.is_some_and(|s| s.is_set(k))).then(|| strata_provider::set_diff(o, n)).flatten();
+            if let Some((removed, added)) = set {
+                let unchanged = o.and_then(Value::as_seq).map_or(0, <[Value]>::len) - removed.len();
+                let is_blocks = as_blocks(o).is_some() || as_blocks(n).is_some();
+                if removed.is_empty() && added.is_empty() {
+                    if is_blocks {
+                        hidden_blocks += unchanged;
+                    } else {
+                        hidden_attrs += usize::from(o.is_some());
+                    }
+                } else if is_blocks {
+                    hidden_blocks += unchanged;
+                    set_blocks.push((k, removed, added));
+                } else {
+                    attrs.push((k, o, n, Some((removed, added, unchanged))));
+                }
+                continue;
+            }
             if as_blocks(o).is_some() || as_blocks(n).is_some() {
                 blocks.push((k, o, n));
             } else if o.is_none() && n.is_none() || (old.is_none() || new.is_none()) && blank(o) && blank(n) {
@@ -278,17 +307,35 @@ impl Body<'_> {
             } else if old.is_some() && new.is_some() && !differs(o, n) {
                 hidden_attrs += usize::from(o.is_some());
             } else {
-                attrs.push((k, o, n));
+                attrs.push((k, o, n, None));
             }
         }
-        let width = attrs.iter().map(|(k, _, _)| k.len()).max().unwrap_or(0);
-        for (k, o, n) in attrs {
-            attribute(out, self.p, depth, k, width, o, n, self.forces(prefixes, k));
+        let width = attrs.iter().map(|(k, _, _, _)| k.len()).max().unwrap_or(0);
+        for (k, o, n, set) in attrs {
+            match set {
+                Some((removed, added, unchanged)) => {
+                    set_attribute(out, self.p, depth, k, width, &removed, &added, unchanged, self.forces(prefixes, k));
+                }
+                None => attribute(out, self.p, depth, k, width, o, n, self.forces(prefixes, k)),
+            }
         }
-        let mut hidden_blocks = 0;
+        for (name, removed, added) in set_blocks {
+            let forced = self.forces(prefixes, name);
+            let nested = schema.and_then(|s| s.nested_block(name)).map(|b| &b.block);
+            let inner: Vec<String> = prefixes.iter().map(|pre| format!("{pre}{name}.")).collect();
+            for (sym, element) in removed.iter().map(|e| ("-", e)).chain(added.iter().map(|e| ("+", e))) {
+                let note = if forced { " # forces replacement" } else { "" };
+                let _ = writeln!(out, "{} {name} {{{note}", self.p.sym(sym, 4 * depth + 3));
+                let m = element.as_map();
+                let (bo, bn) = if sym == "-" { (m, None) } else { (None, m) };
+                self.body(out, depth + 1, &inner, nested, bo, bn);
+                let _ = writeln!(out, "{}}}", plain(depth));
+            }
+        }
         for (name, o, n) in blocks {
             let (olds, news) = (as_blocks(o).unwrap_or_default(), as_blocks(n).unwrap_or_default());
             let forced = self.forces(prefixes, name);
+            let nested = schema.and_then(|s| s.nested_block(name)).map(|b| &b.block);
             for i in 0..olds.len().max(news.len()) {
                 let (ob, nb) = (olds.get(i).and_then(Value::as_map), news.get(i).and_then(Value::as_map));
                 let sym = match (ob, nb) {
@@ -310,7 +357,7 @@ impl Body<'_> {
                     "-" => (ob, None),
                     _ => (ob, nb),
                 };
-                self.body(out, depth + 1, &inner, bo, bn);
+                self.body(out, depth + 1, &inner, nested, bo, bn);
                 let _ = writeln!(out, "{}}}", plain(depth));
             }
         }
@@ -425,6 +472,32 @@ fn attribute(out: &mut String, p: Paint, depth: usize, name: &str, width: usize,
     let _ = writeln!(out, "{head} {text}{note}");
 }
 
+/// An updated set of plain values (`vpc_security_group_ids`): the elements
+/// removed and added, the unchanged ones counted.
+#[allow(clippy::too_many_arguments)]
+fn set_attribute(
+    out: &mut String,
+    p: Paint,
+    depth: usize,
+    name: &str,
+    width: usize,
+    removed: &[Value],
+    added: &[Value],
+    unchanged: usize,
+    forced: bool,
+) {
+    let note = if forced { " # forces replacement" } else { "" };
+    let _ = writeln!(out, "{} {name:<width$} = [{note}", p.sym("~", 4 * depth + 3));
+    for (sym, v) in removed.iter().map(|v| ("-", v)).chain(added.iter().map(|v| ("+", v))) {
+        let _ = writeln!(out, "{} {},", p.sym(sym, 4 * depth + 7), inline(v));
+    }
+    if unchanged > 0 {
+        let s = if unchanged == 1 { "" } else { "s" };
+        let _ = writeln!(out, "{}# ({unchanged} unchanged element{s} hidden)", plain(depth + 1));
+    }
+    let _ = writeln!(out, "{}]", plain(depth));
+}
+
 /// [`write_plan_json`] as a JSON value (for tests).
 #[cfg(test)]
 pub fn render_plan_json(plan: &Plan) -> J {
@@ -533,11 +606,29 @@ fn change_json(c: &ResourceChange) -> J {
         "after_unknown": c.after.as_ref().and_then(unknown_shape).unwrap_or_else(|| json!({})),
         "before_sensitive": shape(&c.before, sensitive_shape),
         "after_sensitive": shape(&c.after, sensitive_shape),
+        "set_changes": set_changes_json(c),
         "requires_replace": c.requires_replace,
         "replace_requested": c.replace_requested,
         "create_before_destroy": c.create_before_destroy,
         "dependencies": c.dependencies.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
+}
+
+/// The sets of an updated or replaced object whose elements change:
+/// `[{"path": "ingress", "removed": [...], "added": [...]}]`, secrets and
+/// unknowns redacted as in `before`/`after`.
+fn set_changes_json(c: &ResourceChange) -> J {
+    let (Some(before), Some(after), Some(block)) = (&c.before, &c.after, resource_block(&c.ty)) else { return json!([]) };
+    strata_provider::set_changes(block, before, after)
+        .into_iter()
+        .map(|s| {
+            json!({
+                "path": s.path,
+                "removed": s.removed.iter().map(redacted).collect::<Vec<_>>(),
+                "added": s.added.iter().map(redacted).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
 }
 
 /// JSON of a value with every sensitive part replaced by the
@@ -853,6 +944,75 @@ Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.
             text,
             "\nChanges to outputs:\n  + ip   = (known after apply)\n  ~ name = \"a\" -> \"b\"\n  - old  = \"x\" -> null\n\nPlan: 0 to add, 0 to change, 0 to replace, 0 to destroy.\n"
         );
+    }
+
+    fn rule(port: f64, cidr: &str) -> Value {
+        obj(&[
+            ("cidr_blocks", Value::List(vec![s(cidr)].into())),
+            ("description", s("")),
+            ("from_port", Value::Number(port)),
+            ("ipv6_cidr_blocks", Value::List(Vec::new().into())),
+            ("protocol", s("tcp")),
+            ("self", Value::Bool(false)),
+            ("to_port", Value::Number(port)),
+        ])
+    }
+
+    /// A security group gaining one rule and changing its tags, and an
+    /// instance swapping one of its security groups.
+    fn set_updates() -> Plan {
+        let group = |rules: Vec<Value>, env: &str| {
+            obj(&[
+                ("id", s("sg-1")),
+                ("name", s("web")),
+                ("ingress", Value::List(rules.into())),
+                ("egress", Value::List(vec![rule(0.0, "0.0.0.0/0")].into())),
+                ("tags", obj(&[("Env", s(env))])),
+            ])
+        };
+        let before = group(vec![rule(22.0, "10.0.0.0/8"), rule(80.0, "0.0.0.0/0")], "dev");
+        let after = group(vec![rule(80.0, "0.0.0.0/0"), rule(443.0, "0.0.0.0/0"), rule(22.0, "10.0.0.0/8")], "dev");
+        let sg = change("aws_security_group.web", Layer::Infrastructure, Action::Update, Some(before), Some(after));
+        let ids = |items: &[&str]| Value::List(items.iter().map(|i| s(i)).collect::<Vec<_>>().into());
+        let instance = |sgs: &[&str]| obj(&[("id", s("i-1")), ("vpc_security_group_ids", ids(sgs))]);
+        let vm = change(
+            "aws_instance.app",
+            Layer::Application,
+            Action::Update,
+            Some(instance(&["sg-1", "sg-2"])),
+            Some(instance(&["sg-3", "sg-1"])),
+        );
+        plan(vec![sg, vm], Vec::new())
+    }
+
+    #[test]
+    fn sets_show_the_elements_added_and_removed() {
+        let text = render_plan_text(&set_updates(), false);
+        assert!(!text.contains("from_port = 22"), "the unchanged rules are not shown:\n{text}");
+        insta::assert_snapshot!("plan_text_set_elements", text);
+        let j = render_plan_json(&set_updates());
+        assert_eq!(
+            j["changes"][0]["set_changes"],
+            json!([{"path": "ingress", "removed": [], "added": [redacted(&rule(443.0, "0.0.0.0/0"))]}])
+        );
+        assert_eq!(j["changes"][1]["set_changes"], json!([{"path": "vpc_security_group_ids", "removed": ["sg-2"], "added": ["sg-3"]}]));
+    }
+
+    /// Regression: a rule changed in place paired with the rule at the same
+    /// index, so one new rule at the front showed every rule as changed.
+    #[test]
+    fn a_changed_set_element_is_one_removed_and_one_added_and_secrets_stay_hidden() {
+        let param = |name: &str, value: Value| obj(&[("apply_method", s("immediate")), ("name", s(name)), ("value", value)]);
+        let pg = |params: Vec<Value>| obj(&[("id", s("pg")), ("parameter", Value::List(params.into()))]);
+        let before = pg(vec![param("max_connections", s("100")), param("secret_param", s("hunter2").mark_if(true))]);
+        let after = pg(vec![param("max_connections", s("200")), param("secret_param", s("hunter3").mark_if(true))]);
+        let c = change("aws_db_parameter_group.main", Layer::Data, Action::Update, Some(before), Some(after));
+        let text = render_plan_text(&plan(vec![c.clone()], Vec::new()), false);
+        let json = render_plan_json(&plan(vec![c], Vec::new())).to_string();
+        for secret in ["hunter2", "hunter3"] {
+            assert!(!text.contains(secret) && !json.contains(secret), "{text}\n{json}");
+        }
+        insta::assert_snapshot!("plan_text_set_element_changed", text);
     }
 
     #[test]

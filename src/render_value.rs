@@ -68,6 +68,29 @@ fn write_value(out: &mut String, v: &Value, indent: usize) {
     }
 }
 
+/// A value on one line, as a set element is shown:
+/// `{ cidr_blocks = ["0.0.0.0/0"], from_port = 443, protocol = "tcp" }`.
+/// Object fields that are null, empty strings or empty collections are left
+/// out; secrets are `(sensitive value)`, multi-line strings quoted with `\n`.
+pub fn one_line(v: &Value) -> String {
+    let blank = |v: &Value| match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::List(x) | Value::Set(x) => x.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    };
+    match v {
+        Value::List(items) | Value::Set(items) => format!("[{}]", items.iter().map(one_line).collect::<Vec<_>>().join(", ")),
+        Value::Map(m) => {
+            let fields: Vec<String> = m.iter().filter(|(_, v)| !blank(v)).map(|(k, v)| format!("{} = {}", key(k), one_line(v))).collect();
+            if fields.is_empty() { "{}".into() } else { format!("{{ {} }}", fields.join(", ")) }
+        }
+        Value::String(s) => format!("{s:?}"),
+        v => render(v, 0),
+    }
+}
+
 /// Object keys that are not identifiers are quoted.
 fn key(k: &str) -> String {
     let ident =
@@ -78,6 +101,23 @@ fn key(k: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_leaves_out_blank_fields_and_hides_secrets() {
+        let v = Value::map([
+            ("cidr_blocks", Value::List(vec![Value::string("0.0.0.0/0")].into())),
+            ("description", Value::string("")),
+            ("ipv6_cidr_blocks", Value::List(Vec::new().into())),
+            ("from_port", Value::Number(443.0)),
+            ("self", Value::Bool(false)),
+            ("value", Value::Sensitive(Box::new(Value::string("hunter2")))),
+            ("note", Value::string("a\nb")),
+        ]);
+        assert_eq!(
+            one_line(&v),
+            r#"{ cidr_blocks = ["0.0.0.0/0"], from_port = 443, note = "a\nb", self = false, value = (sensitive value) }"#
+        );
+    }
 
     #[test]
     fn secrets_and_unknowns_are_hidden() {

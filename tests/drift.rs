@@ -330,3 +330,153 @@ fn a_missing_state_is_an_error_unless_asked_for() {
     assert_eq!(out.code, 1, "{}", out.snapshot());
     assert!(out.stderr.contains("but its backend names") && out.stderr.contains("states/prod.json"), "{}", out.stderr);
 }
+
+const RULES: &str = r#"
+resource "aws_vpc" "main" {
+  cidr_block = "10.30.0.0/16"
+}
+
+resource "aws_security_group" "web" {
+  name   = "sets-web"
+  vpc_id = aws_vpc.main.id
+
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+  NEW
+  ingress {
+    from_port   = 80
+    to_port     = 80
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#;
+
+const HTTPS: &str = r#"ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }"#;
+
+/// Issue 9 item 4: one ingress rule added to the configuration plans as
+/// that one rule, not the whole list before and after; one added outside
+/// strata is drift of that one element.
+#[test]
+fn moto_one_added_ingress_rule_shows_only_that_rule() {
+    let moto = moto();
+    let tmp = scratch(&[("main.tf", &RULES.replace("NEW", ""))]);
+    let dir = tmp.path();
+    let out = strata_in(dir, &["apply", "--auto-approve"], &env(&moto));
+    assert_eq!(out.code, 0, "apply:\n{}", out.snapshot());
+    std::fs::write(dir.join("main.tf"), RULES.replace("NEW", HTTPS)).unwrap();
+    let out = strata_in(dir, &["plan", "--no-color"], &env(&moto));
+    assert!(out.stdout.contains("aws_security_group.web will be updated in place"), "{}", out.snapshot());
+    assert_eq!(out.stdout.matches("ingress {").count(), 1, "{}", out.stdout);
+    assert!(out.stdout.contains("      + ingress {\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("= 443\n") && !out.stdout.contains("= 22\n") && !out.stdout.contains("= 80\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("# (2 unchanged blocks hidden)"), "{}", out.stdout);
+    let out = strata_in(dir, &["plan", "--json"], &env(&moto));
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.snapshot()));
+    let sg = doc["changes"].as_array().unwrap().iter().find(|c| c["address"] == "aws_security_group.web").unwrap();
+    let sets = sg["set_changes"].as_array().unwrap();
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    assert_eq!((&sets[0]["path"], sets[0]["removed"].as_array().unwrap().len()), (&serde_json::json!("ingress"), 0));
+    assert_eq!(sets[0]["added"].as_array().unwrap().len(), 1);
+    assert_eq!(sets[0]["added"][0]["from_port"], 443);
+
+    // Outside strata instead: drift names the one rule.
+    std::fs::write(dir.join("main.tf"), RULES.replace("NEW", "")).unwrap();
+    let sg_id = recorded_id(dir, "aws_security_group.web");
+    boto3(
+        &moto,
+        &format!(
+            "ec2.authorize_security_group_ingress(GroupId={sg_id:?}, IpPermissions=[{{'IpProtocol': 'tcp', 'FromPort': 8443, 'ToPort': 8443, 'IpRanges': [{{'CidrIp': '0.0.0.0/0'}}]}}])"
+        ),
+    );
+    let out = drift(dir, &moto, &[]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    let lines: Vec<&str> = out.stdout.lines().filter(|l| l.contains("ingress")).collect();
+    assert_eq!(lines.len(), 1, "{}", out.stdout);
+    assert!(lines[0].trim_start().starts_with("ingress: + {") && lines[0].contains("from_port = 8443"), "{}", out.stdout);
+    let out = drift(dir, &moto, &["--format", "markdown"]);
+    assert!(out.stdout.contains("- added in the cloud: `{ cidr_blocks = [\"0.0.0.0/0\"], from_port = 8443"), "{}", out.stdout);
+    let out = drift(dir, &moto, &["--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let attrs = doc["changed"][0]["attributes"].as_array().unwrap();
+    let ingress = attrs.iter().find(|a| a["path"] == "ingress").unwrap_or_else(|| panic!("{}", out.stdout));
+    assert_eq!((ingress["removed"].as_array().unwrap().len(), &ingress["added"][0]["from_port"]), (0, &serde_json::json!(8443)));
+}
+
+/// One configuration of two: a VPC, a subnet, a route table and its
+/// association (which takes no tags).
+fn network(cidr: &str) -> String {
+    format!(
+        r#"
+resource "aws_vpc" "main" {{
+  cidr_block = "{cidr}.0.0/16"
+}}
+
+resource "aws_subnet" "a" {{
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "{cidr}.1.0/24"
+}}
+
+resource "aws_route_table" "rt" {{
+  vpc_id = aws_vpc.main.id
+}}
+
+resource "aws_route_table_association" "a" {{
+  subnet_id      = aws_subnet.a.id
+  route_table_id = aws_route_table.rt.id
+}}
+"#
+    )
+}
+
+/// Issue 9 item 5: two configurations applied into one account. Drift of
+/// A alone reports B's association (it has no tags) as unmanaged; with B's
+/// state given, by name or by a glob, nothing is unmanaged.
+#[test]
+fn moto_drift_with_every_state_of_the_account_reports_nothing_unmanaged() {
+    let moto = moto();
+    let tmp = scratch(&[("a/main.tf", &network("10.41")), ("b/main.tf", &network("10.42"))]);
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for dir in [&a, &b] {
+        let out = strata_in(dir, &["apply", "--auto-approve"], &env(&moto));
+        assert_eq!(out.code, 0, "apply:\n{}", out.snapshot());
+    }
+    let b_assoc = recorded_id(&b, "aws_route_table_association.a");
+    let unmanaged = |out: &Output| -> Vec<String> {
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.snapshot()));
+        doc["unmanaged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| format!("{}.{}", u["type"].as_str().unwrap(), u["id"].as_str().unwrap()))
+            .collect()
+    };
+    let out = drift(&a, &moto, &["--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(unmanaged(&out).contains(&format!("aws_route_table_association.{b_assoc}")), "{}", out.stdout);
+
+    let b_state = b.join(".strata/state.json");
+    let out = drift(&a, &moto, &["--format", "json", "--state", b_state.to_str().unwrap()]);
+    assert_eq!(unmanaged(&out), Vec::<String>::new(), "{}", out.snapshot());
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["other_states"][0]["resources"], 4, "{}", out.stdout);
+
+    // A glob that also matches A's own state (left out as the compared one).
+    let glob = tmp.path().join("*/.strata/state.json");
+    let out = drift(&a, &moto, &["--state", glob.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.contains("Also managed: 4 objects recorded in the state of lineage"), "{}", out.stdout);
+    let out = drift(&a, &moto, &["--state", tmp.path().join("c/*.json").to_str().unwrap()]);
+    assert_eq!(out.code, 1, "a glob that finds nothing is an error: {}", out.snapshot());
+    assert!(out.stderr.contains("strata::drift::no_state"), "{}", out.stderr);
+}

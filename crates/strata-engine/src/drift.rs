@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use strata_core::{Address, Diagnostic, Diagnostics, FileId, Layer, SourceMap, Span, Value};
-use strata_provider::{ListRequest, ListResponse, Provider, ProviderError, ProviderSchema, ResourceSchema};
+use strata_provider::{BlockSchema, ListRequest, ListResponse, Provider, ProviderError, ProviderSchema, ResourceSchema};
 use strata_state::State;
 use tokio::task::JoinSet;
 
@@ -44,8 +44,8 @@ use strata_provider::TAG_LINEAGE;
 /// One `type.id` line of the ignore file; `*` matches any run of characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Pattern {
-    ty: String,
-    id: String,
+    ty: Wildcard,
+    id: Wildcard,
 }
 
 /// The rules of an ignore file: objects the state does not record whose
@@ -57,7 +57,7 @@ pub struct IgnoreRules {
     patterns: Vec<Pattern>,
     /// `TYPE.NAME.ATTRIBUTE` lines: changes of the attribute of the managed
     /// objects whose address matches `TYPE.NAME` (`*` allowed) are not drift.
-    attributes: Vec<(String, String, String)>,
+    attributes: Vec<(Wildcard, Wildcard, String)>,
     /// `lifecycle { ignore_changes }` of the configured resources, by
     /// address: those changes are not drift either (`all`: none are).
     pub ignore_changes: HashMap<String, Vec<String>>,
@@ -103,7 +103,7 @@ impl IgnoreRules {
                 && !name.contains('.')
                 && schema.resource(ty).is_some_and(|s| s.block.attributes.contains_key(attribute) || s.block.blocks.contains_key(attribute))
             {
-                rules.attributes.push((ty.to_string(), name.to_string(), attribute.to_string()));
+                rules.attributes.push((Wildcard::new(ty), Wildcard::new(name), attribute.to_string()));
                 continue;
             }
             if !ty.contains('*') && schema.resource(ty).is_none() {
@@ -115,7 +115,7 @@ impl IgnoreRules {
                 diags.push(d);
                 continue;
             }
-            rules.patterns.push(Pattern { ty: ty.to_string(), id: id.to_string() });
+            rules.patterns.push(Pattern { ty: Wildcard::new(ty), id: Wildcard::new(id) });
         }
         (rules, diags)
     }
@@ -153,7 +153,7 @@ impl IgnoreRules {
         let tags_all = (top == "tags").then(|| format!("tags_all{}", &path[top.len()..]));
         let paths: Vec<&str> = [Some(path), tags_all.as_deref()].into_iter().flatten().collect();
         let by_line = self.attributes.iter().any(|(ty, name, attribute)| {
-            glob(ty, &addr.ty) && glob(name, &addr.name) && paths.iter().any(|p| p.split(['.', '[']).next() == Some(attribute.as_str()))
+            ty.matches(&addr.ty) && name.matches(&addr.name) && paths.iter().any(|p| p.split(['.', '[']).next() == Some(attribute.as_str()))
         });
         let address = addr.to_string();
         let by_lifecycle = self.ignore_changes.get(&address).is_some_and(|items| {
@@ -168,7 +168,7 @@ impl IgnoreRules {
 
     /// Whether a line matches the object `ty` with `id`.
     pub fn matches(&self, ty: &str, id: &str) -> bool {
-        self.patterns.iter().any(|p| glob(&p.ty, ty) && glob(&p.id, id))
+        self.patterns.iter().any(|p| p.ty.matches(ty) && p.id.matches(id))
     }
 }
 
@@ -192,29 +192,45 @@ fn ignore_path(item: &str) -> String {
     out
 }
 
-/// `*` matches any run of characters (also none); everything else itself.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    // The position after the last `*` and the text position it was tried at.
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi + 1, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((after, at)) = star {
-            pi = after;
-            ti = at + 1;
-            star = Some((after, at + 1));
-        } else {
-            return false;
+/// One part of an ignore line (a type, a resource name or an id): `*`
+/// matches any run of characters (also none), everything else itself. The
+/// matching is globset's: the text between the stars is escaped (`?`, `[`,
+/// `{` and `\\` are literal, as ids may hold them) and runs of stars are one
+/// star (globset takes `**` as a path wildcard).
+#[derive(Debug, Clone)]
+struct Wildcard {
+    text: String,
+    /// `None` only if globset refused the escaped pattern: then the line
+    /// matches itself alone.
+    matcher: Option<globset::GlobMatcher>,
+}
+
+impl Wildcard {
+    fn new(text: &str) -> Wildcard {
+        let pattern: Vec<String> = text.split('*').map(|part| globset::escape(&part.replace('\\', "\\\\"))).collect();
+        let mut pattern = pattern.join("*");
+        while pattern.contains("**") {
+            pattern = pattern.replace("**", "*");
+        }
+        let matcher = globset::GlobBuilder::new(&pattern).literal_separator(false).backslash_escape(true).build().ok();
+        Wildcard { text: text.to_string(), matcher: matcher.map(|g| g.compile_matcher()) }
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        match &self.matcher {
+            Some(m) => m.is_match(text),
+            None => self.text == text,
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
 }
+
+impl PartialEq for Wildcard {
+    fn eq(&self, other: &Wildcard) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Wildcard {}
 
 /// A recorded object, as the report names it.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,6 +252,20 @@ pub struct AttributeChange {
     pub after: Value,
     /// The attribute is sensitive: its values are never reported.
     pub sensitive: bool,
+    /// For a set-typed attribute or block (`ingress`, `parameter`,
+    /// `vpc_security_group_ids`): the elements the cloud lost and gained,
+    /// compared whole and in any order. Their sensitive parts keep their
+    /// marks for the renderers to hide; a set sensitive as a whole has none.
+    pub elements: Option<SetElements>,
+}
+
+/// The elements of a set that differ between the state and the cloud.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetElements {
+    /// Recorded, no longer in the cloud.
+    pub removed: Vec<Value>,
+    /// In the cloud, not recorded.
+    pub added: Vec<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -348,6 +378,9 @@ pub struct DriftReport {
     pub errors: Vec<DriftError>,
     /// API calls the provider reported.
     pub calls: usize,
+    /// The other states given (`drift --state`), as (lineage, recorded
+    /// objects): their objects are managed, not drift of this state.
+    pub other_states: Vec<(String, usize)>,
 }
 
 impl DriftReport {
@@ -385,6 +418,17 @@ pub fn listed_types(schema: &ProviderSchema) -> Vec<String> {
 /// region or account an alias reaches), all at once, and sort the
 /// differences into a report.
 pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &IgnoreRules) -> DriftOutcome {
+    drift_with(providers, state, &[], ignore).await
+}
+
+/// [`drift`] with other states of the same account (other configurations'):
+/// the objects they record, and their companions, are managed rather than
+/// unmanaged; so is an object without tags whose parent (a route table
+/// association's route table, a record's zone, a target group attachment's
+/// group) one of the states records or tags with its lineage; and a recorded
+/// object whose name a listed state has taken is deleted, not taken. Only
+/// `state` is compared and refreshed.
+pub async fn drift_with(providers: &Providers, state: Option<&State>, others: &[State], ignore: &IgnoreRules) -> DriftOutcome {
     let empty = State::new();
     let recorded = state.unwrap_or(&empty);
     let schema = providers.schema();
@@ -465,15 +509,28 @@ pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &Ignore
             report.changed.push(ChangedObject { object, attributes });
         }
     }
+    // The lineages of every state given: theirs are not foreign objects.
+    let lineages: HashSet<&str> = state.into_iter().chain(others).map(|s| s.lineage.as_str()).collect();
+    report.other_states = others.iter().map(|s| (s.lineage.clone(), s.resources.len())).collect();
     report.deleted = refreshed.gone.iter().map(managed_object).collect();
-    report.taken = refreshed.foreign.clone();
+    for t in &refreshed.foreign {
+        match &t.lineage {
+            Some(l) if lineages.contains(l.as_str()) => report.deleted.push(managed_object(&t.addr)),
+            _ => report.taken.push(t.clone()),
+        }
+    }
 
     // Every id the state knows, the deleted ones included (they are
     // reported as deleted; an answer listing them is a stale one), and the
     // companions of the recorded objects as recorded and as refreshed.
-    let mut managed: HashSet<(String, String)> =
-        recorded.resources.iter().chain(&recorded.deposed).map(|r| (r.ty.clone(), r.id.clone())).collect();
-    for r in recorded.resources.iter().chain(&refreshed.state.resources) {
+    let mut managed: HashSet<(String, String)> = recorded
+        .resources
+        .iter()
+        .chain(&recorded.deposed)
+        .chain(others.iter().flat_map(|o| o.resources.iter().chain(&o.deposed)))
+        .map(|r| (r.ty.clone(), r.id.clone()))
+        .collect();
+    for r in recorded.resources.iter().chain(&refreshed.state.resources).chain(others.iter().flat_map(|o| &o.resources)) {
         for (owner, path, ty) in COMPANIONS {
             if r.ty == owner {
                 let mut ids = Vec::new();
@@ -482,6 +539,27 @@ pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &Ignore
             }
         }
     }
+    // A parent another given state manages: recorded in it, or tagged with
+    // its lineage. (A child of this state's own parent that this state does
+    // not record stays unmanaged: someone added it by hand.)
+    let other_lineages: HashSet<&str> =
+        others.iter().map(|s| s.lineage.as_str()).filter(|l| state.is_none_or(|s| s.lineage != *l)).collect();
+    let mut others_own: HashSet<(&str, &str)> =
+        others.iter().flat_map(|o| o.resources.iter().chain(&o.deposed)).map(|r| (r.ty.as_str(), r.id.as_str())).collect();
+    others_own.extend(
+        listed
+            .iter()
+            .flat_map(|(ty, r)| r.objects.iter().map(move |o| (ty, o)))
+            .filter(|(_, o)| o.tags.get(TAG_LINEAGE).is_some_and(|l| other_lineages.contains(l.as_str())))
+            .map(|(ty, o)| (ty.as_str(), o.id.as_str())),
+    );
+    let managed_parent: HashSet<(String, String)> = listed
+        .iter()
+        .flat_map(|(_, r)| &r.objects)
+        .filter_map(|o| o.parent.as_ref())
+        .filter(|(pt, pid)| others_own.contains(&(pt.as_str(), pid.as_str())))
+        .cloned()
+        .collect();
     for (ty, response) in listed {
         report.calls += response.calls;
         if let Some(error) = response.error {
@@ -490,7 +568,10 @@ pub async fn drift(providers: &Providers, state: Option<&State>, ignore: &Ignore
         }
         let mut seen = BTreeSet::new();
         for o in response.objects {
-            if managed.contains(&(ty.clone(), o.id.clone())) || !seen.insert(o.id.clone()) {
+            if managed.contains(&(ty.clone(), o.id.clone()))
+                || o.parent.as_ref().is_some_and(|p| managed_parent.contains(p))
+                || !seen.insert(o.id.clone())
+            {
                 continue;
             }
             if ignore.matches(&ty, &o.id) {
@@ -534,8 +615,9 @@ fn ids_at(v: &Value, path: &[&str], out: &mut Vec<String>) {
 /// ([`tag_changes`]).
 fn object_changes(schema: Option<&ResourceSchema>, before: &Value, after: &Value) -> Vec<AttributeChange> {
     let mut out = Vec::new();
+    let block = schema.map(|s| &s.block);
     let (Value::Map(a), Value::Map(b)) = (before.peel(), after.peel()) else {
-        attribute_changes(before, after, false, &mut String::new(), &mut out);
+        attribute_changes(block, before, after, false, &mut String::new(), &mut out);
         return out;
     };
     let sensitive = before.is_sensitive() || after.is_sensitive();
@@ -550,7 +632,7 @@ fn object_changes(schema: Option<&ResourceSchema>, before: &Value, after: &Value
         if tagged && k == "tags" {
             tag_changes(a, b, sensitive, &mut out);
         } else if followed(schema, k, recorded) {
-            attribute_changes(recorded, b.get(k).unwrap_or(&Value::Null), sensitive, &mut k.to_string(), &mut out);
+            key_changes(block, k, recorded, b.get(k).unwrap_or(&Value::Null), sensitive, &mut k.to_string(), &mut out);
         }
     }
     out
@@ -573,7 +655,7 @@ fn tag_changes(a: &strata_core::value::Map, b: &strata_core::value::Map, sensiti
         other => other.clone(),
     };
     let (before, after) = (user(before).mark_if(before.is_sensitive()), user(after).mark_if(after.is_sensitive()));
-    attribute_changes(&before, &after, sensitive, &mut "tags".to_string(), out);
+    attribute_changes(None, &before, &after, sensitive, &mut "tags".to_string(), out);
 }
 
 /// Whether a change of the top-level attribute `name` is drift. Attributes
@@ -598,9 +680,17 @@ fn followed(schema: Option<&ResourceSchema>, name: &str, recorded: &Value) -> bo
 
 /// The leaves at which two objects differ, walked as the refresh compares
 /// them (null and an empty collection are the same; lists of different
-/// lengths differ as a whole). A leaf under a sensitive mark, or holding
-/// one, is reported without its values.
-fn attribute_changes(before: &Value, after: &Value, sensitive: bool, path: &mut String, out: &mut Vec<AttributeChange>) {
+/// lengths differ as a whole), and the sets of `block` (the schema of the
+/// objects at this level) as their elements added and removed. A leaf
+/// under a sensitive mark, or holding one, is reported without its values.
+fn attribute_changes(
+    block: Option<&BlockSchema>,
+    before: &Value,
+    after: &Value,
+    sensitive: bool,
+    path: &mut String,
+    out: &mut Vec<AttributeChange>,
+) {
     let sensitive = sensitive || before.is_sensitive() || after.is_sensitive();
     match (before.peel(), after.peel()) {
         (Value::Map(a), Value::Map(b)) => {
@@ -611,7 +701,7 @@ fn attribute_changes(before: &Value, after: &Value, sensitive: bool, path: &mut 
                     path.push('.');
                 }
                 path.push_str(k);
-                attribute_changes(a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null), sensitive, path, out);
+                key_changes(block, k, a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null), sensitive, path, out);
                 path.truncate(len);
             }
         }
@@ -619,17 +709,44 @@ fn attribute_changes(before: &Value, after: &Value, sensitive: bool, path: &mut 
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
                 let len = path.len();
                 path.push_str(&format!("[{i}]"));
-                attribute_changes(x, y, sensitive, path, out);
+                attribute_changes(block, x, y, sensitive, path, out);
                 path.truncate(len);
             }
         }
-        _ => {
-            if strata_provider::differs(Some(before), Some(after)) {
-                let hidden = sensitive || before.contains_sensitive() || after.contains_sensitive();
-                let (before, after) = if hidden { (Value::Null, Value::Null) } else { (before.clone(), after.clone()) };
-                out.push(AttributeChange { path: path.clone(), before, after, sensitive: hidden });
-            }
+        _ => leaf_change(before, after, sensitive, path, None, out),
+    }
+}
+
+/// The changes of the attribute or block `name` of an object of `block`,
+/// at `path`: a set as its elements (a reordered set is no change), anything
+/// else walked with its nested schema.
+fn key_changes(
+    block: Option<&BlockSchema>,
+    name: &str,
+    before: &Value,
+    after: &Value,
+    sensitive: bool,
+    path: &mut String,
+    out: &mut Vec<AttributeChange>,
+) {
+    if !sensitive
+        && block.is_some_and(|b| b.is_set(name))
+        && let Some((removed, added)) = strata_provider::set_diff(Some(before), Some(after))
+    {
+        if !removed.is_empty() || !added.is_empty() {
+            leaf_change(before, after, false, path, Some(SetElements { removed, added }), out);
         }
+        return;
+    }
+    let nested = block.and_then(|b| b.nested_block(name)).map(|b| &b.block);
+    attribute_changes(nested, before, after, sensitive, path, out);
+}
+
+fn leaf_change(before: &Value, after: &Value, sensitive: bool, path: &str, elements: Option<SetElements>, out: &mut Vec<AttributeChange>) {
+    if elements.is_some() || strata_provider::differs(Some(before), Some(after)) {
+        let hidden = sensitive || before.contains_sensitive() || after.contains_sensitive();
+        let (before, after) = if hidden { (Value::Null, Value::Null) } else { (before.clone(), after.clone()) };
+        out.push(AttributeChange { path: path.to_string(), before, after, sensitive: hidden, elements });
     }
 }
 
@@ -683,6 +800,10 @@ mod tests {
         assert!(r.ignores_change(&db, "instance_class"));
     }
 
+    fn glob(pattern: &str, text: &str) -> bool {
+        Wildcard::new(pattern).matches(text)
+    }
+
     #[test]
     fn glob_backtracks_over_stars() {
         assert!(glob("*", ""));
@@ -691,6 +812,25 @@ mod tests {
         assert!(!glob("a*b", "aXc"));
         assert!(!glob("abc", "ab"));
         assert!(glob("**", "x"));
+        assert!(glob("default.*", "default.mysql8.0"), "a star crosses dots");
+        assert!(glob("Z1_*", "Z1_a/b"), "and slashes (globset's separator)");
+    }
+
+    /// Only `*` is a wildcard: globset's other syntax (`?`, classes,
+    /// alternatives, escapes) is literal in an id, and `**` is one star.
+    #[test]
+    fn only_the_star_is_special() {
+        assert!(glob("rule-?", "rule-?"));
+        assert!(!glob("rule-?", "rule-1"));
+        assert!(glob("a[0-9]", "a[0-9]"));
+        assert!(!glob("a[0-9]", "a1"));
+        assert!(glob("{a,b}*", "{a,b}c"));
+        assert!(!glob("{a,b}", "a"));
+        assert!(glob("a\\b", "a\\b"));
+        assert!(glob("x**y", "x/z/y"));
+        assert!(!glob("x**y", "xz"));
+        assert!(glob("", ""));
+        assert!(!glob("", "a"));
     }
 
     #[test]
@@ -766,6 +906,7 @@ mod tests {
             before: Value::string(before),
             after: Value::string(after),
             sensitive: false,
+            elements: None,
         };
         assert_eq!(r.changed[0].attributes, vec![change("cidr_block", "10.0.0.0/16", "10.9.0.0/16"), change("tags.Env", "dev", "prod")]);
         assert_eq!(r.deleted.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), [other.as_str()]);
@@ -854,6 +995,74 @@ mod tests {
         let engine = attrs.iter().find(|a| a.path == "engine").unwrap();
         assert_eq!((engine.before.as_str(), engine.after.as_str(), engine.sensitive), (Some("mysql"), Some("postgres"), false));
         assert!(!format!("{r:?}").contains("secret"), "no secret anywhere in the report");
+    }
+
+    /// Regression: one rule added to a group outside strata was reported as
+    /// the whole `ingress` list before and after.
+    #[tokio::test]
+    async fn a_set_reports_the_elements_added_and_removed() {
+        let rule = |port: f64| {
+            Value::map([
+                ("from_port", Value::Number(port)),
+                ("to_port", Value::Number(port)),
+                ("protocol", Value::string("tcp")),
+                ("cidr_blocks", Value::List(vec![Value::string("0.0.0.0/0")].into())),
+            ])
+        };
+        let rules = |ports: &[f64]| Value::List(ports.iter().map(|p| rule(*p)).collect::<Vec<_>>().into());
+        let fake = Arc::new(FakeProvider::new());
+        let id =
+            fake.insert("aws_security_group", Value::map([("name", Value::string("web")), ("ingress", rules(&[22.0, 80.0]))]), None, None);
+        let mut state = State::new();
+        record(&mut state, &fake, "aws_security_group", "web", &id);
+        let provider: Arc<dyn Provider> = fake.clone();
+        // Reordered by the cloud: not drift.
+        fake.set_attribute("aws_security_group", &id, "ingress", rules(&[80.0, 22.0]));
+        let r = drift(&Providers::shared(provider.clone()), Some(&state), &IgnoreRules::default()).await.report;
+        assert!(r.changed.is_empty(), "{r:#?}");
+        fake.set_attribute("aws_security_group", &id, "ingress", rules(&[80.0, 443.0, 22.0]));
+        let r = drift(&Providers::shared(provider.clone()), Some(&state), &IgnoreRules::default()).await.report;
+        assert_eq!(r.changed.len(), 1, "{r:#?}");
+        let attrs = &r.changed[0].attributes;
+        assert_eq!(attrs.len(), 1, "{attrs:#?}");
+        assert_eq!(attrs[0].path, "ingress");
+        assert_eq!(attrs[0].elements, Some(SetElements { removed: vec![], added: vec![rule(443.0)] }));
+    }
+
+    /// Two configurations in one account: drift of A alone lists B's
+    /// untaggable objects as unmanaged; with B's state given, B's recorded
+    /// objects are managed and an untaggable object is matched to B through
+    /// its parent's lineage tag. A hand-made child of A's own table stays
+    /// unmanaged.
+    #[tokio::test]
+    async fn objects_of_the_other_states_given_are_managed() {
+        let fake = Arc::new(FakeProvider::new());
+        let (mut a, mut b) = (State::new(), State::new());
+        let table = |lineage: &str| Value::map([("tags", Value::map([(TAG_LINEAGE, Value::string(lineage))]))]);
+        let assoc = |table: &str| Value::map([("route_table_id", Value::string(table))]);
+        let a_table = fake.insert("aws_route_table", table(&a.lineage), None, None);
+        let b_table = fake.insert("aws_route_table", table(&b.lineage), None, None);
+        let b_assoc = fake.insert("aws_route_table_association", assoc(&b_table), None, None);
+        let b_leftover = fake.insert("aws_route_table_association", assoc(&b_table), None, None);
+        let by_hand = fake.insert("aws_route_table_association", assoc(&a_table), None, None);
+        record(&mut a, &fake, "aws_route_table", "a", &a_table);
+        record(&mut b, &fake, "aws_route_table", "b", &b_table);
+        record(&mut b, &fake, "aws_route_table_association", "b", &b_assoc);
+        let providers = Providers::shared(fake.clone());
+        let unmanaged = |r: &DriftReport| {
+            let mut ids: Vec<String> = r.unmanaged.iter().map(|u| u.id.clone()).collect();
+            ids.sort();
+            ids
+        };
+        let mut expected = vec![b_assoc.clone(), b_leftover.clone(), by_hand.clone()];
+        expected.sort();
+        let alone = drift(&providers, Some(&a), &IgnoreRules::default()).await.report;
+        assert_eq!(unmanaged(&alone), expected);
+        assert_eq!(alone.managed_elsewhere.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), [b_table.as_str()]);
+        let both = drift_with(&providers, Some(&a), std::slice::from_ref(&b), &IgnoreRules::default()).await.report;
+        assert_eq!(unmanaged(&both), [by_hand], "{both:#?}");
+        assert!(both.managed_elsewhere.is_empty(), "{both:#?}");
+        assert_eq!(both.other_states, [(b.lineage.clone(), 2)]);
     }
 
     #[tokio::test]

@@ -579,7 +579,12 @@ impl Provider for FakeProvider {
                     .and_then(Value::as_map)
                     .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
                     .unwrap_or_default();
-                ListedObject { provider_default: false, id, tags }
+                // Objects without tags name their parent as AWS's do.
+                let parent = [("aws_route_table_association", "route_table_id", "aws_route_table")]
+                    .iter()
+                    .find(|(ty, _, _)| *ty == req.ty)
+                    .and_then(|(_, at, parent)| Some((parent.to_string(), attr(&s.value, at)?.as_str()?.to_string())));
+                ListedObject { provider_default: false, id, tags, parent }
             })
             .collect();
         self.end(index);

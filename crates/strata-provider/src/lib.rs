@@ -11,8 +11,10 @@ mod marks;
 mod plan;
 pub mod provider;
 pub mod schema;
+mod sets;
 
 pub use marks::propagate_marks;
 pub use plan::{PlannedChange, differs, plan_change};
 pub use provider::*;
 pub use schema::{AttributeSchema, BlockSchema, NestedBlock, Nesting, ProviderSchema, ResourceSchema};
+pub use sets::{SetChange, set_changes, set_diff};

@@ -249,6 +249,11 @@ pub struct ListedObject {
     /// default network: its VPC, subnets, security groups, main route
     /// tables). Drift leaves these out unless asked to list them.
     pub provider_default: bool,
+    /// For a type without tags, the object it belongs to, as (type, id): a
+    /// route table association's route table, a target group attachment's
+    /// target group, a record's hosted zone, a volume attachment's instance.
+    /// Drift matches such an object to a state through its parent.
+    pub parent: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -731,7 +731,9 @@ impl ResourceType for Ec2Instance {
         let found = describe_instances(c, filters, &mut calls).await?;
         let objects = found
             .iter()
-            .filter_map(|(_, i)| Some(ListedObject { provider_default: false, id: i.instance_id()?.to_string(), tags: tag_map(i.tags()) }))
+            .filter_map(|(_, i)| {
+                Some(ListedObject { provider_default: false, id: i.instance_id()?.to_string(), tags: tag_map(i.tags()), parent: None })
+            })
             .collect();
         Ok((objects, calls))
     }
@@ -927,6 +929,7 @@ impl ResourceType for VolumeAttachment {
                     provider_default: false,
                     id: attachment_id(a.device()?, a.instance_id()?, a.volume_id()?),
                     tags: BTreeMap::new(),
+                    parent: Some(("aws_instance".into(), a.instance_id()?.to_string())),
                 })
             })
             .collect();

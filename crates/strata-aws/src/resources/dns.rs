@@ -385,7 +385,9 @@ impl ResourceType for Zone {
         let ids: Vec<String> = list_zones(c, None, &mut calls).await?.iter().map(|z| bare_zone_id(z.id()).to_string()).collect();
         let mut tags = zone_tags(c, &ids, &mut calls).await?;
         Ok((
-            ids.into_iter().map(|id| ListedObject { provider_default: false, tags: tags.remove(&id).unwrap_or_default(), id }).collect(),
+            ids.into_iter()
+                .map(|id| ListedObject { provider_default: false, tags: tags.remove(&id).unwrap_or_default(), id, parent: None })
+                .collect(),
             calls,
         ))
     }
@@ -748,7 +750,12 @@ impl ResourceType for Record {
         for zone in list_zones(c, None, &mut calls).await? {
             let id = bare_zone_id(zone.id()).to_string();
             for rrs in removable_records(c, &id, zone.name(), &mut calls).await? {
-                out.push(ListedObject { provider_default: false, id: RecordKey::of(&rrs, &id).id(), tags: BTreeMap::new() });
+                out.push(ListedObject {
+                    provider_default: false,
+                    id: RecordKey::of(&rrs, &id).id(),
+                    tags: BTreeMap::new(),
+                    parent: Some(("aws_route53_zone".into(), id.clone())),
+                });
             }
         }
         Ok((out, calls))

@@ -386,7 +386,9 @@ async fn list_described<T: Described>(c: &Clients) -> Result<(Vec<ListedObject>,
     let arns: Vec<String> = all::<T>(c, &mut calls).await?.into_iter().map(|(arn, _)| arn).collect();
     let mut tags = describe_tags(c, &arns, &mut calls).await?;
     Ok((
-        arns.into_iter().map(|id| ListedObject { provider_default: false, tags: tags.remove(&id).unwrap_or_default(), id }).collect(),
+        arns.into_iter()
+            .map(|id| ListedObject { provider_default: false, tags: tags.remove(&id).unwrap_or_default(), id, parent: None })
+            .collect(),
         calls,
     ))
 }
@@ -1185,7 +1187,9 @@ impl ResourceType for Listener {
         }
         let mut tags = describe_tags(c, &arns, &mut calls).await?;
         Ok((
-            arns.into_iter().map(|id| ListedObject { provider_default: false, tags: tags.remove(&id).unwrap_or_default(), id }).collect(),
+            arns.into_iter()
+                .map(|id| ListedObject { provider_default: false, tags: tags.remove(&id).unwrap_or_default(), id, parent: None })
+                .collect(),
             calls,
         ))
     }
@@ -1354,6 +1358,7 @@ impl ResourceType for TargetGroupAttachment {
                     provider_default: false,
                     id: Registration { group: group.clone(), target, port: None }.id(),
                     tags: BTreeMap::new(),
+                    parent: Some(("aws_lb_target_group".into(), group.clone())),
                 });
             }
         }

@@ -153,7 +153,9 @@ async fn list_all<K: Ec2Kind>(c: &Clients) -> Result<(Vec<ListedObject>, usize),
     let listed = objs
         .iter()
         .filter(|o| !K::gone(o))
-        .filter_map(|o| Some(ListedObject { provider_default: K::made_by_aws(o), id: K::id(o)?.to_string(), tags: tag_map(K::tags(o)) }))
+        .filter_map(|o| {
+            Some(ListedObject { provider_default: K::made_by_aws(o), id: K::id(o)?.to_string(), tags: tag_map(K::tags(o)), parent: None })
+        })
         .collect();
     Ok((listed, calls))
 }

@@ -302,7 +302,12 @@ impl ResourceType for SubnetGroup {
         let mut out = Vec::new();
         for g in subnet_groups(c, None, &mut calls).await? {
             let (Some(name), Some(arn)) = (g.db_subnet_group_name(), g.db_subnet_group_arn()) else { continue };
-            out.push(ListedObject { provider_default: false, id: name.to_string(), tags: list_tags(c, arn, &mut calls).await? });
+            out.push(ListedObject {
+                provider_default: false,
+                id: name.to_string(),
+                tags: list_tags(c, arn, &mut calls).await?,
+                parent: None,
+            });
         }
         Ok((out, calls))
     }
@@ -534,7 +539,12 @@ impl ResourceType for ParameterGroup {
         let mut out = Vec::new();
         for g in parameter_groups(c, None, &mut calls).await? {
             let (Some(name), Some(arn)) = (g.db_parameter_group_name(), g.db_parameter_group_arn()) else { continue };
-            out.push(ListedObject { provider_default: false, id: name.to_string(), tags: list_tags(c, arn, &mut calls).await? });
+            out.push(ListedObject {
+                provider_default: false,
+                id: name.to_string(),
+                tags: list_tags(c, arn, &mut calls).await?,
+                parent: None,
+            });
         }
         Ok((out, calls))
     }
@@ -1017,7 +1027,12 @@ impl ResourceType for Instance {
         let objects = all
             .iter()
             .filter_map(|d| {
-                Some(ListedObject { provider_default: false, id: d.db_instance_identifier()?.to_string(), tags: rds_tag_map(d.tag_list()) })
+                Some(ListedObject {
+                    provider_default: false,
+                    id: d.db_instance_identifier()?.to_string(),
+                    tags: rds_tag_map(d.tag_list()),
+                    parent: None,
+                })
             })
             .collect();
         Ok((objects, calls))

@@ -167,7 +167,12 @@ impl ResourceType for Association {
         let listed = found
             .iter()
             .filter_map(|a| {
-                Some(ListedObject { provider_default: false, id: a.route_table_association_id()?.to_string(), tags: Default::default() })
+                Some(ListedObject {
+                    provider_default: false,
+                    id: a.route_table_association_id()?.to_string(),
+                    tags: Default::default(),
+                    parent: a.route_table_id().map(|t| ("aws_route_table".to_string(), t.to_string())),
+                })
             })
             .collect();
         Ok((listed, calls))

@@ -165,6 +165,7 @@ impl ResourceType for Route {
                         provider_default: false,
                         id: route_id(table, destination(&api_fields(r))?),
                         tags: Default::default(),
+                        parent: Some(("aws_route_table".into(), table.to_string())),
                     })
                 })
             })

@@ -239,6 +239,7 @@ impl ResourceType for SecurityGroupRule {
                             provider_default: false,
                             id: rule_id(group_id, egress, &rules),
                             tags: Default::default(),
+                            parent: Some(("aws_security_group".into(), group_id.to_string())),
                         });
                     }
                 }
