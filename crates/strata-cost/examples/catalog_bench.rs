@@ -7,11 +7,21 @@ use std::time::Instant;
 
 use strata_cost::{Catalog, PriceKey};
 
+/// The resident set size in KiB, where /proc tells it (Linux).
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.trim().trim_end_matches("kB").trim().parse().ok()
+}
+
 fn main() {
+    let rss_before = rss_kib();
     let start = Instant::now();
     let catalog = Catalog::embedded();
     let load = start.elapsed();
     println!("load: {} prices in {:.1} ms", catalog.len(), load.as_secs_f64() * 1e3);
+    if let (Some(before), Some(after)) = (rss_before, rss_kib()) {
+        println!("resident memory: +{:.1} MiB", after.saturating_sub(before) as f64 / 1024.0);
+    }
 
     let keys: Vec<PriceKey> = catalog.rows().step_by(97).map(|r| r.key.clone()).collect();
     let rounds = 2_000_000 / keys.len().max(1);
