@@ -419,7 +419,8 @@ mod tests {
         report(&[
             input("aws_vpc.main", "aws_vpc", 1, None, Some(obj(&[]))),
             input("aws_nat_gateway.main", "aws_nat_gateway", 1, None, Some(obj(&[]))),
-            input("aws_route53_zone.public", "aws_route53_zone", 1, None, Some(obj(&[]))),
+            // The embedded catalog has no load balancer prices in ap-southeast-6.
+            CostInput { region: Some("ap-southeast-6".into()), ..input("aws_lb.nz", "aws_lb", 1, None, Some(obj(&[]))) },
             input("aws_db_instance.db", "aws_db_instance", 2, None, Some(db)),
             input("aws_instance.app[0]", "aws_instance", 3, Some(instance("t3.micro")), Some(instance("t3.small"))),
             input(
@@ -441,7 +442,7 @@ mod tests {
         assert!(layer1 < out.find("Layer 2 data").unwrap() && out.find("Layer 2 data").unwrap() < layer3, "{out}");
         assert!(out.contains("      NAT gateway: 730 hours × $0.045 = $32.85\n"), "{out}");
         assert!(out.contains("      data processed: depends on usage ($0.045 per GB)\n"), "{out}");
-        assert!(out.contains("      not priced: no price for a Route 53 hosted zone in the catalog\n"), "{out}");
+        assert!(out.contains("      not priced: no price for application load balancer hours in ap-southeast-6 in the catalog\n"), "{out}");
         assert!(out.contains("      compute (t3.small, Linux on-demand): 730 hours × $0.0208 = $15.18\n"), "{out}");
         let app = out.lines().find(|l| l.contains("aws_instance.app[0]")).unwrap();
         assert!(app.starts_with("  ~ aws_instance.app[0]") && app.ends_with("$8.23       $15.82       +$7.59"), "{app:?}");
@@ -475,7 +476,7 @@ mod tests {
         assert!(out.contains("| compute (db.t3.micro PostgreSQL) | 730 hours | $0.018 per hour | $13.14 |"), "{out}");
         assert_eq!(out.matches("<details>").count(), out.matches("</details>").count());
         assert!(out.contains("**Resources:** 3 resources priced, 1 free, 2 not priced;"), "{out}");
-        assert!(out.contains("- `aws_route53_zone.public`: no price for a Route 53 hosted zone in the catalog"), "{out}");
+        assert!(out.contains("- `aws_lb.nz`: no price for application load balancer hours in ap-southeast-6 in the catalog"), "{out}");
     }
 
     #[test]

@@ -47,8 +47,8 @@ resource "aws_lb" "app" {
 
 /// Regression: cost priced every resource in the default configuration's
 /// region. A network load balancer is $0.0225 an hour in us-east-1 and
-/// $0.0252 in eu-west-1 (load balancers, because the embedded catalog has no
-/// EBS prices for eu-west-1, which an instance's root volume needs).
+/// $0.0252 in eu-west-1 (plus, for these internet-facing ones, a public IPv4
+/// address in their one subnet: $0.005 an hour in both).
 #[test]
 fn cost_prices_each_resource_in_its_provider_region() {
     let dir = scratch(&[("main.tf", TWO_REGIONS), ("web/main.tf", WEB)]);
@@ -60,8 +60,8 @@ fn cost_prices_each_resource_in_its_provider_region() {
         line["after_monthly"].as_f64().unwrap_or_else(|| panic!("{addr} priced: {line}"))
     };
     let (east, west, module) = (monthly("aws_lb.east"), monthly("aws_lb.west"), monthly("module.west.aws_lb.app"));
-    assert!((east - 0.0225 * 730.0).abs() < 0.01, "us-east-1 price: {east}");
-    assert!((west - 0.0252 * 730.0).abs() < 0.01, "eu-west-1 price: {west}");
+    assert!((east - (0.0225 + 0.005) * 730.0).abs() < 0.01, "us-east-1 price: {east}");
+    assert!((west - (0.0252 + 0.005) * 730.0).abs() < 0.01, "eu-west-1 price: {west}");
     assert_eq!(module, west, "the module's instance is priced in the region passed to it");
 }
 

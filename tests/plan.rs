@@ -171,7 +171,8 @@ fn targets_and_bad_addresses() {
 fn cost_report_formats_baseline_and_budget() {
     let out = strata(&["cost", "examples/three-tier", "--format", "markdown"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("Of what could be priced: +$"), "{}", out.stdout);
+    // Every resource of three-tier is priced (issue 9 item 13): no lower bound.
+    assert!(out.stdout.contains("will increase by $146.11"), "{}", out.stdout);
     assert!(out.stdout.contains("<details>"));
     insta::assert_snapshot!("three_tier_cost_markdown", out.stdout);
     let table = strata(&["cost", "examples/three-tier"]);
@@ -202,14 +203,15 @@ fn cost_report_formats_baseline_and_budget() {
 }
 
 /// Guards against a budget check that passed while resources went unpriced:
-/// three-tier in ap-southeast-2 is within any limit because nothing is
+/// three-tier in ap-southeast-2 was within any limit because nothing was
 /// priced. The check warns that it is incomplete, and fails (exit 3) with
-/// `strict = true`.
+/// `strict = true`. (The catalog now prices ap-southeast-2; ap-southeast-6,
+/// New Zealand, has no EC2 prices.)
 #[test]
 fn an_unpriced_stack_makes_the_budget_check_incomplete() {
     let config = |strict: bool| {
         format!(
-            "provider \"aws\" {{\n  region = \"ap-southeast-2\"\n}}\n\
+            "provider \"aws\" {{\n  region = \"ap-southeast-6\"\n}}\n\
              resource \"aws_instance\" \"web\" {{\n  ami           = \"ami-1\"\n  instance_type = \"t3.micro\"\n}}\n\
              strata {{\n  budget {{\n    monthly_limit = 1000\n    strict        = {strict}\n  }}\n}}\n"
         )
@@ -233,12 +235,14 @@ fn an_unpriced_stack_makes_the_budget_check_incomplete() {
 
 /// Guards against "$0.00 a month, unchanged" for a stack the catalog cannot
 /// price: three-tier in ap-southeast-2 (36 creates) said so in every form.
+/// The catalog now prices ap-southeast-2 (`three_tier_is_priced_in_every_catalog_region`);
+/// ap-southeast-6 (New Zealand) has no EC2, RDS or load balancer prices.
 #[test]
 fn an_unpriced_stack_says_its_total_is_a_lower_bound() {
-    let region = ["--var", "region=ap-southeast-2"];
+    let region = ["--var", "region=ap-southeast-6"];
     let plan = strata(&["plan", "examples/three-tier", region[0], region[1]]);
     assert_eq!(plan.code, 0, "{}", plan.stderr);
-    assert!(plan.stdout.contains("resources could not be priced; the total is a lower bound: at least $0.00 a month"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("resources could not be priced; the total is a lower bound: at least $"), "{}", plan.stdout);
     assert!(!plan.stdout.contains("unchanged by this plan"), "{}", plan.stdout);
     let md = strata(&["cost", "examples/three-tier", "--format", "markdown", region[0], region[1]]);
     assert!(md.stdout.contains("could not be priced; the total is a lower bound**"), "{}", md.stdout);
@@ -246,6 +250,61 @@ fn an_unpriced_stack_says_its_total_is_a_lower_bound() {
     let json = strata(&["cost", "examples/three-tier", "--format", "json", region[0], region[1]]);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(doc["lower_bound"], true);
+}
+
+/// Issue 9 item 13: three-tier was not priced outside us-east-1 (ap-southeast-2:
+/// 0 of 9 priced resources, eu-west-1: 0 of 9). Every resource is now priced
+/// or free, and every priced line names its source: text, id, URL and date.
+#[test]
+fn three_tier_is_priced_in_every_catalog_region() {
+    for region in ["ap-southeast-2", "eu-west-1", "sa-east-1", "us-east-1"] {
+        let out = strata(&["cost", "examples/three-tier", "--format", "json", "--var", &format!("region={region}")]);
+        assert_eq!(out.code, 0, "{region}: {}", out.stderr);
+        let doc: J = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!((doc["lower_bound"].clone(), doc["counts"]["not_priced"].clone()), (false.into(), 0.into()), "{region}: {doc}");
+        assert_eq!(doc["counts"]["priced"], 9, "{region}");
+        let mut components = 0;
+        for line in doc["resources"].as_array().unwrap() {
+            let after = &line["after"];
+            assert!(matches!(after["status"]["kind"].as_str(), Some("priced" | "free")), "{region}: {line}");
+            for c in after["components"].as_array().unwrap() {
+                components += 1;
+                let field = |k: &str| c[k].as_str().unwrap_or_else(|| panic!("{region}: no {k} in {c}"));
+                assert!(field("source").starts_with("github:"), "{c}");
+                assert!(field("source_id").starts_with('s'), "{c}");
+                assert!(field("source_url").starts_with("https://github.com/"), "{c}");
+                let date = field("source_date");
+                assert!(date.len() == 10 && date.starts_with("202") && date.as_bytes()[4] == b'-', "{c}");
+            }
+        }
+        assert!(components >= 15, "{region}: {components} components");
+    }
+}
+
+/// Issue 9 item 13: dev -> prod (`multi_az = true` on the primary) showed +8%
+/// because the Multi-AZ price was missing, so the database dropped out of the
+/// total. The primary's compute and storage now cost twice the Single-AZ ones.
+#[test]
+fn multi_az_database_costs_twice_single_az() {
+    let primary = |env: &str| {
+        let args =
+            ["cost", "examples/three-tier", "--format", "json", "--var", "region=ap-southeast-2", "--var", &format!("environment={env}")];
+        let out = strata(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let doc: J = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(doc["counts"]["not_priced"], 0, "{env}: {doc}");
+        let line =
+            doc["resources"].as_array().unwrap().iter().find(|l| l["address"] == "module.db.aws_db_instance.primary").unwrap().clone();
+        let part = |name: &str| line["after"]["components"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone();
+        (part("compute"), part("storage gp3"), doc["total_after"].as_f64().unwrap())
+    };
+    let ((dev_compute, dev_storage, dev_total), (prod_compute, prod_storage, prod_total)) = (primary("dev"), primary("prod"));
+    assert_eq!(dev_compute["detail"], "db.t4g.small PostgreSQL");
+    assert_eq!(prod_compute["detail"], "db.t4g.small PostgreSQL, Multi-AZ");
+    let ratio = |a: &J, b: &J, k: &str| b[k].as_f64().unwrap() / a[k].as_f64().unwrap();
+    assert!((1.9..=2.1).contains(&ratio(&dev_compute, &prod_compute, "monthly_usd")), "{dev_compute} {prod_compute}");
+    assert!((1.9..=2.1).contains(&ratio(&dev_storage, &prod_storage, "unit_usd")), "{dev_storage} {prod_storage}");
+    assert!(prod_total / dev_total > 1.3, "prod {prod_total} vs dev {dev_total}");
 }
 
 #[test]
@@ -261,8 +320,12 @@ fn prices_from_an_offer_file() {
         &[],
     );
     assert_eq!(with.code, 0, "{}", with.snapshot());
-    let total = |s: &str| serde_json::from_str::<J>(s).unwrap()["total_after"].clone();
-    assert_ne!(total(&plain.stdout), total(&with.stdout), "the offer file priced what the catalog lacks");
+    // The embedded catalog prices eu-west-3; the offer file's price replaces it, and each line names its source.
+    let compute = |s: &str| serde_json::from_str::<J>(s).unwrap()["resources"][0]["after"]["components"][0].clone();
+    let (embedded, offer) = (compute(&plain.stdout), compute(&with.stdout));
+    assert_eq!(embedded["source_url"], "https://github.com/QuinnyPig/aws-price-watcher/blob/a6645eb2e53e/processed/ec2.json", "{embedded}");
+    assert!(offer["source"].as_str().unwrap().contains("ec2-eu-west-3.json"), "{offer}");
+    assert_eq!((offer["source_date"].as_str(), offer.get("source_id")), (Some("2024-06-14"), None), "{offer}");
 }
 
 /// Guards against usage figures silently unused: an address in the usage

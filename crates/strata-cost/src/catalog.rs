@@ -1,19 +1,23 @@
 //! The price catalog: on-demand prices keyed by service, region, resource
 //! and (for RDS) engine and deployment option.
 //!
-//! The embedded catalog is `data/aws_prices.csv`, parsed at first use. An AWS
-//! Price List bulk offer file (`--prices`) overrides or extends it: its
-//! products are mapped onto the same resource names the CSV uses
-//! (`t3.micro`, `ebs-gp3`, `storage-gp3-iops`, `nat-gateway-data`, ...).
+//! The embedded catalog is `data/prices.tsv.gz` with its sources in
+//! `data/sources.tsv.gz` (written by `data/build.py` from the wide price
+//! table in `../shared/pricing/wide/`), decompressed and parsed into a hash
+//! map once, at first use. An AWS Price List bulk offer file (`--prices`)
+//! overrides or extends it: its products are mapped onto the same resource
+//! names (`t3.micro`, `ebs-gp3`, `storage-gp3-iops`, `nat-gateway-data`, ...).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 use strata_core::Diagnostic;
 
-const EMBEDDED_CSV: &str = include_str!("../data/aws_prices.csv");
+const EMBEDDED_PRICES: &[u8] = include_bytes!("../data/prices.tsv.gz");
+const EMBEDDED_SOURCES: &[u8] = include_bytes!("../data/sources.tsv.gz");
 const CSV_HEADER: [&str; 7] = ["service", "region", "resource", "attribute_key", "unit", "usd_per_unit", "source"];
 
 /// What one price is for. Two rows with the same key are the same price;
@@ -21,15 +25,16 @@ const CSV_HEADER: [&str; 7] = ["service", "region", "resource", "attribute_key",
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PriceKey {
     /// AWS offer code: `AmazonEC2`, `AmazonRDS`, `AWSELB`, `AmazonRoute53`, ...
-    pub service: String,
+    pub service: Arc<str>,
     /// `us-east-1`, or `global` for global services (Route 53).
-    pub region: String,
+    pub region: Arc<str>,
     /// Instance type or class, or a named component (`ebs-gp3`, `nat-gateway`).
-    pub resource: String,
-    /// `databaseEngine` (`PostgreSQL`, `MySQL`) where the price depends on it.
-    pub engine: Option<String>,
+    pub resource: Arc<str>,
+    /// `databaseEngine` (`PostgreSQL`, `MySQL`) or `cacheEngine` (`Redis`,
+    /// `Valkey`, `Memcached`) where the price depends on it.
+    pub engine: Option<Arc<str>>,
     /// `deploymentOption` (`Single-AZ`, `Multi-AZ`) where the price depends on it.
-    pub deployment: Option<String>,
+    pub deployment: Option<Arc<str>>,
 }
 
 impl PriceKey {
@@ -48,13 +53,45 @@ impl PriceKey {
     }
 
     /// The key of a price read with these filters: the engine and deployment
-    /// option come from the `databaseEngine` and `deploymentOption` attributes.
+    /// option come from the `databaseEngine` (or `cacheEngine`) and
+    /// `deploymentOption` attributes.
     pub fn for_attributes(service: &str, region: &str, resource: &str, attributes: &BTreeMap<String, String>) -> PriceKey {
-        PriceKey {
-            engine: attributes.get("databaseEngine").cloned(),
-            deployment: attributes.get("deploymentOption").cloned(),
-            ..PriceKey::new(service, region, resource)
-        }
+        let mut key = PriceKey::new(service, region, resource);
+        key.engine = attributes.get("databaseEngine").or_else(|| attributes.get("cacheEngine")).map(|e| e.as_str().into());
+        key.deployment = attributes.get("deploymentOption").map(|d| d.as_str().into());
+        key
+    }
+}
+
+/// Shares the text of repeated key parts while the embedded table is parsed.
+#[derive(Default)]
+struct Interner<'t>(HashMap<&'t str, Arc<str>>);
+
+impl<'t> Interner<'t> {
+    fn get(&mut self, s: &'t str) -> Arc<str> {
+        self.0.entry(s).or_insert_with(|| Arc::from(s)).clone()
+    }
+}
+
+/// Where a price was read. Rows read from one place share one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PriceSource {
+    /// The id in the embedded catalog's source table (`s528`); `None` for
+    /// prices from an offer file or a CSV table.
+    pub id: Option<String>,
+    /// The date of the data (`2025-06-13`): when the feed was published or
+    /// generated, or when its file last changed; `None` when not known.
+    pub date: Option<String>,
+    /// Where to read the data (a GitHub URL pinned to a commit).
+    pub url: Option<String>,
+    /// What the source is: repository, commit, path, feed key, date.
+    pub text: String,
+}
+
+impl PriceSource {
+    /// A source known only by its text.
+    pub fn text(text: impl Into<String>) -> Arc<PriceSource> {
+        Arc::new(PriceSource { text: text.into(), ..PriceSource::default() })
     }
 }
 
@@ -63,19 +100,23 @@ impl PriceKey {
 pub struct PriceRow {
     pub key: PriceKey,
     /// The `key=value` filters the price was read with (`operatingSystem=Linux`, ...).
-    pub attributes: BTreeMap<String, String>,
+    pub attributes: Arc<BTreeMap<String, String>>,
     /// Free-text qualifiers of the row (`gp3 provisioned IOPS above 3000 free`).
-    pub description: Option<String>,
-    /// `Hrs`, `GB-Mo`, `IOPS-Mo`, `MiBps-Mo`, `LCU-Hrs`, `GB`, `1M requests`, ...
-    pub unit: String,
+    pub description: Option<Arc<str>>,
+    /// `Hrs`, `GB-Mo`, `IOPS-Mo`, `MiBps-Mo`, `LCU-Hrs`, `GB`, `1M requests`, `HostedZone-Mo`, ...
+    pub unit: Arc<str>,
     pub usd_per_unit: f64,
-    pub source: String,
+    pub source: Arc<PriceSource>,
 }
 
-/// A set of prices. Cheap lookups by [`PriceKey`]; iteration in key order.
+type Table = HashMap<PriceKey, PriceRow>;
+
+/// A set of prices: the embedded table (shared, never copied) and the rows
+/// added over it. Lookups by [`PriceKey`] are hash-map lookups.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    rows: BTreeMap<PriceKey, PriceRow>,
+    base: Option<&'static Table>,
+    rows: Table,
 }
 
 /// What loading an offer file changed.
@@ -90,12 +131,17 @@ pub struct OfferLoad {
 }
 
 impl Catalog {
-    /// The catalog built into strata (`data/aws_prices.csv`), parsed once.
+    /// The catalog built into strata (`data/prices.tsv.gz`), parsed once.
+    /// Cloning it is cheap: the clone shares the embedded table.
     pub fn embedded() -> &'static Catalog {
+        static TABLE: OnceLock<Table> = OnceLock::new();
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
-        // The embedded table is part of the build, not user input; the test
-        // `embedded_catalog_loads_every_row` guarantees it parses.
-        CATALOG.get_or_init(|| Catalog::from_csv(EMBEDDED_CSV, "embedded catalog").unwrap_or_default())
+        CATALOG.get_or_init(|| {
+            // The embedded table is part of the build, not user input; the
+            // test `embedded_catalog_loads_every_row` guarantees it parses.
+            let table = TABLE.get_or_init(|| parse_embedded(EMBEDDED_PRICES, EMBEDDED_SOURCES).unwrap_or_default());
+            Catalog { base: Some(table), rows: Table::new() }
+        })
     }
 
     /// Parse a price table in the embedded catalog's CSV form
@@ -124,7 +170,14 @@ impl Catalog {
                 .ok_or_else(|| bad(line, format!("{usd:?} is not a price in dollars")))?;
             let (attributes, description) = parse_attribute_key(attribute_key);
             let key = PriceKey::for_attributes(service, region, resource, &attributes);
-            let row = PriceRow { key, attributes, description, unit: unit.clone(), usd_per_unit: usd, source: source.clone() };
+            let row = PriceRow {
+                key,
+                attributes: Arc::new(attributes),
+                description: description.map(Arc::from),
+                unit: Arc::from(unit.as_str()),
+                usd_per_unit: usd,
+                source: PriceSource::text(source.as_str()),
+            };
             if let Some(old) = catalog.insert(row) {
                 return Err(bad(line, format!("a second price for {} {} {}", old.key.service, old.key.region, old.key.resource)));
             }
@@ -133,29 +186,35 @@ impl Catalog {
     }
 
     pub fn get(&self, key: &PriceKey) -> Option<&PriceRow> {
-        self.rows.get(key)
+        self.rows.get(key).or_else(|| self.base?.get(key))
     }
 
     /// Add a price; returns the price it replaced, if any.
     pub fn insert(&mut self, row: PriceRow) -> Option<PriceRow> {
-        self.rows.insert(row.key.clone(), row)
+        let base = self.base.and_then(|b| b.get(&row.key)).cloned();
+        self.rows.insert(row.key.clone(), row).or(base)
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        let shadowed = self.base.map_or(0, |b| self.rows.keys().filter(|k| b.contains_key(k)).count());
+        self.base.map_or(0, HashMap::len) + self.rows.len() - shadowed
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len() == 0
     }
 
+    /// Every price, in key order.
     pub fn rows(&self) -> impl Iterator<Item = &PriceRow> {
-        self.rows.values()
+        let base = self.base.into_iter().flat_map(|b| b.values()).filter(|r| !self.rows.contains_key(&r.key));
+        let mut rows: Vec<&PriceRow> = self.rows.values().chain(base).collect();
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        rows.into_iter()
     }
 
     /// Regions with at least one price.
     pub fn regions(&self) -> BTreeSet<&str> {
-        self.rows.keys().map(|k| k.region.as_str()).collect()
+        self.rows().map(|r| &*r.key.region).collect()
     }
 
     /// Load an AWS Price List bulk offer file (`index.json` of one offer and
@@ -181,6 +240,8 @@ impl Catalog {
                 .with_help("use an offer file's index.json: offers/v1.0/aws/<OfferCode>/current/<region>/index.json")
         })?;
         let mut load = OfferLoad { offer_code: offer.offer_code.clone(), added: 0, replaced: 0, regions: BTreeSet::new() };
+        // `publicationDate` is an RFC 3339 time; its date is the data's date.
+        let date = offer.publication_date.as_deref().and_then(|d| d.get(..10)).map(str::to_string);
         for (sku, product) in &offer.products {
             let Some((service, resource)) = classify(&product.product_family, &product.attributes) else { continue };
             let region = if service == "AmazonRoute53" {
@@ -218,9 +279,14 @@ impl Catalog {
             attributes.insert("term".into(), "OnDemand".into());
             let tiered = if tiers > 1 { format!(", first of {tiers} price tiers") } else { String::new() };
             let version = offer.version.as_deref().map(|v| format!(" version {v}")).unwrap_or_default();
-            let source = format!("{origin} ({}{version}, sku {sku}{tiered})", offer.offer_code);
+            let source = Arc::new(PriceSource {
+                date: date.clone(),
+                text: format!("{origin} ({}{version}, sku {sku}{tiered})", offer.offer_code),
+                ..PriceSource::default()
+            });
             let key = PriceKey::for_attributes(service, region, &resource, &attributes);
-            let row = PriceRow { key, attributes, description: None, unit, usd_per_unit: usd, source };
+            let row =
+                PriceRow { key, attributes: Arc::new(attributes), description: None, unit: Arc::from(unit), usd_per_unit: usd, source };
             load.regions.insert(region.to_string());
             match self.insert(row) {
                 Some(_) => load.replaced += 1,
@@ -233,6 +299,73 @@ impl Catalog {
         }
         Ok(load)
     }
+}
+
+/// Parse the embedded tables (format in `data/README.md`): gzip text whose
+/// `@service<TAB>attribute_key<TAB>unit` lines start a section of
+/// `region<TAB>resource<TAB>usd<TAB>source id` lines, and a source table of
+/// `id<TAB>date<TAB>url<TAB>text` lines. `#` lines are comments.
+fn parse_embedded(prices: &[u8], sources: &[u8]) -> Result<Table, String> {
+    fn gunzip(bytes: &[u8], name: &str) -> Result<String, String> {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(bytes).read_to_string(&mut text).map_err(|e| format!("{name}: {e}"))?;
+        Ok(text)
+    }
+    let sources_text = gunzip(sources, "sources.tsv.gz")?;
+    let mut by_id: HashMap<&str, Arc<PriceSource>> = HashMap::new();
+    for (n, line) in sources_text.lines().enumerate().filter(|(_, l)| !l.is_empty() && !l.starts_with('#')) {
+        let [id, date, url, text] = line.splitn(4, '\t').collect::<Vec<_>>()[..] else {
+            return Err(format!("sources.tsv.gz line {}: expected 4 fields", n + 1));
+        };
+        let source = PriceSource { id: Some(format!("s{id}")), date: Some(date.into()), url: Some(url.into()), text: text.into() };
+        by_id.insert(id, Arc::new(source));
+    }
+    let prices_text = gunzip(prices, "prices.tsv.gz")?;
+    let mut table = Table::with_capacity(prices_text.len() / 24);
+    let mut strings = Interner::default();
+    type Section = (Arc<str>, Option<Arc<str>>, Option<Arc<str>>, Arc<BTreeMap<String, String>>, Option<Arc<str>>, Arc<str>);
+    let mut section: Option<Section> = None;
+    for (n, line) in prices_text.lines().enumerate().filter(|(_, l)| !l.is_empty() && !l.starts_with('#')) {
+        let bad = |msg: &str| format!("prices.tsv.gz line {}: {msg}", n + 1);
+        if let Some(header) = line.strip_prefix('@') {
+            let [service, attribute_key, unit] = header.split('\t').collect::<Vec<_>>()[..] else {
+                return Err(bad("a section line has 3 fields"));
+            };
+            let (attributes, description) = parse_attribute_key(attribute_key);
+            let engine = attributes.get("databaseEngine").or_else(|| attributes.get("cacheEngine")).map(|e| Arc::from(e.as_str()));
+            let deployment = attributes.get("deploymentOption").map(|d| Arc::from(d.as_str()));
+            let service = strings.get(service);
+            section = Some((service, engine, deployment, Arc::new(attributes), description.map(Arc::from), Arc::from(unit)));
+            continue;
+        }
+        let Some((service, engine, deployment, attributes, description, unit)) = &section else {
+            return Err(bad("a price before the first section"));
+        };
+        let [region, resource, usd, id] = line.split('\t').collect::<Vec<_>>()[..] else {
+            return Err(bad("expected 4 fields"));
+        };
+        let usd = usd.parse::<f64>().ok().filter(|u| u.is_finite() && *u >= 0.0).ok_or_else(|| bad("not a price"))?;
+        let source = by_id.get(id).ok_or_else(|| bad("unknown source id"))?.clone();
+        let key = PriceKey {
+            service: service.clone(),
+            region: strings.get(region),
+            resource: strings.get(resource),
+            engine: engine.clone(),
+            deployment: deployment.clone(),
+        };
+        let row = PriceRow {
+            key: key.clone(),
+            attributes: attributes.clone(),
+            description: description.clone(),
+            unit: unit.clone(),
+            usd_per_unit: usd,
+            source,
+        };
+        if table.insert(key, row).is_some() {
+            return Err(bad("a second price with the same key"));
+        }
+    }
+    Ok(table)
 }
 
 /// Split an `attribute_key` cell into `key=value` filters and free text.
@@ -305,6 +438,8 @@ struct Offer {
     offer_code: String,
     #[serde(default)]
     version: Option<String>,
+    #[serde(rename = "publicationDate", default)]
+    publication_date: Option<String>,
     products: BTreeMap<String, Product>,
     terms: Terms,
 }
@@ -397,8 +532,8 @@ fn classify(family: &str, a: &BTreeMap<String, String>) -> Option<(&'static str,
         }
         "NAT Gateway" if usage.ends_with("NatGateway-Hours") => Some(("AmazonEC2", "nat-gateway".into())),
         "NAT Gateway" if usage.ends_with("NatGateway-Bytes") => Some(("AmazonEC2", "nat-gateway-data".into())),
-        "IP Address" if usage.ends_with("IdleAddress") => Some(("AmazonEC2", "elastic-ip-idle".into())),
-        "IP Address" if usage.ends_with("InUseAddress") => Some(("AmazonEC2", "elastic-ip-in-use".into())),
+        "IP Address" if usage.ends_with("IdleAddress") => Some(("AmazonVPC", "public-ipv4-idle".into())),
+        "IP Address" if usage.ends_with("InUseAddress") => Some(("AmazonVPC", "public-ipv4-in-use".into())),
         "Load Balancer-Application" | "Load Balancer-Network" | "Load Balancer-Gateway" => {
             let kind = match family {
                 "Load Balancer-Application" => "application",

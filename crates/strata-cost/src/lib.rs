@@ -26,7 +26,7 @@ mod usage;
 mod tests;
 
 pub use budget::{Budget, BudgetLimit, BudgetStatus, BudgetViolation, check_budget};
-pub use catalog::{Catalog, OfferLoad, PriceKey, PriceRow};
+pub use catalog::{Catalog, OfferLoad, PriceKey, PriceRow, PriceSource};
 pub use price::{Component, CostStatus, FREE_TYPES, PriceContext, ResourceCost, price};
 pub use report::{CostInput, CostReport, Counts, LayerSubtotal, LineStatus, REPORT_VERSION, ResourceCostLine, build_report};
 pub use usage::{USAGE_KEYS, Usage, UsageFigures};

@@ -39,6 +39,7 @@ const EC2: &str = "AmazonEC2";
 const RDS: &str = "AmazonRDS";
 const ELB: &str = "AWSELB";
 const ROUTE53: &str = "AmazonRoute53";
+const VPC: &str = "AmazonVPC";
 
 /// Whether a resource could be priced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,7 +65,36 @@ pub struct Component {
     pub unit_usd: f64,
     /// `None` means "depends on usage".
     pub monthly_usd: Option<f64>,
+    /// Where the unit price was read: repository, commit, path and date, or
+    /// the offer file.
     pub source: String,
+    /// The id of the source in the embedded catalog's source table (`s528`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    /// A URL of the source data, pinned to a commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    /// The date of the source data (`2025-06-13`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_date: Option<String>,
+}
+
+impl Component {
+    /// A part with its unit price and where that price was read.
+    fn new(name: &str, detail: Option<String>, quantity: Option<f64>, unit: &str, row: &PriceRow) -> Component {
+        Component {
+            name: name.into(),
+            detail,
+            quantity,
+            unit: unit.into(),
+            unit_usd: row.usd_per_unit,
+            monthly_usd: quantity.map(|q| money(q * row.usd_per_unit)),
+            source: row.source.text.clone(),
+            source_id: row.source.id.clone(),
+            source_url: row.source.url.clone(),
+            source_date: row.source.date.clone(),
+        }
+    }
 }
 
 impl Component {
@@ -270,38 +300,22 @@ struct Pricing<'a> {
 impl<'a> Pricing<'a> {
     /// A catalog rate in the expected unit, or the reason there is none.
     fn rate(&self, key: PriceKey, unit: &str, what: &str) -> Result<&'a PriceRow, String> {
-        let region = if key.region == "global" { String::new() } else { format!(" in {}", key.region) };
+        let region = if &*key.region == "global" { String::new() } else { format!(" in {}", key.region) };
         let row = self.cx.catalog.get(&key).ok_or_else(|| format!("no price for {what}{region} in the catalog"))?;
-        if row.unit != unit {
+        if &*row.unit != unit {
             return Err(format!("the catalog prices {what} per {}, not per {unit}", row.unit));
         }
         Ok(row)
     }
 
     fn fixed(&mut self, name: &str, detail: Option<String>, quantity: f64, unit: &str, row: &PriceRow) {
-        self.components.push(Component {
-            name: name.into(),
-            detail,
-            quantity: Some(quantity),
-            unit: unit.into(),
-            unit_usd: row.usd_per_unit,
-            monthly_usd: Some(money(quantity * row.usd_per_unit)),
-            source: row.source.clone(),
-        });
+        self.components.push(Component::new(name, detail, Some(quantity), unit, row));
     }
 
     /// A part priced by usage: with a figure from the usage file, or "depends on usage".
     fn usage(&mut self, name: &str, usage_key: &str, unit: &str, row: &PriceRow) {
         let quantity = self.cx.usage.and_then(|u| u.get(usage_key));
-        self.components.push(Component {
-            name: name.into(),
-            detail: None,
-            quantity,
-            unit: unit.into(),
-            unit_usd: row.usd_per_unit,
-            monthly_usd: quantity.map(|q| money(q * row.usd_per_unit)),
-            source: row.source.clone(),
-        });
+        self.components.push(Component::new(name, None, quantity, unit, row));
     }
 
     /// A usage part whose rate may be missing: without usage figures the gap
@@ -331,6 +345,11 @@ impl<'a> Pricing<'a> {
         }
         let row = self.rate(PriceKey::new(EC2, self.region, ty), "Hrs", &format!("{ty} (Linux, shared tenancy)"))?;
         self.fixed("compute", Some(format!("{ty}, Linux on-demand")), HOURS_PER_MONTH, "hours", row);
+        // Unset (or computed, so unknown until apply), the subnet decides
+        // (`map_public_ip_on_launch`), which pricing one resource cannot see.
+        if let Field::Known(true) = o.bool("associate_public_ip_address")? {
+            self.public_ipv4(1.0, "in use")?;
+        }
 
         let root = match o.blocks("root_block_device")? {
             Field::Known(mut blocks) if !blocks.is_empty() => self.block_volume(&blocks.swap_remove(0), "root volume".into(), true)?,
@@ -436,15 +455,27 @@ impl<'a> Pricing<'a> {
                     self.fixed("throughput", v.detail.clone(), extra_throughput, "MiB/s-months", row);
                 }
             }
-            "io1" | "io2" => {
+            "io1" => {
                 let what = v.detail.as_deref().map_or(String::new(), |d| format!(" of {d}"));
                 let iops = v.iops.ok_or_else(|| format!("the provisioned IOPS{what} are known only after apply"))?;
-                let row = self.rate(
-                    PriceKey::new(EC2, self.region, &format!("ebs-{kind}-iops")),
-                    "IOPS-Mo",
-                    &format!("{kind} provisioned IOPS"),
-                )?;
+                let row = self.rate(PriceKey::new(EC2, self.region, "ebs-io1-iops"), "IOPS-Mo", "io1 provisioned IOPS")?;
                 self.fixed("provisioned IOPS", v.detail.clone(), iops, "IOPS-months", row);
+            }
+            "io2" => {
+                let what = v.detail.as_deref().map_or(String::new(), |d| format!(" of {d}"));
+                let iops = v.iops.ok_or_else(|| format!("the provisioned IOPS{what} are known only after apply"))?;
+                // io2 IOPS are priced in tiers: up to 32,000, up to 64,000, above.
+                for (resource, from, to, label) in [
+                    ("ebs-io2-iops", 0.0, 32000.0, "provisioned IOPS"),
+                    ("ebs-io2-iops-tier2", 32000.0, 64000.0, "provisioned IOPS 32,001-64,000"),
+                    ("ebs-io2-iops-tier3", 64000.0, f64::INFINITY, "provisioned IOPS above 64,000"),
+                ] {
+                    let part = iops.min(to) - from;
+                    if part > 0.0 || from == 0.0 {
+                        let row = self.rate(PriceKey::new(EC2, self.region, resource), "IOPS-Mo", &format!("io2 {label}"))?;
+                        self.fixed(label, v.detail.clone(), part.max(0.0), "IOPS-months", row);
+                    }
+                }
             }
             _ => {}
         }
@@ -550,12 +581,54 @@ impl<'a> Pricing<'a> {
         let row =
             self.rate(PriceKey::new(ELB, self.region, &format!("{kind}-load-balancer")), "Hrs", &format!("{kind} load balancer hours"))?;
         self.fixed("load balancer", Some(kind.into()), HOURS_PER_MONTH, "hours", row);
+        if kind != "gateway" && !matches!(o.bool("internal")?, Field::Known(true)) {
+            self.load_balancer_ipv4(o, kind)?;
+        }
         let row = self.rate(
             PriceKey::new(ELB, self.region, &format!("{kind}-load-balancer-lcu")),
             "LCU-Hrs",
             &format!("{kind} load balancer {lcu}s"),
         );
         self.usage_or_note(lcu, "monthly_lcu_hours", &format!("{lcu}-hours"), row)
+    }
+
+    /// An internet-facing load balancer has a public IPv4 address in each
+    /// subnet, billed at the in-use rate, except subnet mappings that bring
+    /// their own Elastic IP (priced as that `aws_eip`).
+    fn load_balancer_ipv4(&mut self, o: &Obj, kind: &str) -> Result<(), String> {
+        // AWS requires two subnets (in two zones) for an ALB, one for an NLB.
+        let least = if kind == "application" { 2 } else { 1 };
+        let (count, uncertain) = match (o.field("subnets")?, o.blocks("subnet_mapping")?) {
+            (Field::Known(v), _) if v.as_seq().is_some_and(|s| !s.is_empty()) => {
+                let items = v.as_seq().unwrap_or_default();
+                // A set of IDs known only after apply holds one unknown for them all.
+                let unknown = matches!(v, Value::Set(_)) && items.iter().any(Value::is_unknown);
+                (items.len(), unknown)
+            }
+            (_, Field::Known(mappings)) if !mappings.is_empty() => {
+                let mut own = 0usize;
+                for m in &mappings {
+                    if let Field::Unset = m.field("allocation_id")? {
+                        own += 1;
+                    }
+                }
+                (own, false)
+            }
+            (Field::Unknown, _) | (_, Field::Unknown) => (0, true),
+            _ => (0, false),
+        };
+        if uncertain {
+            let n = count.max(least);
+            self.notes.push(format!(
+                "the subnets are known only after apply: {n} public IPv4 address{} assumed (one per subnet)",
+                if n == 1 { " is" } else { "es are" }
+            ));
+            return self.public_ipv4(n as f64, "one per subnet");
+        }
+        match count {
+            0 => Ok(()),
+            n => self.public_ipv4(n as f64, "one per subnet"),
+        }
     }
 
     fn nat_gateway(&mut self) -> Result<(), String> {
@@ -565,20 +638,32 @@ impl<'a> Pricing<'a> {
         self.usage_or_note("data processed", "monthly_data_processed_gb", "GB", row)
     }
 
-    /// Public IPv4 addresses are billed by the hour. The catalog may know the
-    /// rate for unattached addresses only; an address attached in its own
-    /// configuration needs the in-use rate.
+    /// Public IPv4 addresses in use (attached to an instance, a NAT gateway,
+    /// a load balancer) are billed by the hour.
+    fn public_ipv4(&mut self, count: f64, detail: &str) -> Result<(), String> {
+        let row = self.rate(PriceKey::new(VPC, self.region, "public-ipv4-in-use"), "Hrs", "an in-use public IPv4 address")?;
+        let name = if count == 1.0 { "public IPv4 address" } else { "public IPv4 addresses" };
+        self.fixed(name, Some(detail.into()), count * HOURS_PER_MONTH, "hours", row);
+        Ok(())
+    }
+
+    /// An Elastic IP is billed by the hour at the in-use or the idle rate.
+    /// Whether a NAT gateway or load balancer will use it is not visible on
+    /// the address itself; where both rates are the same that does not matter.
     fn eip(&mut self, o: &Obj) -> Result<(), String> {
         let mut attached = false;
         for name in ["instance", "network_interface", "associate_with_private_ip"] {
             attached |= matches!(o.field(name)?, Field::Known(_));
         }
         if attached {
-            let row = self.rate(PriceKey::new(EC2, self.region, "elastic-ip-in-use"), "Hrs", "an in-use public IPv4 address")?;
-            self.fixed("public IPv4 address", Some("in use".into()), HOURS_PER_MONTH, "hours", row);
+            return self.public_ipv4(1.0, "in use");
+        }
+        let idle = self.rate(PriceKey::new(VPC, self.region, "public-ipv4-idle"), "Hrs", "an unattached public IPv4 address")?;
+        let in_use = self.cx.catalog.get(&PriceKey::new(VPC, self.region, "public-ipv4-in-use"));
+        if in_use.is_some_and(|r| r.usd_per_unit == idle.usd_per_unit && &*r.unit == "Hrs") {
+            self.fixed("public IPv4 address", Some("in use or unattached: one rate".into()), HOURS_PER_MONTH, "hours", idle);
         } else {
-            let row = self.rate(PriceKey::new(EC2, self.region, "elastic-ip-idle"), "Hrs", "an unattached public IPv4 address")?;
-            self.fixed("public IPv4 address", Some("unattached".into()), HOURS_PER_MONTH, "hours", row);
+            self.fixed("public IPv4 address", Some("unattached".into()), HOURS_PER_MONTH, "hours", idle);
             self.notes.push(
                 "priced at the unattached-address rate; an address a NAT gateway or load balancer uses is billed at the in-use rate".into(),
             );

@@ -49,17 +49,33 @@ fn figures(pairs: &[(&str, f64)]) -> UsageFigures {
     UsageFigures(pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect())
 }
 
+fn offer_date(path: &std::path::Path) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    json.get("publicationDate")?.as_str().map(|d| d[..10].to_string())
+}
+
 // Catalog.
 
 #[test]
 fn embedded_catalog_loads_every_row() {
-    let text = include_str!("../data/aws_prices.csv");
-    let data_lines = text.lines().skip(1).filter(|l| !l.trim().is_empty()).count();
-    let catalog = Catalog::from_csv(text, "embedded").unwrap();
+    // Count the price lines of the embedded table independently of the parser.
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&include_bytes!("../data/prices.tsv.gz")[..]), &mut text).unwrap();
+    let data_lines = text.lines().filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('@')).count();
+    assert_eq!(data_lines, 49220);
+    let catalog = Catalog::embedded();
     assert_eq!(catalog.len(), data_lines);
-    assert_eq!(Catalog::embedded().len(), data_lines);
-    assert!(catalog.rows().all(|r| !r.source.is_empty() && r.usd_per_unit > 0.0));
-    assert_eq!(catalog.regions().into_iter().collect::<Vec<_>>(), ["eu-west-1", "us-east-1", "us-west-2"]);
+    for r in catalog.rows() {
+        let src = &r.source;
+        assert!(r.usd_per_unit > 0.0, "{r:?}");
+        assert!(src.id.as_deref().is_some_and(|id| id.starts_with('s')), "{r:?}");
+        assert!(src.url.as_deref().is_some_and(|u| u.starts_with("https://github.com/")), "{r:?}");
+        assert!(src.date.as_deref().is_some_and(|d| d.len() == 10 && d.starts_with("20")), "{r:?}");
+        assert!(src.text.starts_with("github:"), "{r:?}");
+    }
+    let regions = catalog.regions();
+    assert_eq!(regions.len(), 35, "{regions:?}"); // 34 AWS Regions and `global` (Route 53)
+    assert!(["ap-southeast-2", "eu-west-1", "me-central-1", "mx-central-1", "global"].iter().all(|r| regions.contains(r)));
 }
 
 #[test]
@@ -67,18 +83,32 @@ fn catalog_lookups_are_region_aware() {
     let c = Catalog::embedded();
     let ec2 = |region: &str, ty: &str| c.get(&PriceKey::new("AmazonEC2", region, ty)).map(|r| r.usd_per_unit);
     assert_eq!(ec2("us-east-1", "t3.micro"), Some(0.0104));
-    assert_eq!(ec2("eu-west-1", "t3.micro"), Some(0.011));
-    assert_eq!(ec2("us-west-2", "t3.micro"), Some(0.01));
-    assert_eq!(ec2("eu-west-3", "t3.micro"), None);
+    assert_eq!(ec2("eu-west-1", "t3.micro"), Some(0.0114));
+    assert_eq!(ec2("us-west-2", "t3.micro"), Some(0.0104));
+    assert_eq!(ec2("ap-southeast-2", "t3.micro"), Some(0.0132));
+    assert_eq!(ec2("eu-west-3", "t3.micro"), Some(0.0118));
+    assert_eq!(ec2("sa-east-1", "m5.large"), Some(0.153));
+    assert_eq!(ec2("us-east-1", "m7i.metal-24xl"), Some(4.8384)); // shared tenancy, not karpenter's dedicated price
+    assert_eq!(ec2("ap-southeast-6", "t3.micro"), None); // New Zealand: no EC2 prices in any source
+    assert_eq!(ec2("us-gov-west-1", "t3.micro"), None);
     let rds = |class: &str, engine: &str, dep: &str| {
         c.get(&PriceKey::new("AmazonRDS", "us-east-1", class).engine(engine).deployment(dep)).map(|r| r.usd_per_unit)
     };
     assert_eq!(rds("db.t4g.small", "MySQL", "Single-AZ"), Some(0.032));
     assert_eq!(rds("db.t4g.small", "MySQL", "Multi-AZ"), Some(0.065));
-    assert_eq!(rds("db.t4g.small", "PostgreSQL", "Multi-AZ"), None);
+    assert_eq!(rds("db.t4g.small", "PostgreSQL", "Multi-AZ"), Some(0.065));
+    assert_eq!(rds("db.m6gd.large", "PostgreSQL", "Multi-AZ (readable standbys)"), Some(0.522));
+    assert_eq!(rds("db.t4g.small", "MariaDB", "Multi-AZ"), Some(0.065));
+    let other = |service: &str, region: &str, resource: &str| c.get(&PriceKey::new(service, region, resource)).map(|r| r.usd_per_unit);
+    assert_eq!(other("AmazonVPC", "ap-southeast-2", "public-ipv4-in-use"), Some(0.005));
+    assert_eq!(other("AmazonRoute53", "global", "hosted-zone"), Some(0.5));
+    assert_eq!(other("AmazonEC2", "eu-west-1", "ebs-gp3"), Some(0.088));
+    assert_eq!(other("AWSELB", "ap-southeast-2", "application-load-balancer"), Some(0.0252));
+    let redis = c.get(&PriceKey::new("AmazonElastiCache", "eu-west-1", "cache.t3.micro").engine("Redis")).unwrap();
+    assert_eq!((redis.usd_per_unit, redis.source.id.as_deref()), (0.018, Some("s4016")));
     // Free text in `attribute_key` is a description, not a filter.
     let gp3_iops = c.get(&PriceKey::new("AmazonRDS", "us-east-1", "storage-gp3-iops").deployment("Single-AZ")).unwrap();
-    assert!(gp3_iops.description.as_deref().unwrap().contains("3000 IOPS"));
+    assert!(gp3_iops.description.as_deref().unwrap().contains("gp3 baseline"), "{gp3_iops:?}");
     assert_eq!(gp3_iops.attributes.get("deploymentOption").map(String::as_str), Some("Single-AZ"));
 }
 
@@ -94,7 +124,7 @@ fn price_tables_report_bad_rows_with_their_line() {
     assert!(Catalog::from_csv(&twice, "t.csv").unwrap_err().message.contains("line 3: a second price"));
     let quoted = format!("{header}AmazonEC2,us-east-1,t3.micro,,Hrs,1,\"a \"\"quoted\"\", source\"\n");
     let c = Catalog::from_csv(&quoted, "t.csv").unwrap();
-    assert_eq!(c.rows().next().unwrap().source, "a \"quoted\", source");
+    assert_eq!(c.rows().next().unwrap().source.text, "a \"quoted\", source");
 }
 
 // Pricing.
@@ -153,10 +183,10 @@ fn gp3_iops_and_throughput_above_the_free_baseline() {
 
 #[test]
 fn ebs_volumes_the_catalog_lacks_are_not_priced() {
+    let gp3_gov = price_in("us-gov-west-1", "aws_ebs_volume", &v(&[("type", s("gp3")), ("size", n(10.0))]));
+    assert_eq!(reason(&gp3_gov), "no price for gp3 EBS storage in us-gov-west-1 in the catalog");
     let gp3_eu = price_in("eu-west-1", "aws_ebs_volume", &v(&[("type", s("gp3")), ("size", n(10.0))]));
-    assert_eq!(reason(&gp3_eu), "no price for gp3 EBS storage in eu-west-1 in the catalog");
-    let io2 = price_in("us-east-1", "aws_ebs_volume", &v(&[("type", s("io2")), ("size", n(10.0)), ("iops", n(100.0))]));
-    assert_eq!(reason(&io2), "no price for io2 EBS storage in us-east-1 in the catalog");
+    assert_eq!(monthly(&gp3_eu), 0.88); // 10 × 0.088
     let from_snapshot = price_in("us-east-1", "aws_ebs_volume", &v(&[("snapshot_id", s("snap-1")), ("size", Value::unknown())]));
     assert!(reason(&from_snapshot).contains("snapshot"));
     let gp2_default = price_in("eu-west-1", "aws_ebs_volume", &v(&[("size", n(8.0))]));
@@ -189,17 +219,45 @@ fn db_instance_multi_az_uses_multi_az_rows() {
 }
 
 #[test]
+fn db_instance_multi_az_costs_about_twice_single_az() {
+    // The dev -> prod change of examples/three-tier: multi_az doubles the database bill.
+    for (region, engine, class) in
+        [("ap-southeast-2", "postgres", "db.t4g.small"), ("eu-west-1", "mysql", "db.m6i.large"), ("us-east-1", "mariadb", "db.r6g.large")]
+    {
+        let db = |multi_az: bool| {
+            let value = v(&[
+                ("instance_class", s(class)),
+                ("engine", s(engine)),
+                ("multi_az", Value::Bool(multi_az)),
+                ("storage_type", s("gp3")),
+                ("allocated_storage", n(100.0)),
+            ]);
+            price_in(region, "aws_db_instance", &value)
+        };
+        let (single, multi) = (db(false), db(true));
+        let ratio = monthly(&multi) / monthly(&single);
+        assert!((1.9..=2.1).contains(&ratio), "{region} {engine} {class}: {ratio} ({single:?} / {multi:?})");
+        let compute = component(&multi, "compute");
+        assert!(compute.detail.as_deref().unwrap().ends_with("Multi-AZ"), "{compute:?}");
+        assert!(multi.components.iter().all(|c| c.source_id.is_some() && c.source_url.is_some() && c.source_date.is_some()));
+    }
+}
+
+#[test]
 fn db_instance_multi_az_missing_is_not_priced_never_doubled() {
     let value = v(&[
-        ("instance_class", s("db.t3.micro")),
+        ("instance_class", s("db.m6i.xlarge")),
         ("engine", s("postgres")),
         ("multi_az", Value::Bool(true)),
         ("allocated_storage", n(20.0)),
     ]);
-    let cost = price_in("us-east-1", "aws_db_instance", &value);
+    // ap-east-2 (Taipei) has this class Single-AZ only.
+    let single = v(&[("instance_class", s("db.m6i.xlarge")), ("engine", s("postgres")), ("allocated_storage", n(20.0))]);
+    assert_eq!(component(&price_in("ap-east-2", "aws_db_instance", &single), "compute").unit_usd, 0.444);
+    let cost = price_in("ap-east-2", "aws_db_instance", &value);
     assert_eq!(
         reason(&cost),
-        "no price for Multi-AZ db.t3.micro PostgreSQL in us-east-1 in the catalog (strata does not derive Multi-AZ prices)"
+        "no price for Multi-AZ db.m6i.xlarge PostgreSQL in ap-east-2 in the catalog (strata does not derive Multi-AZ prices)"
     );
     assert!(cost.components.is_empty());
 }
@@ -295,14 +353,19 @@ fn load_balancer_hours_and_lcus() {
     assert_eq!(component(&with_usage, "LCU").monthly_usd, Some(11.68)); // 1460 × 0.008
     assert_eq!(monthly(&with_usage), 28.105);
 
-    // eu-west-1 has the NLB hour but no NLCU rate: a note without usage, not priced with it.
-    let nlb = v(&[("load_balancer_type", s("network"))]);
+    let nlb = v(&[("load_balancer_type", s("network")), ("internal", Value::Bool(true))]);
     let cost = price_in("eu-west-1", "aws_lb", &nlb);
+    assert_eq!(monthly(&cost), 18.396); // 0.0252 × 730
+    // A rate the catalog lacks: a note without usage, not priced with it.
+    let mut catalog = Catalog::default();
+    let hour = Catalog::embedded().get(&PriceKey::new("AWSELB", "eu-west-1", "network-load-balancer")).unwrap().clone();
+    catalog.insert(hour);
+    let cost = price_with(&catalog, "eu-west-1", None, "aws_lb", &nlb);
     assert_eq!(monthly(&cost), 18.396);
     assert!(cost.notes[0].contains("NLCU"), "{:?}", cost.notes);
-    let cost = price_with(Catalog::embedded(), "eu-west-1", Some(&usage), "aws_lb", &nlb);
+    let cost = price_with(&catalog, "eu-west-1", Some(&usage), "aws_lb", &nlb);
     assert_eq!(reason(&cost), "no price for network load balancer NLCUs in eu-west-1 in the catalog");
-    assert!(reason(&price_in("eu-west-1", "aws_lb", &alb)).contains("application load balancer hours in eu-west-1"));
+    assert!(reason(&price_with(&catalog, "eu-west-1", None, "aws_lb", &alb)).contains("application load balancer hours in eu-west-1"));
 }
 
 #[test]
@@ -318,28 +381,79 @@ fn nat_gateway_hours_and_data_processed() {
 
 #[test]
 fn elastic_ip_uses_what_the_catalog_has() {
-    let idle = price_in("us-east-1", "aws_eip", &v(&[("domain", s("vpc")), ("instance", Value::unknown())]));
-    assert_eq!(monthly(&idle), 3.65); // 0.005 × 730
+    // In use and idle addresses cost the same in every region of the catalog.
+    let unattached = price_in("us-east-1", "aws_eip", &v(&[("domain", s("vpc")), ("instance", Value::unknown())]));
+    assert_eq!(monthly(&unattached), 3.65); // 0.005 × 730
+    assert_eq!(component(&unattached, "public IPv4 address").detail.as_deref(), Some("in use or unattached: one rate"));
+    assert!(unattached.notes.is_empty(), "{:?}", unattached.notes);
+    let attached = price_in("ap-southeast-2", "aws_eip", &v(&[("instance", s("i-0abc"))]));
+    let ip = component(&attached, "public IPv4 address");
+    assert_eq!((ip.detail.as_deref(), ip.monthly_usd), (Some("in use"), Some(3.65)));
+    assert!(ip.source.contains("vpc.json") && ip.source_id.is_some(), "{ip:?}");
+    // With only the idle rate known (an offer file over an empty catalog), the gap is a note.
+    let mut catalog = Catalog::default();
+    catalog.insert(PriceRow {
+        key: PriceKey::new("AmazonVPC", "us-east-1", "public-ipv4-idle"),
+        attributes: Default::default(),
+        description: None,
+        unit: "Hrs".into(),
+        usd_per_unit: 0.005,
+        source: PriceSource::text("test"),
+    });
+    let idle = price_with(&catalog, "us-east-1", None, "aws_eip", &v(&[]));
+    assert_eq!(monthly(&idle), 3.65);
     assert!(idle.notes[0].contains("in-use rate"));
-    let attached = price_in("us-east-1", "aws_eip", &v(&[("instance", s("i-0abc"))]));
+    let attached = price_with(&catalog, "us-east-1", None, "aws_eip", &v(&[("instance", s("i-0abc"))]));
     assert_eq!(reason(&attached), "no price for an in-use public IPv4 address in us-east-1 in the catalog");
 }
 
 #[test]
-fn hosted_zone_is_priced_only_when_the_catalog_has_it() {
-    assert_eq!(reason(&price_in("us-east-1", "aws_route53_zone", &v(&[]))), "no price for a Route 53 hosted zone in the catalog");
-    let mut catalog = Catalog::embedded().clone();
-    let key = PriceKey::new("AmazonRoute53", "global", "hosted-zone");
-    catalog.insert(PriceRow {
-        key,
-        attributes: Default::default(),
-        description: None,
-        unit: "HostedZone".into(),
-        usd_per_unit: 0.5,
-        source: "test".into(),
-    });
-    let cost = price_with(&catalog, "eu-west-1", None, "aws_route53_zone", &v(&[]));
-    assert_eq!(monthly(&cost), 0.5);
+fn public_ipv4_of_instances_and_load_balancers() {
+    let base = [("instance_type", s("t3.micro"))];
+    let public = price_in("eu-west-1", "aws_instance", &v(&[base[0].clone(), ("associate_public_ip_address", Value::Bool(true))]));
+    assert_eq!(component(&public, "public IPv4 address").monthly_usd, Some(3.65));
+    let private = price_in("eu-west-1", "aws_instance", &v(&[base[0].clone(), ("associate_public_ip_address", Value::Bool(false))]));
+    assert!(private.components.iter().all(|c| !c.name.contains("IPv4")), "{private:?}");
+    // Unknown (the attribute is computed): the subnet decides, which pricing cannot see.
+    let unknown = price_in("eu-west-1", "aws_instance", &v(&[base[0].clone(), ("associate_public_ip_address", Value::unknown())]));
+    assert!(unknown.components.iter().all(|c| !c.name.contains("IPv4")), "{unknown:?}");
+
+    let subnets = Value::list(vec![Value::unknown(), Value::unknown(), Value::unknown()]);
+    let alb = price_in("ap-southeast-2", "aws_lb", &v(&[("subnets", subnets.clone())]));
+    let ips = component(&alb, "public IPv4 addresses");
+    assert_eq!((ips.quantity, ips.monthly_usd, ips.detail.as_deref()), (Some(2190.0), Some(10.95), Some("one per subnet")));
+    assert!(alb.notes.is_empty(), "{:?}", alb.notes);
+    // A set of subnet IDs known only after apply: at least the two subnets an ALB needs.
+    let unknown_ids = Value::Set(vec![Value::unknown()].into());
+    let alb = price_in("ap-southeast-2", "aws_lb", &v(&[("subnets", unknown_ids)]));
+    assert_eq!(component(&alb, "public IPv4 addresses").quantity, Some(1460.0));
+    assert!(alb.notes[0].contains("2 public IPv4 addresses are assumed"), "{:?}", alb.notes);
+    let internal = price_in("ap-southeast-2", "aws_lb", &v(&[("subnets", subnets), ("internal", Value::Bool(true))]));
+    assert!(internal.components.iter().all(|c| !c.name.contains("IPv4")), "{internal:?}");
+    // An NLB subnet mapping with its own Elastic IP adds no address here (the aws_eip is priced).
+    let mapping = |eip: Option<Value>| {
+        let mut m = vec![("subnet_id", s("subnet-1"))];
+        m.extend(eip.map(|e| ("allocation_id", e)));
+        v(&m)
+    };
+    let nlb =
+        v(&[("load_balancer_type", s("network")), ("subnet_mapping", Value::list(vec![mapping(Some(Value::unknown())), mapping(None)]))]);
+    let cost = price_in("eu-west-1", "aws_lb", &nlb);
+    assert_eq!(component(&cost, "public IPv4 address").quantity, Some(730.0));
+}
+
+#[test]
+fn hosted_zone_is_priced_per_zone_month() {
+    let cost = price_in("ap-southeast-2", "aws_route53_zone", &v(&[("name", s("example.com"))]));
+    let zone = component(&cost, "hosted zone");
+    assert_eq!((zone.quantity, zone.monthly_usd), (Some(1.0), Some(0.5)));
+    assert!(zone.source.contains("route53.json") && zone.source_date.is_some(), "{zone:?}");
+    // Without a price, it is not priced.
+    let empty = Catalog::default();
+    assert_eq!(
+        reason(&price_with(&empty, "eu-west-1", None, "aws_route53_zone", &v(&[]))),
+        "no price for a Route 53 hosted zone in the catalog"
+    );
 }
 
 // Offer files.
@@ -348,19 +462,19 @@ fn hosted_zone_is_priced_only_when_the_catalog_has_it() {
 fn offer_file_extends_the_catalog_with_a_new_region() {
     let mut catalog = Catalog::embedded().clone();
     let load = catalog.load_offer_file(&fixture("ec2-eu-west-3.json")).unwrap();
-    assert_eq!((load.offer_code.as_str(), load.added, load.replaced), ("AmazonEC2", 8, 0));
+    assert_eq!((load.offer_code.as_str(), load.added, load.replaced), ("AmazonEC2", 0, 8));
     assert_eq!(load.regions.iter().collect::<Vec<_>>(), ["eu-west-3"]);
     let row = catalog.get(&PriceKey::new("AmazonEC2", "eu-west-3", "t3.micro")).unwrap();
     // The Linux/Shared/NA/Used product, not the Windows, dedicated or unused-reservation ones, nor the reserved term.
     assert_eq!(row.usd_per_unit, 0.0118);
-    assert!(row.source.contains("ec2-eu-west-3.json") && row.source.contains("7QE8QUMJ5FVMZ4NU"), "{}", row.source);
+    assert!(row.source.text.contains("ec2-eu-west-3.json") && row.source.text.contains("7QE8QUMJ5FVMZ4NU"), "{}", row.source.text);
     let throughput = catalog.get(&PriceKey::new("AmazonEC2", "eu-west-3", "ebs-gp3-throughput")).unwrap();
-    assert_eq!((throughput.unit.as_str(), throughput.usd_per_unit), ("MiBps-Mo", 47.5136 / 1024.0));
+    assert_eq!((&*throughput.unit, throughput.usd_per_unit), ("MiBps-Mo", 47.5136 / 1024.0));
 
     let value = v(&[("instance_type", s("t3.micro"))]);
     let cost = price_with(&catalog, "eu-west-3", None, "aws_instance", &value);
     assert_eq!(monthly(&cost), 9.3564); // 0.0118 × 730 + 8 × 0.0928
-    assert!(price_in("eu-west-3", "aws_instance", &value).not_priced_reason().is_some());
+    assert_eq!(row.source.date.as_deref(), offer_date(&fixture("ec2-eu-west-3.json")).as_deref());
     let nat = price_with(&catalog, "eu-west-3", Some(&figures(&[("monthly_data_processed_gb", 10.0)])), "aws_nat_gateway", &v(&[]));
     assert_eq!(monthly(&nat), 35.52); // 0.048 × 730 + 10 × 0.048
 }
@@ -369,19 +483,20 @@ fn offer_file_extends_the_catalog_with_a_new_region() {
 fn offer_file_overrides_catalog_prices() {
     let mut catalog = Catalog::embedded().clone();
     let key = PriceKey::new("AmazonRDS", "us-east-1", "storage-gp2").deployment("Single-AZ");
-    assert!(catalog.get(&key).unwrap().source.contains("infracost"));
+    assert_eq!(catalog.get(&key).unwrap().source.id.as_deref(), Some("s1089"));
     let load = catalog.load_offer_file(&fixture("rds-us-east-1.json")).unwrap();
-    assert_eq!((load.added, load.replaced), (1, 1));
-    assert!(catalog.get(&key).unwrap().source.contains("rds-us-east-1.json"));
-    // The Multi-AZ price the embedded catalog lacks now comes from the file; SQL Server is skipped.
+    assert_eq!((load.added, load.replaced), (0, 2)); // both prices are in the embedded catalog
+    assert!(catalog.get(&key).unwrap().source.text.contains("rds-us-east-1.json"));
+    // The Multi-AZ price now comes from the file; SQL Server is skipped.
     let value = v(&[
         ("instance_class", s("db.t3.micro")),
         ("engine", s("postgres")),
         ("multi_az", Value::Bool(true)),
         ("allocated_storage", n(20.0)),
     ]);
-    assert!(price_in("us-east-1", "aws_db_instance", &value).not_priced_reason().is_some());
+    assert_eq!(component(&price_in("us-east-1", "aws_db_instance", &value), "compute").source_id.as_deref(), Some("s604"));
     let cost = price_with(&catalog, "us-east-1", None, "aws_db_instance", &value);
+    assert!(component(&cost, "compute").source.contains("rds-us-east-1.json"));
     assert_eq!(component(&cost, "compute").monthly_usd, Some(26.28)); // 0.036 × 730
     assert_eq!(component(&cost, "storage gp2").monthly_usd, Some(4.6)); // 20 × 0.23 (Multi-AZ)
 }
@@ -501,8 +616,8 @@ fn report_usage_and_provider_regions_apply_per_resource() {
     let report = build_report(&inputs, Some("us-east-1"), Catalog::embedded(), &usage);
     assert_eq!(report.resources[0].after_monthly, Some(37.35));
     assert_eq!(report.usage_based_parts, 0);
-    // eu-west-1 has t3.micro but no gp3 storage for the assumed root volume.
-    assert_eq!(report.resources[1].not_priced_reason(), Some("no price for gp3 EBS storage in eu-west-1 in the catalog"));
+    // Priced in eu-west-1: 0.0114 × 730 + 8 GB × 0.088 (the assumed gp3 root volume).
+    assert_eq!(report.resources[1].after_monthly, Some(9.026));
 }
 
 #[test]
