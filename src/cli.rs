@@ -245,6 +245,17 @@ pub struct CostArgs {
     #[arg(long, value_name = "FILE")]
     pub compare_to: Option<PathBuf>,
 
+    /// The project's name in the report, and in the Markdown comment's
+    /// marker `<!-- strata-cost: NAME -->` that CI uses to find and update
+    /// its own comment [default: the configuration directory's name].
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+
+    /// Write a usage file listing the usage-priced parts of every resource,
+    /// keeping the figures FILE already has (and pricing with them).
+    #[arg(long, value_name = "FILE", conflicts_with = "usage_file")]
+    pub sync_usage_file: Option<PathBuf>,
+
     #[command(flatten)]
     pub pricing: PricingArgs,
 }

@@ -253,7 +253,10 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
     render_plan::print(plan, args.json, ui.color && std::io::stdout().is_terminal())?;
     // What pricing does not need goes before it (the state and the graph
     // of a large configuration are most of the memory).
-    run.state = None;
+    // A plan with --target prices the recorded objects outside its slice too.
+    if run.plan.as_ref().is_some_and(|p| p.targets.is_empty()) {
+        run.state = None;
+    }
     run.graph = None;
     let mut out = std::io::stdout().lock();
     let priced = price(ui, &mut run, &args.pricing)?;
@@ -322,6 +325,14 @@ fn report_violations(ui: &Ui, priced: &strata_engine::cost::CostRun, sources: &S
 }
 
 fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
+    let project = match &args.project {
+        Some(name) => name.clone(),
+        None => project_name(&args.config.dir),
+    };
+    if let Err(d) = check_project_name(&project) {
+        print_plain(ui, [d], &SourceMap::new())?;
+        return Ok(exit::ERROR);
+    }
     let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), ..Default::default() };
     let mut run =
         strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), strata_engine::plan::RunMode::default());
@@ -332,13 +343,52 @@ fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
         return Ok(exit::ERROR);
     }
     (run.state, run.graph) = (None, None);
-    let Some(mut priced) = price(ui, &mut run, &args.pricing)? else { return Ok(exit::ERROR) };
+    let mut pricing = PricingArgs { prices: args.pricing.prices.clone(), usage_file: args.pricing.usage_file.clone() };
+    if let Some(path) = args.sync_usage_file.as_ref().filter(|p| p.exists()) {
+        pricing.usage_file = Some(path.clone());
+    }
+    let Some(mut priced) = price(ui, &mut run, &pricing)? else { return Ok(exit::ERROR) };
+    priced.report.project = Some(project);
+    if let Some(path) = &args.sync_usage_file {
+        let resources: Vec<(String, String)> =
+            priced.report.resources.iter().filter(|l| l.after.is_some()).map(|l| (l.address.clone(), l.ty.clone())).collect();
+        let existing = match pricing.usage_file.as_ref().map(std::fs::read_to_string) {
+            Some(Ok(text)) => strata_cost::Usage::from_yaml(&text, strata_core::FileId(0)).unwrap_or_default(),
+            _ => strata_cost::Usage::default(),
+        };
+        let template = strata_cost::usage_template(&resources, &existing);
+        if let Err(e) = std::fs::write(path, template) {
+            let d = Diagnostic::error("strata::cost::bad_usage_file", format!("cannot write usage file {}: {e}", path.display()));
+            print_plain(ui, [d], &SourceMap::new())?;
+            return Ok(exit::ERROR);
+        }
+        let listed = resources.iter().filter(|(_, ty)| strata_cost::USAGE_KEYS.iter().any(|(t, _)| t == ty)).count();
+        eprintln!("Wrote {} to {}.", plural_of(listed, "usage-priced resource"), path.display());
+    }
     if let Some(path) = &args.compare_to {
         let baseline = std::fs::read_to_string(path)
             .map_err(|e| Diagnostic::error("strata::cost::bad_baseline", format!("cannot read {}: {e}", path.display())))
             .and_then(|text| strata_cost::CostReport::from_json(&text, &path.display().to_string()));
         match baseline {
-            Ok(base) => priced.report = priced.report.compare_to(&base),
+            Ok(base) => {
+                let mismatches = priced.report.baseline_mismatches(&base);
+                if !mismatches.is_empty() {
+                    let d = Diagnostic::warning(
+                        "strata::cost::baseline_mismatch",
+                        format!("{} may not be comparable: {}", path.display(), mismatches.join("; ")),
+                    )
+                    .with_help(
+                        "write the baseline from the same project and region, e.g. the base branch's `strata cost DIR --format json`",
+                    );
+                    print_plain(ui, [d], &run.config.sources)?;
+                }
+                priced.report = priced.report.compare_to(&base);
+                // The budget's figures are the comparison's.
+                priced.violations = strata_cost::check_budget(&priced.report, &priced.budget);
+                if !priced.budget.is_empty() {
+                    priced.report.budget = Some(strata_cost::BudgetStatus::new(&priced.budget, &priced.violations));
+                }
+            }
             Err(d) => {
                 print_plain(ui, [d], &run.config.sources)?;
                 return Ok(exit::ERROR);
@@ -346,12 +396,40 @@ fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
         }
     }
     let text = match args.format {
-        CostFormat::Table => render_cost::render_table(&priced.report),
+        CostFormat::Table => {
+            let width = std::io::stdout()
+                .is_terminal()
+                .then(|| terminal_size::terminal_size().map(|(w, _)| w.0).filter(|w| *w >= 40).unwrap_or(80));
+            render_cost::render_table(&priced.report, width)
+        }
         CostFormat::Markdown => render_cost::render_markdown(&priced.report),
         CostFormat::Json => priced.report.to_json() + "\n",
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(if report_violations(ui, &priced, &run.config.sources)? { exit::POLICY } else { exit::OK })
+}
+
+/// The configuration directory's name (of its absolute path: `.` names the
+/// current directory), or `default` when it has none (`/`).
+fn project_name(dir: &std::path::Path) -> String {
+    let absolute = std::fs::canonicalize(dir).or_else(|_| std::path::absolute(dir)).unwrap_or_else(|_| dir.to_path_buf());
+    absolute.file_name().map(|n| n.to_string_lossy().into_owned()).filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into())
+}
+
+/// A project name goes into an HTML comment and a heading: no `--`, no
+/// `>`, no line break, not empty, at most 100 characters.
+fn check_project_name(name: &str) -> Result<(), Diagnostic> {
+    let bad =
+        name.trim().is_empty() || name.len() > 100 || name.contains("--") || name.chars().any(|c| c == '>' || c == '<' || c.is_control());
+    if bad {
+        return Err(Diagnostic::error("strata::cli::invalid_project", format!("{name:?} is not a usable project name"))
+            .with_help("a project name is 1 to 100 characters without `--`, `<`, `>` or line breaks; set one with --project"));
+    }
+    Ok(())
+}
+
+fn plural_of(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
 fn plural(n: usize) -> &'static str {

@@ -171,9 +171,8 @@ fn targets_and_bad_addresses() {
 fn cost_report_formats_baseline_and_budget() {
     let out = strata(&["cost", "examples/three-tier", "--format", "markdown"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    // Every resource of three-tier is priced (issue 9 item 13): no lower bound.
-    assert!(out.stdout.contains("will increase by $146.11"), "{}", out.stdout);
-    assert!(out.stdout.contains("<details>"));
+    assert!(out.stdout.contains("Of what could be priced: +$"), "{}", out.stdout);
+    assert!(out.stdout.starts_with("<!-- strata-cost: three-tier -->\n## Cost estimate: three-tier\n"), "{}", out.stdout);
     insta::assert_snapshot!("three_tier_cost_markdown", out.stdout);
     let table = strata(&["cost", "examples/three-tier"]);
     insta::assert_snapshot!("three_tier_cost_table", table.stdout);
@@ -245,7 +244,7 @@ fn an_unpriced_stack_says_its_total_is_a_lower_bound() {
     assert!(plan.stdout.contains("resources could not be priced; the total is a lower bound: at least $"), "{}", plan.stdout);
     assert!(!plan.stdout.contains("unchanged by this plan"), "{}", plan.stdout);
     let md = strata(&["cost", "examples/three-tier", "--format", "markdown", region[0], region[1]]);
-    assert!(md.stdout.contains("could not be priced; the total is a lower bound**"), "{}", md.stdout);
+    assert!(md.stdout.contains("could not be priced; the total is a lower bound.**"), "{}", md.stdout);
     assert!(!md.stdout.contains("will not change"), "{}", md.stdout);
     let json = strata(&["cost", "examples/three-tier", "--format", "json", region[0], region[1]]);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -342,4 +341,170 @@ fn usage_file_addresses_that_match_nothing_are_warnings() {
     assert!(out.stderr.contains("`aws_nat_gateway.mian` in usage.yml names no resource"), "{}", out.stderr);
     assert!(out.stderr.contains("did you mean `aws_nat_gateway.main`?"), "{}", out.stderr);
     assert_eq!(out.stderr.matches("usage_unmatched").count(), 1, "the matching address is not reported: {}", out.stderr);
+}
+
+const TWO: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+resource "aws_instance" "a" {
+  ami           = "ami-123"
+  instance_type = "t3.micro"
+  tenancy       = "default"
+}
+resource "aws_instance" "b" {
+  ami           = "ami-123"
+  instance_type = "t3.micro"
+  tenancy       = "default"
+}
+"#;
+
+/// Guards against `--target` pricing (and budgeting) only the targeted
+/// slice: the report is the whole stack after the plan, the targeted change
+/// applied and every other recorded object as it is.
+#[test]
+fn a_targeted_plan_prices_and_budgets_the_whole_stack() {
+    let dir = scratch(&[("main.tf", TWO)]);
+    simulate_apply(dir.path());
+    let both_large = TWO.replace("t3.micro", "t3.large");
+    std::fs::write(dir.path().join("main.tf"), &both_large).unwrap();
+    let out = strata_in(dir.path(), &["plan", "--target", "aws_instance.a"], &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.contains("Plan: 0 to add, 1 to change"), "{}", out.stdout);
+    // Before: two t3.micro ($8.23 each, with the assumed root volume). After:
+    // a t3.large ($60.74 + $0.64) and the untargeted t3.micro.
+    assert!(out.stdout.contains("Cost: $69.61 a month after this plan, up $53.15 from $16.46"), "{}", out.stdout);
+    // A limit the slice keeps but the stack breaks.
+    let budget = format!("{both_large}\nstrata {{\n  budget {{\n    monthly_limit = 65\n  }}\n}}\n");
+    std::fs::write(dir.path().join("main.tf"), budget).unwrap();
+    let out = strata_in(dir.path(), &["plan", "--target", "aws_instance.a"], &[]);
+    assert_eq!(out.code, 3, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::cost::budget_exceeded") && out.stderr.contains("$69.61"), "{}", out.stderr);
+}
+
+/// The comment's first line is the marker CI finds its own comment by,
+/// naming the project: `--project`, else the configuration directory.
+#[test]
+fn the_comment_marker_names_the_project() {
+    let dir = scratch(&[("main.tf", TWO)]);
+    let out = strata_in(dir.path(), &["cost", "--format", "markdown", "--project", "shop"], &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.starts_with("<!-- strata-cost: shop -->\n## Cost estimate: shop\n"), "{}", out.stdout);
+    let json = strata_in(dir.path(), &["cost", "--format", "json", "--project", "shop"], &[]);
+    let doc: J = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!((doc["format_version"].clone(), doc["project"].clone()), (json!(2), json!("shop")));
+    let name = dir.path().file_name().unwrap().to_string_lossy().into_owned();
+    let out = strata_in(dir.path(), &["cost", "--format", "markdown"], &[]);
+    assert!(out.stdout.starts_with(&format!("<!-- strata-cost: {name} -->\n")), "{}", out.stdout);
+    let out = strata_in(dir.path(), &["cost", "--format", "markdown", "--project", "a -->b"], &[]);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::cli::invalid_project"), "{}", out.stderr);
+}
+
+/// Guards against `--compare-to` rewriting the baseline's total (three-tier:
+/// $137.81 became $112.15 when a database it priced could not be priced):
+/// the "before" is what the baseline recorded. A baseline of another region
+/// or project is a warning.
+#[test]
+fn compare_to_keeps_the_baselines_total_and_warns_when_it_differs() {
+    let db = |class: &str| {
+        format!(
+            "{TWO}resource \"aws_db_instance\" \"db\" {{\n  identifier        = \"db\"\n  engine            = \"postgres\"\n  \
+             instance_class    = \"{class}\"\n  allocated_storage = 20\n  username          = \"app\"\n  password          = \"not-a-real-secret-1\"\n}}\n"
+        )
+    };
+    let dir = scratch(&[("main.tf", &db("db.t3.micro"))]);
+    let base = strata_in(dir.path(), &["cost", "--format", "json", "--project", "shop"], &[]);
+    assert_eq!(base.code, 0, "{}", base.snapshot());
+    std::fs::write(dir.path().join("base.json"), &base.stdout).unwrap();
+    let recorded = serde_json::from_str::<J>(&base.stdout).unwrap()["total_after"].clone();
+    std::fs::write(dir.path().join("main.tf"), db("db.x99.nonesuch")).unwrap();
+    let cmp = strata_in(dir.path(), &["cost", "--format", "json", "--project", "shop", "--compare-to", "base.json"], &[]);
+    assert_eq!(cmp.code, 0, "{}", cmp.snapshot());
+    assert!(!cmp.stderr.contains("baseline_mismatch"), "{}", cmp.stderr);
+    let doc: J = serde_json::from_str(&cmp.stdout).unwrap();
+    assert_eq!(doc["total_before"], recorded, "{}", cmp.stdout);
+    assert_eq!(doc["compared_to"]["total"], recorded);
+    assert_eq!((doc["delta"].clone(), doc["lower_bound"].clone()), (json!(0.0), json!(true)));
+    let md = strata_in(dir.path(), &["cost", "--format", "markdown", "--project", "shop", "--compare-to", "base.json"], &[]);
+    assert!(md.stdout.contains("Before: the baseline report.\n"), "{}", md.stdout);
+
+    let elsewhere = db("db.t3.micro").replace("us-east-1", "us-west-2");
+    std::fs::write(dir.path().join("main.tf"), elsewhere).unwrap();
+    let cmp = strata_in(dir.path(), &["cost", "--format", "markdown", "--compare-to", "base.json"], &[]);
+    assert_eq!(cmp.code, 0, "{}", cmp.snapshot());
+    assert!(cmp.stderr.contains("strata::cost::baseline_mismatch"), "{}", cmp.stderr);
+    assert!(cmp.stderr.contains("the baseline was priced in us-east-1, this run in us-west-2"), "{}", cmp.stderr);
+    assert!(cmp.stderr.contains("recorded for project `shop`"), "{}", cmp.stderr);
+    assert!(
+        cmp.stdout.contains("⚠ Before: the baseline report, recorded for another project shop and region us-east-1."),
+        "{}",
+        cmp.stdout
+    );
+}
+
+const USAGE_PRICED: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+}
+resource "aws_nat_gateway" "main" {
+  subnet_id = "subnet-1"
+}
+resource "aws_db_instance" "db" {
+  identifier        = "db"
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  username          = "app"
+  password          = "not-a-real-secret-1"
+}
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+"#;
+
+/// `--sync-usage-file` writes a template of the usage-priced parts, and
+/// keeps the figures already there on the next sync.
+#[test]
+fn sync_usage_file_writes_a_template_and_keeps_figures() {
+    let dir = scratch(&[("main.tf", USAGE_PRICED)]);
+    let out = strata_in(dir.path(), &["cost", "--sync-usage-file", "usage.yml"], &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stderr.contains("Wrote 2 usage-priced resources to usage.yml."), "{}", out.stderr);
+    let text = std::fs::read_to_string(dir.path().join("usage.yml")).unwrap();
+    assert!(text.contains("\naws_nat_gateway.main:\n  # monthly_data_processed_gb: 0  # GB processed a month\n"), "{text}");
+    assert!(text.contains("\naws_db_instance.db:\n  # monthly_backup_storage_gb: 0"), "{text}");
+    assert!(!text.contains("aws_vpc"), "{text}");
+    // A figure given in the file is kept and priced.
+    std::fs::write(dir.path().join("usage.yml"), text.replace("  # monthly_data_processed_gb: 0", "  monthly_data_processed_gb: 100"))
+        .unwrap();
+    let out = strata_in(dir.path(), &["cost", "--format", "json", "--sync-usage-file", "usage.yml"], &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let text = std::fs::read_to_string(dir.path().join("usage.yml")).unwrap();
+    assert!(text.contains("\naws_nat_gateway.main:\n  monthly_data_processed_gb: 100  # GB processed a month\n"), "{text}");
+    let doc: J = serde_json::from_str(&out.stdout).unwrap();
+    let nat = doc["resources"].as_array().unwrap().iter().find(|r| r["address"] == "aws_nat_gateway.main").unwrap();
+    assert_eq!(nat["after_monthly"], json!(37.35), "32.85 + 100 GB × 0.045");
+    let out = strata_in(dir.path(), &["cost", "--usage-file", "usage.yml", "--sync-usage-file", "usage.yml"], &[]);
+    assert_eq!(out.code, 2, "the two flags conflict: {}", out.snapshot());
+}
+
+/// Infracost's usage files are read: its key names are mapped, and what
+/// strata does not price is a warning rather than an error.
+#[test]
+fn infracost_usage_files_are_read() {
+    let usage = "version: 0.1\nresource_usage:\n  aws_nat_gateway.main:\n    monthly_data_processed_gb: 100\n  \
+                 aws_db_instance.db:\n    additional_backup_storage_gb: 10\n    monthly_standard_io_requests: 1000000\n  \
+                 aws_lambda_function.f:\n    monthly_requests: 5\n";
+    let dir = scratch(&[("main.tf", USAGE_PRICED), ("infracost-usage.yml", usage)]);
+    let out = strata_in(dir.path(), &["cost", "--format", "json", "--usage-file", "infracost-usage.yml"], &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stderr.contains("strata::cost::usage_unused") && out.stderr.contains("aws_lambda_function"), "{}", out.stderr);
+    assert!(out.stderr.contains("monthly_standard_io_requests"), "gp2 storage has no I/O price: {}", out.stderr);
+    let doc: J = serde_json::from_str(&out.stdout).unwrap();
+    let line = |a: &str| doc["resources"].as_array().unwrap().iter().find(|r| r["address"] == a).unwrap().clone();
+    assert_eq!(line("aws_nat_gateway.main")["after_monthly"], json!(37.35));
+    let db = line("aws_db_instance.db");
+    let backup = db["after"]["components"].as_array().unwrap().iter().find(|c| c["name"] == "backup storage").unwrap().clone();
+    assert_eq!(backup["quantity"], json!(10.0), "{db}");
 }

@@ -28,8 +28,8 @@ mod tests;
 pub use budget::{Budget, BudgetLimit, BudgetStatus, BudgetViolation, check_budget};
 pub use catalog::{Catalog, OfferLoad, PriceKey, PriceRow, PriceSource};
 pub use price::{Component, CostStatus, FREE_TYPES, PriceContext, ResourceCost, price};
-pub use report::{CostInput, CostReport, Counts, LayerSubtotal, LineStatus, REPORT_VERSION, ResourceCostLine, build_report};
-pub use usage::{USAGE_KEYS, Usage, UsageFigures};
+pub use report::{BaselineInfo, CostInput, CostReport, Counts, LayerSubtotal, LineStatus, REPORT_VERSION, ResourceCostLine, build_report};
+pub use usage::{INFRACOST_KEYS, USAGE_KEY_DOCS, USAGE_KEYS, Usage, UsageFigures, usage_template};
 
 /// Hours in a month, as AWS and most estimators count them.
 pub const HOURS_PER_MONTH: f64 = 730.0;

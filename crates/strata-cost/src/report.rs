@@ -2,9 +2,12 @@
 //! subtotals, totals and the delta, and the report's JSON file format (the
 //! baseline of the next run).
 //!
-//! Totals count a resource only when every side it has could be priced (its
-//! `delta` is known); a resource not priced on either side is left out of
-//! both totals, so that a price the catalog lacks never shows up as a change.
+//! Each total sums the sides that could be priced (a side not priced is left
+//! out, so the total is a lower bound, `lower_bound`); the change sums only
+//! resources priced on every side they have (their `delta` is known), so that
+//! a price the catalog lacks never shows up as a change. A baseline's "before"
+//! total is therefore exactly what the baseline recorded, even when a
+//! resource it priced cannot be priced now.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -16,8 +19,10 @@ use crate::price::{CostStatus, PriceContext, ResourceCost, price};
 use crate::usage::Usage;
 use crate::{HOURS_PER_MONTH, money};
 
-/// The version of the report's JSON format.
-pub const REPORT_VERSION: u32 = 1;
+/// The version of the report's JSON format (`format_version`). Version 1
+/// named it `version` and counted a resource in a total only when both its
+/// sides were priced; it is still read as a baseline.
+pub const REPORT_VERSION: u32 = 2;
 
 /// One planned resource instance to price.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,21 +125,32 @@ pub struct Counts {
 /// A priced plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostReport {
-    pub version: u32,
+    #[serde(alias = "version")]
+    pub format_version: u32,
+    /// The project's name (`--project`, by default the configuration
+    /// directory's name); the pull-request comment's marker names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     pub currency: String,
     pub hours_per_month: f64,
     pub region: Option<String>,
     /// True when the "before" figures come from a baseline report
     /// ([`CostReport::compare_to`]) rather than from the state.
     pub baseline: bool,
+    /// What the baseline recorded, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compared_to: Option<BaselineInfo>,
     /// By layer, then in input order.
     pub resources: Vec<ResourceCostLine>,
     /// Layers with at least one resource, in order.
     pub layers: Vec<LayerSubtotal>,
     pub total_before: f64,
     pub total_after: f64,
+    /// The change of the resources priced on every side they have; equal
+    /// to `total_after - total_before` unless `lower_bound`.
     pub delta: f64,
-    /// `None` when the total before is 0.
+    /// `delta` against the "before" of those same resources; `None` when
+    /// that is 0.
     pub delta_percent: Option<f64>,
     /// Some resources could not be priced: the totals leave them out and
     /// are lower bounds (`counts.not_priced` says how many).
@@ -147,6 +163,15 @@ pub struct CostReport {
     pub counts: Counts,
     /// Planned components priced by usage that have no usage figures.
     pub usage_based_parts: usize,
+}
+
+/// The baseline a report was compared with: its project and region as it
+/// recorded them, and its total after (the "before" of the comparison).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineInfo {
+    pub project: Option<String>,
+    pub region: Option<String>,
+    pub total: f64,
 }
 
 /// Price every input and sum the results. `region` is the default
@@ -252,7 +277,7 @@ impl CostReport {
         resources.sort_by_key(|l| l.layer);
         let mut layers: Vec<LayerSubtotal> = Vec::new();
         let mut counts = Counts::default();
-        let (mut total_before, mut total_after) = (0.0, 0.0);
+        let (mut total_before, mut total_after, mut counted_before, mut delta) = (0.0, 0.0, 0.0, 0.0);
         let mut usage_based_parts = 0;
         for line in &resources {
             match line.status() {
@@ -265,24 +290,29 @@ impl CostReport {
                 let name = Layer::from_number(line.layer).map_or("unknown", Layer::name).to_string();
                 layers.push(LayerSubtotal { layer: line.layer, name, before: 0.0, after: 0.0, delta: 0.0 });
             }
-            if line.delta.is_some() {
-                let (b, a) = (line.before_monthly.unwrap_or(0.0), line.after_monthly.unwrap_or(0.0));
-                if let Some(l) = layers.last_mut() {
-                    l.before = money(l.before + b);
-                    l.after = money(l.after + a);
-                    l.delta = money(l.after - l.before);
+            let (b, a) = (line.before_monthly.unwrap_or(0.0), line.after_monthly.unwrap_or(0.0));
+            if let Some(l) = layers.last_mut() {
+                l.before = money(l.before + b);
+                l.after = money(l.after + a);
+                if let Some(d) = line.delta {
+                    l.delta = money(l.delta + d);
                 }
-                total_before += b;
-                total_after += a;
+            }
+            total_before += b;
+            total_after += a;
+            if let Some(d) = line.delta {
+                delta += d;
+                counted_before += b;
             }
         }
-        let (total_before, total_after) = (money(total_before), money(total_after));
-        let delta = money(total_after - total_before);
-        let delta_percent = (total_before > 0.0).then(|| money(delta / total_before * 100.0));
+        let (total_before, total_after, delta) = (money(total_before), money(total_after), money(delta));
+        let delta_percent = (money(counted_before) > 0.0).then(|| money(delta / counted_before * 100.0));
         CostReport {
             lower_bound: counts.not_priced > 0,
             budget: None,
-            version: REPORT_VERSION,
+            format_version: REPORT_VERSION,
+            project: None,
+            compared_to: None,
             currency: "USD".into(),
             hours_per_month: HOURS_PER_MONTH,
             region,
@@ -320,7 +350,27 @@ impl CostReport {
                 .map(|b| ResourceCostLine::new(b.address.clone(), b.ty.clone(), b.layer, b.after.clone(), None)),
         );
         lines.retain(|l| l.before.is_some() || l.after.is_some());
-        CostReport::from_lines(self.region.clone(), true, lines)
+        let mut report = CostReport::from_lines(self.region.clone(), true, lines);
+        report.project = self.project.clone();
+        report.compared_to =
+            Some(BaselineInfo { project: baseline.project.clone(), region: baseline.region.clone(), total: baseline.total_after });
+        report
+    }
+
+    /// How the baseline differs from this run in what makes a comparison
+    /// meaningful: another project, another region. Each is a sentence.
+    pub fn baseline_mismatches(&self, baseline: &CostReport) -> Vec<String> {
+        let mut out = Vec::new();
+        if let (Some(here), Some(there)) = (&self.project, &baseline.project)
+            && here != there
+        {
+            out.push(format!("the baseline was recorded for project `{there}`, not `{here}`"));
+        }
+        if self.region != baseline.region {
+            let name = |r: &Option<String>| r.clone().unwrap_or_else(|| "an unknown region".into());
+            out.push(format!("the baseline was priced in {}, this run in {}", name(&baseline.region), name(&self.region)));
+        }
+        out
     }
 
     /// The report as pretty JSON (the `--format json` output and baseline file).
@@ -338,7 +388,8 @@ impl CostReport {
         let help = "write a baseline with `strata cost DIR --format json > base.json`";
         let json: serde_json::Value =
             serde_json::from_str(text).map_err(|e| Diagnostic::error(CODE, format!("{origin} is not valid JSON: {e}")).with_help(help))?;
-        match json.get("version").and_then(serde_json::Value::as_u64) {
+        let version = json.get("format_version").or_else(|| json.get("version")).and_then(serde_json::Value::as_u64);
+        match version {
             Some(v) if v > u64::from(REPORT_VERSION) => {
                 return Err(Diagnostic::error(
                     CODE,
@@ -347,11 +398,15 @@ impl CostReport {
                 .with_help("upgrade strata, or write the baseline again with this version"));
             }
             Some(_) => {}
-            None => return Err(Diagnostic::error(CODE, format!("{origin} is not a strata cost report (no `version`)")).with_help(help)),
+            None => {
+                return Err(Diagnostic::error(CODE, format!("{origin} is not a strata cost report (no `format_version`)")).with_help(help));
+            }
         }
         let report: CostReport = serde_json::from_value(json)
             .map_err(|e| Diagnostic::error(CODE, format!("{origin} is not a strata cost report: {e}")).with_help(help))?;
         let lines = report.resources.into_iter().map(|l| ResourceCostLine::new(l.address, l.ty, l.layer, l.before, l.after)).collect();
-        Ok(CostReport::from_lines(report.region, report.baseline, lines))
+        let mut back = CostReport::from_lines(report.region, report.baseline, lines);
+        (back.project, back.compared_to, back.budget) = (report.project, report.compared_to, report.budget);
+        Ok(back)
     }
 }

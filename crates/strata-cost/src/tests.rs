@@ -591,7 +591,7 @@ fn report_lines_subtotals_and_totals() {
 }
 
 #[test]
-fn a_side_that_is_not_priced_keeps_the_resource_out_of_both_totals() {
+fn a_side_that_is_not_priced_stays_out_of_its_total_and_the_change() {
     let inputs = [input(
         "aws_instance.a",
         "aws_instance",
@@ -600,8 +600,10 @@ fn a_side_that_is_not_priced_keeps_the_resource_out_of_both_totals() {
         Some(v(&[("instance_type", Value::unknown())])),
     )];
     let report = build_report(&inputs, Some("us-east-1"), Catalog::embedded(), &Usage::default());
-    assert_eq!((report.total_before, report.total_after, report.delta, report.delta_percent), (0.0, 0.0, 0.0, None));
+    // The priced side counts in its total; the change leaves the resource out.
+    assert_eq!((report.total_before, report.total_after, report.delta, report.delta_percent), (8.232, 0.0, 0.0, None));
     assert_eq!(report.counts.not_priced, 1);
+    assert!(report.lower_bound);
     assert_eq!(report.resources[0].not_priced_reason(), Some("instance_type is known only after apply"));
 }
 
@@ -691,6 +693,58 @@ fn compare_to_uses_the_baselines_after_figures() {
         ]
     );
     assert_eq!((cmp.total_before, cmp.total_after, cmp.delta), (41.082, 34.658, -6.424));
+    assert_eq!(cmp.compared_to.as_ref().map(|b| b.total), Some(41.082));
+}
+
+/// Guards against `--compare-to` rewriting the baseline's total ($137.81 →
+/// $112.15 for three-tier): a resource the baseline priced that cannot be
+/// priced now was dropped from the "before" total too. The "before" total is
+/// what the baseline recorded; the change leaves the resource out.
+#[test]
+fn compare_to_keeps_the_baselines_recorded_total() {
+    let db = |class: &str| {
+        v(&[("instance_class", s(class)), ("engine", s("postgres")), ("allocated_storage", n(20.0)), ("storage_type", s("gp3"))])
+    };
+    let base_inputs = [
+        input("aws_instance.app", "aws_instance", 3, None, Some(v(&[("instance_type", s("t3.micro"))]))),
+        input("aws_db_instance.db", "aws_db_instance", 2, None, Some(db("db.t4g.small"))),
+    ];
+    let head_inputs = [
+        input("aws_instance.app", "aws_instance", 3, None, Some(v(&[("instance_type", s("t3.micro"))]))),
+        input("aws_db_instance.db", "aws_db_instance", 2, None, Some(db("db.x99.nonesuch"))),
+    ];
+    let mut base = build_report(&base_inputs, Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    base.project = Some("shop".into());
+    let recorded = base.total_after;
+    assert!(recorded > 30.0, "{recorded}");
+    let base = CostReport::from_json(&base.to_json(), "base.json").unwrap();
+    assert_eq!(base.project.as_deref(), Some("shop"));
+    let mut head = build_report(&head_inputs, Some("us-east-1"), Catalog::embedded(), &Usage::default());
+    head.project = Some("shop".into());
+    let cmp = head.compare_to(&base);
+    assert_eq!(cmp.total_before, recorded, "the baseline's total as it recorded it");
+    assert_eq!(cmp.compared_to.as_ref().map(|b| b.total), Some(recorded));
+    assert_eq!(cmp.delta, 0.0, "the unpriced database is no change: {cmp:?}");
+    assert!(cmp.lower_bound);
+    assert!(head.baseline_mismatches(&base).is_empty());
+    let mut elsewhere = head.clone();
+    (elsewhere.project, elsewhere.region) = (Some("blog".into()), Some("eu-west-1".into()));
+    assert_eq!(
+        elsewhere.baseline_mismatches(&base),
+        ["the baseline was recorded for project `shop`, not `blog`", "the baseline was priced in us-east-1, this run in eu-west-1"]
+    );
+}
+
+/// Baselines written before `format_version` (version 1) are still read.
+#[test]
+fn version_1_baselines_are_read() {
+    let json = build_report(&sample_inputs(), Some("us-east-1"), Catalog::embedded(), &Usage::default())
+        .to_json()
+        .replace("\"format_version\": 2", "\"version\": 1");
+    assert!(json.contains("\"version\": 1"), "{json}");
+    let back = CostReport::from_json(&json, "old.json").unwrap();
+    assert_eq!(back.format_version, REPORT_VERSION);
+    assert_eq!(back.total_after, 48.674);
 }
 
 #[test]
@@ -698,9 +752,12 @@ fn bad_baselines_are_errors() {
     let err = CostReport::from_json("{", "base.json").unwrap_err();
     assert_eq!(err.code, "strata::cost::bad_baseline");
     assert!(err.message.starts_with("base.json is not valid JSON"));
-    assert_eq!(CostReport::from_json("{}", "base.json").unwrap_err().message, "base.json is not a strata cost report (no `version`)");
-    let newer = CostReport::from_json(r#"{"version": 2}"#, "base.json").unwrap_err();
-    assert!(newer.message.contains("version 2"), "{}", newer.message);
+    assert_eq!(
+        CostReport::from_json("{}", "base.json").unwrap_err().message,
+        "base.json is not a strata cost report (no `format_version`)"
+    );
+    let newer = CostReport::from_json(r#"{"format_version": 3}"#, "base.json").unwrap_err();
+    assert!(newer.message.contains("version 3"), "{}", newer.message);
     assert!(
         CostReport::from_json(r#"{"version": 1, "resources": 3}"#, "base.json").unwrap_err().message.contains("not a strata cost report")
     );
@@ -838,4 +895,56 @@ fn money_formats() {
     assert_eq!(format_percent(12.345), "+12.3%");
     assert_eq!(format_percent(-3.0), "-3.0%");
     assert_eq!(format_percent(-0.01), "+0.0%");
+}
+
+#[test]
+fn infracost_usage_files_are_read_with_their_key_names() {
+    let text = "version: 0.1\n\
+                resource_type_default_usage:\n  aws_nat_gateway:\n    monthly_data_processed_gb: 50\n\
+                resource_usage:\n  aws_nat_gateway.main:\n    monthly_data_processed_gb: 400\n\
+                \x20 aws_db_instance.db[*]:\n    additional_backup_storage_gb: 30\n    monthly_standard_io_requests: 2000000\n\
+                \x20 aws_instance.web:\n    operating_system: linux\n\
+                \x20 aws_lambda_function.f:\n    monthly_requests: 100\n";
+    let usage = Usage::from_yaml(text, FileId(0)).unwrap();
+    assert_eq!(usage.figures("aws_nat_gateway.main", "aws_nat_gateway"), figures(&[("monthly_data_processed_gb", 400.0)]));
+    assert_eq!(usage.figures("aws_nat_gateway.other", "aws_nat_gateway"), figures(&[("monthly_data_processed_gb", 50.0)]));
+    assert_eq!(
+        usage.figures("aws_db_instance.db", "aws_db_instance"),
+        figures(&[("monthly_backup_storage_gb", 30.0), ("monthly_io_requests_million", 2.0)])
+    );
+    let warnings: Vec<&str> = usage.warnings().iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "usage key `operating_system` of `aws_instance.web` is not used: strata does not price it for aws_instance",
+            "aws_lambda_function has no usage-priced parts in strata; the figures for `aws_lambda_function.f` are not used",
+        ]
+    );
+    assert!(usage.warnings().iter().all(|d| d.code == "strata::cost::usage_unused" && !d.is_error()));
+    // In strata's own format the same mistakes are errors.
+    assert!(Usage::from_yaml("aws_instance.web:\n  operating_system: 1\n", FileId(0)).is_err());
+}
+
+#[test]
+fn usage_templates_list_usage_priced_resources_and_keep_figures() {
+    let existing = Usage::from_yaml(
+        "aws_nat_gateway:\n  monthly_data_processed_gb: 5\naws_lb.web:\n  monthly_lcu_hours: 1460\naws_lb.gone:\n  monthly_lcu_hours: 1\n",
+        FileId(0),
+    )
+    .unwrap();
+    let resources = [
+        ("aws_lb.web".to_string(), "aws_lb".to_string()),
+        ("aws_vpc.main".to_string(), "aws_vpc".to_string()),
+        ("aws_db_instance.db[\"a\"]".to_string(), "aws_db_instance".to_string()),
+    ];
+    let text = usage_template(&resources, &existing);
+    assert!(text.contains("\naws_lb.web:\n  monthly_lcu_hours: 1460  # load balancer capacity unit hours"), "{text}");
+    assert!(text.contains("\n'aws_db_instance.db[\"a\"]':\n  # monthly_backup_storage_gb: 0  # GB-months"), "{text}");
+    assert!(!text.contains("aws_vpc"), "{text}");
+    assert!(text.contains("# Kept from the file: addresses not listed above.\n\naws_lb.gone:\n  monthly_lcu_hours: 1  #"), "{text}");
+    // The template reads back with the same figures.
+    let back = Usage::from_yaml(&text, FileId(0)).unwrap();
+    assert_eq!(back.figures("aws_lb.web", "aws_lb"), existing.figures("aws_lb.web", "aws_lb"));
+    assert_eq!(back.figures("aws_nat_gateway.x", "aws_nat_gateway"), figures(&[("monthly_data_processed_gb", 5.0)]));
+    assert_eq!(back.figures("aws_db_instance.db[\"a\"]", "aws_db_instance"), UsageFigures::default());
 }

@@ -20,6 +20,9 @@ pub struct CostRun {
     /// Usage-file addresses that name nothing in the configuration.
     pub warnings: Diagnostics,
     pub violations: Vec<BudgetViolation>,
+    /// The `budget` block's settings (empty without one), to check again a
+    /// report compared with a baseline.
+    pub budget: Budget,
     /// The `budget` block, for labels.
     pub budget_span: Option<Span>,
 }
@@ -87,8 +90,8 @@ pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics
     if diags.has_errors() {
         return Err(diags);
     }
-    let inputs = inputs(plan, &regions);
-    let mut warnings = Diagnostics::new();
+    let inputs = inputs(plan, run.state.as_ref(), &regions);
+    let mut warnings = Diagnostics(usage.warnings().to_vec());
     if let Some(path) = &req.usage_file {
         let addresses: Vec<String> = inputs.iter().map(|i| i.address.clone()).collect();
         for (address, near) in usage.unmatched(&addresses) {
@@ -109,13 +112,36 @@ pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics
     if !budget.is_empty() {
         report.budget = Some(strata_cost::BudgetStatus::new(&budget, &violations));
     }
-    Ok(CostRun { report, warnings, violations, budget_span })
+    Ok(CostRun { report, warnings, violations, budget, budget_span })
 }
 
 /// One cost input per planned change: before = the recorded object (absent
 /// for creates), after = the planned object (absent for deletes), priced in
-/// the region of its provider configuration when that sets one.
-fn inputs(plan: &Plan, regions: &std::collections::BTreeMap<String, String>) -> Vec<CostInput> {
+/// the region of its provider configuration when that sets one. A plan
+/// with `--target` covers a slice of the stack: every other recorded object
+/// stays as it is, so it is priced unchanged and the report (and the
+/// budget) is the whole stack after the plan. (What the configuration
+/// declares but neither the state nor the slice has is not made by this
+/// plan, and is not priced.)
+fn inputs(plan: &Plan, state: Option<&strata_state::State>, regions: &std::collections::BTreeMap<String, String>) -> Vec<CostInput> {
+    let planned: std::collections::HashSet<String> = plan.changes.iter().map(|c| c.addr.to_string()).collect();
+    let untouched = state
+        .filter(|_| !plan.targets.is_empty())
+        .into_iter()
+        .flat_map(|s| &s.resources)
+        .filter(|r| r.address.parse::<strata_core::Address>().is_ok_and(|a| a.mode == strata_core::Mode::Managed))
+        .filter(|r| !planned.contains(&r.address))
+        .map(|r| {
+            let value = r.values();
+            CostInput {
+                address: r.address.clone(),
+                ty: r.ty.clone(),
+                layer: r.layer,
+                region: r.provider.as_ref().and_then(|p| regions.get(p)).cloned(),
+                before: Some(value.clone()),
+                after: Some(value),
+            }
+        });
     plan.changes
         .iter()
         .map(|c| CostInput {
@@ -126,6 +152,7 @@ fn inputs(plan: &Plan, regions: &std::collections::BTreeMap<String, String>) -> 
             before: c.before.clone(),
             after: if c.action == Action::Delete { None } else { c.after.clone().or_else(|| c.before.clone()) },
         })
+        .chain(untouched)
         .collect()
 }
 
