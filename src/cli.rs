@@ -182,6 +182,11 @@ pub struct OutputArgs {
     #[arg(long, conflicts_with = "raw")]
     pub json: bool,
 
+    /// With --json: one versioned document, `{"format_version": 1, "outputs": {...}}`,
+    /// instead of Terraform's `output -json` shape.
+    #[arg(long, requires = "json")]
+    pub wrapped: bool,
+
     /// Print a string output's value without quotes.
     #[arg(long)]
     pub raw: bool,

@@ -406,24 +406,49 @@ fn show(ui: &Ui, args: &ShowArgs) -> std::io::Result<u8> {
         Err(code) => return Ok(code),
     };
     let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&state_json(state.as_ref())).unwrap_or_default())?;
+        return Ok(exit::OK);
+    }
     let Some(state) = state else {
         writeln!(out, "No state. Nothing has been applied from this configuration yet.")?;
         return Ok(exit::OK);
     };
-    if args.json {
-        let doc = json!({
-            "lineage": state.lineage, "serial": state.serial,
-            "resources": state.resources.iter().map(resource_json).collect::<Vec<_>>(),
-        });
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
-        return Ok(exit::OK);
-    }
     for r in &state.resources {
         write_resource(&mut out, r)?;
     }
     write_outputs(&mut out, &state, None, false)?;
     Ok(exit::OK)
 }
+
+/// The version of `strata show --json` of a state (schema in docs/state-json.md).
+const STATE_VIEW_FORMAT_VERSION: u32 = 1;
+
+/// `strata show --json` of a state: what is recorded, sensitive values
+/// replaced. Without a state, `found` is false and the lists are empty (a
+/// script reads one shape either way).
+fn state_json(state: Option<&State>) -> serde_json::Value {
+    let outputs: serde_json::Map<String, serde_json::Value> = state
+        .iter()
+        .flat_map(|s| &s.outputs)
+        .map(|(n, o)| {
+            let value = if o.sensitive { json!("(sensitive value)") } else { o.value.clone() };
+            (n.clone(), json!({"value": value, "sensitive": o.sensitive}))
+        })
+        .collect();
+    json!({
+        "format_version": STATE_VIEW_FORMAT_VERSION,
+        "strata_version": env!("CARGO_PKG_VERSION"),
+        "found": state.is_some(),
+        "lineage": state.map(|s| &s.lineage),
+        "serial": state.map(|s| s.serial),
+        "resources": state.iter().flat_map(|s| &s.resources).map(resource_json).collect::<Vec<_>>(),
+        "outputs": outputs,
+    })
+}
+
+/// The version of `strata output --json --wrapped` (docs/output-json.md).
+const OUTPUT_FORMAT_VERSION: u32 = 1;
 
 /// A recorded resource for machines: sensitive values replaced.
 fn resource_json(r: &strata_state::ResourceState) -> serde_json::Value {
@@ -532,9 +557,16 @@ fn output(ui: &Ui, args: &OutputArgs) -> std::io::Result<u8> {
             .filter(|(n, _)| args.name.as_ref().is_none_or(|x| x == *n))
             .map(|(n, o)| (n.clone(), json!({"value": o.value, "sensitive": o.sensitive})))
             .collect();
-        let doc = match &args.name {
-            Some(n) => doc.get(n).map(|o| o["value"].clone()).unwrap_or_default(),
-            None => serde_json::Value::Object(doc),
+        // Without --wrapped, Terraform's `output -json` shapes (docs/output-json.md
+        // says why there is no format_version in them).
+        let doc = match (&args.name, args.wrapped) {
+            (_, true) => json!({
+                "format_version": OUTPUT_FORMAT_VERSION,
+                "strata_version": env!("CARGO_PKG_VERSION"),
+                "outputs": doc,
+            }),
+            (Some(n), false) => doc.get(n).map(|o| o["value"].clone()).unwrap_or_default(),
+            (None, false) => serde_json::Value::Object(doc),
         };
         writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
         return Ok(exit::OK);
