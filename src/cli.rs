@@ -167,6 +167,12 @@ pub enum StateCommand {
         #[command(flatten)]
         dir: DirArg,
     },
+    /// Print the path of the state file the configuration's backend names
+    /// (for scripts that fetch or store the state, e.g. in CI).
+    Path {
+        #[command(flatten)]
+        dir: DirArg,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -100,6 +100,7 @@ fn try_main(cli: Cli) -> std::io::Result<u8> {
         Command::Show(args) => show(&ui, &args),
         Command::State(StateCommand::List { filters, dir }) => state_list(&ui, &dir.dir, &filters),
         Command::State(StateCommand::Show { address, dir }) => state_show(&ui, &dir.dir, &address),
+        Command::State(StateCommand::Path { dir }) => state_path(&ui, &dir.dir),
         Command::Output(args) => output(&ui, &args),
         Command::ForceUnlock(args) => force_unlock(&ui, &args),
         Command::Completions { shell } => {
@@ -573,6 +574,20 @@ fn output(ui: &Ui, args: &OutputArgs) -> std::io::Result<u8> {
     }
     write_outputs(&mut out, &state, args.name.as_deref(), args.raw)?;
     Ok(exit::OK)
+}
+
+fn state_path(ui: &Ui, dir: &std::path::Path) -> std::io::Result<u8> {
+    let (config, backend) = strata_engine::state::backend_for_dir(dir);
+    match backend {
+        Ok(b) => {
+            writeln!(std::io::stdout().lock(), "{}", b.path().display())?;
+            Ok(exit::OK)
+        }
+        Err(d) => {
+            print_plain(ui, [d], &config.sources)?;
+            Ok(exit::ERROR)
+        }
+    }
 }
 
 fn force_unlock(ui: &Ui, args: &ForceUnlockArgs) -> std::io::Result<u8> {

@@ -4,6 +4,7 @@
 mod support;
 
 mod aliases;
+mod ci;
 mod conditions;
 mod crash;
 mod drift;
