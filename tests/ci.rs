@@ -402,6 +402,8 @@ fn moto_ci_drift_workflow_reads_the_state_the_backend_names() {
     );
     assert!(!gh_calls(&stub).iter().any(|c| args_of(c).starts_with(&["issue".into(), "create".into()])));
 
+    cron_and_systemd_examples_publish_metrics(&infra, &env_refs);
+
     // Drift: the recorded tag no longer matches the cloud's.
     let path = s3.join("bucket/state.json");
     let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -420,4 +422,58 @@ fn moto_ci_drift_workflow_reads_the_state_the_backend_names() {
     let create = calls.iter().find(|c| args_of(c).starts_with(&["issue".into(), "create".into()])).expect("an issue was opened");
     assert_eq!(create["body"].as_str().unwrap().trim_end(), report.trim_end());
     assert!(report.contains("aws_vpc.main"), "{report}");
+}
+
+/// Paths of the cron and systemd examples, and where the test puts them.
+fn host_paths(infra: &Path, textfiles: &Path) -> [(&'static str, String); 3] {
+    [
+        ("/usr/local/bin/strata", env!("CARGO_BIN_EXE_strata").to_string()),
+        ("/srv/infra", infra.display().to_string()),
+        ("/var/lib/node_exporter/textfile_collector", textfiles.display().to_string()),
+    ]
+}
+
+fn on_this_host(line: &str, paths: &[(&str, String)]) -> String {
+    paths.iter().fold(line.to_string(), |l, (from, to)| l.replace(from, to))
+}
+
+fn assert_clean_metrics(textfiles: &Path, example: &str) {
+    let metrics =
+        std::fs::read_to_string(textfiles.join("strata_drift.prom")).unwrap_or_else(|e| panic!("{example}: no metrics file: {e}"));
+    assert!(metrics.lines().any(|l| l.starts_with("strata_drift_ok") && l.ends_with(" 1")), "{example}:\n{metrics}");
+    assert!(!textfiles.join(".strata_drift.prom.tmp").exists(), "{example}: the temporary file was renamed into place");
+}
+
+/// The commands of strata-drift.cron and strata-drift.service (ExecStart
+/// with its output file, then ExecStopPost), run with their paths moved into
+/// a temporary directory, publish a clean check's metrics.
+fn cron_and_systemd_examples_publish_metrics(infra: &Path, env: &[(&str, &str)]) {
+    let examples = repo().join("examples/ci");
+    let textfiles = tempfile::tempdir().unwrap();
+    let paths = host_paths(infra, textfiles.path());
+
+    let cron = std::fs::read_to_string(examples.join("strata-drift.cron")).unwrap();
+    let entry = cron.lines().find(|l| l.starts_with("*/30 ")).expect("a cron entry");
+    // Five time fields, the user, then the command.
+    let command = entry.splitn(7, ' ').nth(6).unwrap();
+    let out = Command::new("sh").args(["-c", &on_this_host(command, &paths)]).envs(env.iter().copied()).output().unwrap();
+    assert!(out.status.success(), "cron: {}", String::from_utf8_lossy(&out.stderr));
+    assert_clean_metrics(textfiles.path(), "strata-drift.cron");
+    std::fs::remove_file(textfiles.path().join("strata_drift.prom")).unwrap();
+
+    let unit = std::fs::read_to_string(examples.join("strata-drift.service")).unwrap();
+    let get =
+        |key: &str| unit.lines().find_map(|l| l.strip_prefix(key)).map(|v| on_this_host(v, &paths)).unwrap_or_else(|| panic!("no {key}"));
+    let stdout_file = get("StandardOutput=").strip_prefix("truncate:").expect("StandardOutput=truncate:PATH").to_string();
+    let success: Vec<i32> = std::iter::once(0).chain(get("SuccessExitStatus=").split_whitespace().map(|c| c.parse().unwrap())).collect();
+    let start = Command::new("sh")
+        .args(["-c", &format!("{} > '{stdout_file}'", get("ExecStart="))])
+        .current_dir(get("WorkingDirectory="))
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(success.contains(&start.status.code().unwrap_or(-1)), "systemd: {}", String::from_utf8_lossy(&start.stderr));
+    let post = Command::new("sh").args(["-c", &get("ExecStopPost=")]).output().unwrap();
+    assert!(post.status.success(), "systemd ExecStopPost: {}", String::from_utf8_lossy(&post.stderr));
+    assert_clean_metrics(textfiles.path(), "strata-drift.service");
 }
