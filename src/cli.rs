@@ -11,7 +11,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub chdir: Option<PathBuf>,
 
-    /// Disable colours (also when NO_COLOR is set or output is not a terminal).
+    /// Disable colours (also off when NO_COLOR is set or CLICOLOR=0, and on a stream that is not a terminal unless CLICOLOR_FORCE is set).
     #[arg(long, global = true)]
     pub no_color: bool,
 

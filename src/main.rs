@@ -11,7 +11,7 @@ mod render_plan;
 mod render_value;
 mod run;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -66,20 +66,31 @@ fn init_tracing(verbose: u8) {
         _ => "trace,aws_smithy_runtime=debug,aws_smithy_runtime_api=debug",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let ansi = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal();
+    let ansi = colors(&std::io::stderr());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).with_ansi(ansi).try_init();
 }
 
 /// Output settings every command shares.
 pub(crate) struct Ui {
+    /// Colours on standard error (diagnostics).
     pub(crate) color: bool,
+    /// Colours on standard output (plans): decided for that stream alone, so
+    /// a plan piped to a file is plain while diagnostics on a terminal are not.
+    pub(crate) stdout_color: bool,
 }
 
 impl Ui {
     fn new(cli: &Cli) -> Ui {
-        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Ui { color: !cli.no_color && !no_color_env && std::io::stderr().is_terminal() }
+        Ui { color: !cli.no_color && colors(&std::io::stderr()), stdout_color: !cli.no_color && colors(&std::io::stdout()) }
     }
+}
+
+/// Whether to colour `stream`, as anstream decides: NO_COLOR (set, not
+/// empty) turns colours off, then CLICOLOR_FORCE (set, not `0`) forces them,
+/// CLICOLOR=0 turns them off, and otherwise a terminal (not `TERM=dumb`)
+/// gets them.
+fn colors(stream: &impl anstream::stream::RawStream) -> bool {
+    anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never
 }
 
 fn try_main(cli: Cli) -> std::io::Result<u8> {
@@ -251,7 +262,7 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
         eprintln!("✗ {} found; no plan made.", counts(run.diagnostics.error_count(), run.diagnostics.warning_count()));
         return Ok(exit::ERROR);
     };
-    render_plan::print(plan, args.json, ui.color && std::io::stdout().is_terminal())?;
+    render_plan::print(plan, args.json, ui.stdout_color)?;
     // What pricing does not need goes before it (the state and the graph
     // of a large configuration are most of the memory).
     run.state = None;
@@ -393,7 +404,7 @@ fn show(ui: &Ui, args: &ShowArgs) -> std::io::Result<u8> {
     if let Some(path) = &args.plan {
         return match strata_plan::Plan::load(path) {
             Ok(plan) => {
-                render_plan::print(&plan, args.json, ui.color && std::io::stdout().is_terminal())?;
+                render_plan::print(&plan, args.json, ui.stdout_color)?;
                 Ok(exit::OK)
             }
             Err(d) => {

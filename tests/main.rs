@@ -5,6 +5,7 @@ mod support;
 
 mod aliases;
 mod ci;
+mod colors;
 mod conditions;
 mod crash;
 mod drift;
