@@ -26,8 +26,6 @@ if ! command -v moto_server >/dev/null 2>&1; then
   command -v moto_server >/dev/null 2>&1 || fail "moto[server] is installed but moto_server is not on PATH"
 fi
 
-# moto_server on a free loopback port, stopped when this script exits. The
-# tests in tests/ start their own; the strata-aws tests share this one.
 # The CI examples' tests (tests/ci.rs) run the workflows' scripts, which use jq
 # as GitHub's runners have it, and so does their stand-in for gh.
 if ! command -v jq >/dev/null 2>&1; then
@@ -35,6 +33,8 @@ if ! command -v jq >/dev/null 2>&1; then
   { apt-get update -qq && apt-get install -y -qq jq >/dev/null; } || fail "cannot install jq (apt-get install jq)"
 fi
 
+# moto_server on a free loopback port, stopped when this script exits. The
+# tests in tests/ start their own; the strata-aws tests share this one.
 work=$(mktemp -d)
 moto_pid=""
 cleanup() {
