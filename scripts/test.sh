@@ -26,6 +26,13 @@ if ! command -v moto_server >/dev/null 2>&1; then
   command -v moto_server >/dev/null 2>&1 || fail "moto[server] is installed but moto_server is not on PATH"
 fi
 
+# The CI examples' tests (tests/ci.rs) run the workflows' scripts, which use jq
+# as GitHub's runners have it, and so does their stand-in for gh.
+if ! command -v jq >/dev/null 2>&1; then
+  echo "test.sh: installing jq from Debian's packages" >&2
+  { apt-get update -qq && apt-get install -y -qq jq >/dev/null; } || fail "cannot install jq (apt-get install jq)"
+fi
+
 # moto_server on a free loopback port, stopped when this script exits. The
 # tests in tests/ start their own; the strata-aws tests share this one.
 work=$(mktemp -d)

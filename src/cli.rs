@@ -11,7 +11,7 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub chdir: Option<PathBuf>,
 
-    /// Disable colours (also when NO_COLOR is set or output is not a terminal).
+    /// Disable colours (also off when NO_COLOR is set or CLICOLOR=0, and on a stream that is not a terminal unless CLICOLOR_FORCE is set).
     #[arg(long, global = true)]
     pub no_color: bool,
 
@@ -167,6 +167,12 @@ pub enum StateCommand {
         #[command(flatten)]
         dir: DirArg,
     },
+    /// Print the path of the state file the configuration's backend names
+    /// (for scripts that fetch or store the state, e.g. in CI).
+    Path {
+        #[command(flatten)]
+        dir: DirArg,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -181,6 +187,11 @@ pub struct OutputArgs {
     /// Print as JSON (sensitive values included, as Terraform does for machines).
     #[arg(long, conflicts_with = "raw")]
     pub json: bool,
+
+    /// With --json: one versioned document, `{"format_version": 1, "outputs": {...}}`,
+    /// instead of Terraform's `output -json` shape.
+    #[arg(long, requires = "json")]
+    pub wrapped: bool,
 
     /// Print a string output's value without quotes.
     #[arg(long)]

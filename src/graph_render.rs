@@ -171,8 +171,17 @@ pub fn render_json(g: &Graph) -> Value {
     let waves: Vec<Value> = g.apply_waves().iter().enumerate().map(|(i, w)| wave_json(i, w)).collect();
     let last = g.apply_waves().len();
     let teardown: Vec<Value> = g.teardown_waves().enumerate().map(|(i, w)| wave_json(last - 1 - i, w)).collect();
-    json!({"nodes": nodes, "waves": waves, "teardown": teardown})
+    json!({
+        "format_version": GRAPH_FORMAT_VERSION,
+        "strata_version": env!("CARGO_PKG_VERSION"),
+        "nodes": nodes,
+        "waves": waves,
+        "teardown": teardown,
+    })
 }
+
+/// The version of `strata graph --format json` (schema in docs/graph-json.md).
+pub const GRAPH_FORMAT_VERSION: u32 = 1;
 
 #[cfg(test)]
 mod tests {

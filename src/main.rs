@@ -11,7 +11,7 @@ mod render_plan;
 mod render_value;
 mod run;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -66,20 +66,31 @@ fn init_tracing(verbose: u8) {
         _ => "trace,aws_smithy_runtime=debug,aws_smithy_runtime_api=debug",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let ansi = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal();
+    let ansi = colors(&std::io::stderr());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).with_ansi(ansi).try_init();
 }
 
 /// Output settings every command shares.
 pub(crate) struct Ui {
+    /// Colours on standard error (diagnostics).
     pub(crate) color: bool,
+    /// Colours on standard output (plans): decided for that stream alone, so
+    /// a plan piped to a file is plain while diagnostics on a terminal are not.
+    pub(crate) stdout_color: bool,
 }
 
 impl Ui {
     fn new(cli: &Cli) -> Ui {
-        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Ui { color: !cli.no_color && !no_color_env && std::io::stderr().is_terminal() }
+        Ui { color: !cli.no_color && colors(&std::io::stderr()), stdout_color: !cli.no_color && colors(&std::io::stdout()) }
     }
+}
+
+/// Whether to colour `stream`, as anstream decides: NO_COLOR (set, not
+/// empty) turns colours off, then CLICOLOR_FORCE (set, not `0`) forces them,
+/// CLICOLOR=0 turns them off, and otherwise a terminal (not `TERM=dumb`)
+/// gets them.
+fn colors(stream: &impl anstream::stream::RawStream) -> bool {
+    anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never
 }
 
 fn try_main(cli: Cli) -> std::io::Result<u8> {
@@ -100,6 +111,7 @@ fn try_main(cli: Cli) -> std::io::Result<u8> {
         Command::Show(args) => show(&ui, &args),
         Command::State(StateCommand::List { filters, dir }) => state_list(&ui, &dir.dir, &filters),
         Command::State(StateCommand::Show { address, dir }) => state_show(&ui, &dir.dir, &address),
+        Command::State(StateCommand::Path { dir }) => state_path(&ui, &dir.dir),
         Command::Output(args) => output(&ui, &args),
         Command::ForceUnlock(args) => force_unlock(&ui, &args),
         Command::Completions { shell } => {
@@ -250,7 +262,7 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
         eprintln!("✗ {} found; no plan made.", counts(run.diagnostics.error_count(), run.diagnostics.warning_count()));
         return Ok(exit::ERROR);
     };
-    render_plan::print(plan, args.json, ui.color && std::io::stdout().is_terminal())?;
+    render_plan::print(plan, args.json, ui.stdout_color)?;
     // What pricing does not need goes before it (the state and the graph
     // of a large configuration are most of the memory).
     // A plan with --target prices the recorded objects outside its slice too.
@@ -470,7 +482,7 @@ fn show(ui: &Ui, args: &ShowArgs) -> std::io::Result<u8> {
     if let Some(path) = &args.plan {
         return match strata_plan::Plan::load(path) {
             Ok(plan) => {
-                render_plan::print(&plan, args.json, ui.color && std::io::stdout().is_terminal())?;
+                render_plan::print(&plan, args.json, ui.stdout_color)?;
                 Ok(exit::OK)
             }
             Err(d) => {
@@ -484,24 +496,49 @@ fn show(ui: &Ui, args: &ShowArgs) -> std::io::Result<u8> {
         Err(code) => return Ok(code),
     };
     let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&state_json(state.as_ref())).unwrap_or_default())?;
+        return Ok(exit::OK);
+    }
     let Some(state) = state else {
         writeln!(out, "No state. Nothing has been applied from this configuration yet.")?;
         return Ok(exit::OK);
     };
-    if args.json {
-        let doc = json!({
-            "lineage": state.lineage, "serial": state.serial,
-            "resources": state.resources.iter().map(resource_json).collect::<Vec<_>>(),
-        });
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
-        return Ok(exit::OK);
-    }
     for r in &state.resources {
         write_resource(&mut out, r)?;
     }
     write_outputs(&mut out, &state, None, false)?;
     Ok(exit::OK)
 }
+
+/// The version of `strata show --json` of a state (schema in docs/state-json.md).
+const STATE_VIEW_FORMAT_VERSION: u32 = 1;
+
+/// `strata show --json` of a state: what is recorded, sensitive values
+/// replaced. Without a state, `found` is false and the lists are empty (a
+/// script reads one shape either way).
+fn state_json(state: Option<&State>) -> serde_json::Value {
+    let outputs: serde_json::Map<String, serde_json::Value> = state
+        .iter()
+        .flat_map(|s| &s.outputs)
+        .map(|(n, o)| {
+            let value = if o.sensitive { json!("(sensitive value)") } else { o.value.clone() };
+            (n.clone(), json!({"value": value, "sensitive": o.sensitive}))
+        })
+        .collect();
+    json!({
+        "format_version": STATE_VIEW_FORMAT_VERSION,
+        "strata_version": env!("CARGO_PKG_VERSION"),
+        "found": state.is_some(),
+        "lineage": state.map(|s| &s.lineage),
+        "serial": state.map(|s| s.serial),
+        "resources": state.iter().flat_map(|s| &s.resources).map(resource_json).collect::<Vec<_>>(),
+        "outputs": outputs,
+    })
+}
+
+/// The version of `strata output --json --wrapped` (docs/output-json.md).
+const OUTPUT_FORMAT_VERSION: u32 = 1;
 
 /// A recorded resource for machines: sensitive values replaced.
 fn resource_json(r: &strata_state::ResourceState) -> serde_json::Value {
@@ -610,15 +647,36 @@ fn output(ui: &Ui, args: &OutputArgs) -> std::io::Result<u8> {
             .filter(|(n, _)| args.name.as_ref().is_none_or(|x| x == *n))
             .map(|(n, o)| (n.clone(), json!({"value": o.value, "sensitive": o.sensitive})))
             .collect();
-        let doc = match &args.name {
-            Some(n) => doc.get(n).map(|o| o["value"].clone()).unwrap_or_default(),
-            None => serde_json::Value::Object(doc),
+        // Without --wrapped, Terraform's `output -json` shapes (docs/output-json.md
+        // says why there is no format_version in them).
+        let doc = match (&args.name, args.wrapped) {
+            (_, true) => json!({
+                "format_version": OUTPUT_FORMAT_VERSION,
+                "strata_version": env!("CARGO_PKG_VERSION"),
+                "outputs": doc,
+            }),
+            (Some(n), false) => doc.get(n).map(|o| o["value"].clone()).unwrap_or_default(),
+            (None, false) => serde_json::Value::Object(doc),
         };
         writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
         return Ok(exit::OK);
     }
     write_outputs(&mut out, &state, args.name.as_deref(), args.raw)?;
     Ok(exit::OK)
+}
+
+fn state_path(ui: &Ui, dir: &std::path::Path) -> std::io::Result<u8> {
+    let (config, backend) = strata_engine::state::backend_for_dir(dir);
+    match backend {
+        Ok(b) => {
+            writeln!(std::io::stdout().lock(), "{}", b.path().display())?;
+            Ok(exit::OK)
+        }
+        Err(d) => {
+            print_plain(ui, [d], &config.sources)?;
+            Ok(exit::ERROR)
+        }
+    }
 }
 
 fn force_unlock(ui: &Ui, args: &ForceUnlockArgs) -> std::io::Result<u8> {

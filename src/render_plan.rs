@@ -4,6 +4,7 @@
 //! Secrets never reach the output: a sensitive value prints as
 //! `(sensitive value)` in text and JSON alike, whatever its position.
 
+use anstyle::{AnsiColor, Style};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -15,31 +16,31 @@ use strata_provider::{BlockSchema, differs};
 
 const SENSITIVE: &str = "(sensitive value)";
 
-/// ANSI colours, or nothing.
+/// ANSI colours (anstyle styles), or nothing.
 #[derive(Clone, Copy)]
 struct Paint(bool);
 
 impl Paint {
-    fn wrap(self, code: &str, s: &str) -> String {
-        if self.0 { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    fn wrap(self, style: Style, s: &str) -> String {
+        if self.0 { format!("{style}{s}{style:#}") } else { s.to_string() }
     }
 
     /// A change symbol, right-aligned in `width` columns and coloured by kind.
     fn sym(self, sym: &str, width: usize) -> String {
-        let code = match sym {
-            "+" => "32",
-            "-" => "31",
-            "~" => "33",
-            "-/+" | "+/-" => "35",
-            _ => "36",
+        let colour = match sym {
+            "+" => AnsiColor::Green,
+            "-" => AnsiColor::Red,
+            "~" => AnsiColor::Yellow,
+            "-/+" | "+/-" => AnsiColor::Magenta,
+            _ => AnsiColor::Cyan,
         };
         let padded = format!("{sym:>width$}");
         let (pad, s) = padded.split_at(padded.len() - sym.len());
-        format!("{pad}{}", self.wrap(code, s))
+        format!("{pad}{}", self.wrap(Style::new().fg_color(Some(colour.into())), s))
     }
 
     fn bold(self, s: &str) -> String {
-        self.wrap("1", s)
+        self.wrap(Style::new().bold(), s)
     }
 }
 

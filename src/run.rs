@@ -229,7 +229,7 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
         }
     }
     let Some(plan) = &run.plan else { return Ok(exit::ERROR) };
-    render_plan::print(plan, false, ui.color && std::io::stdout().is_terminal())?;
+    render_plan::print(plan, false, ui.stdout_color)?;
     let mut out = std::io::stdout().lock();
     match strata_engine::cost::cost(
         run,
@@ -287,7 +287,7 @@ pub fn destroy(ui: &Ui, args: &DestroyArgs) -> std::io::Result<u8> {
             Err(code) => return Ok(code),
         };
     let Some(plan) = &locked.run.plan else { return Ok(exit::ERROR) };
-    render_plan::print(plan, false, ui.color && std::io::stdout().is_terminal())?;
+    render_plan::print(plan, false, ui.stdout_color)?;
     if !plan.has_changes() {
         return Ok(exit::OK);
     }

@@ -1,6 +1,6 @@
 //! `strata graph` in every format, on the layer-override example.
 
-use crate::support::strata;
+use crate::support::{documented_fields, strata, top_level_fields};
 
 #[test]
 fn dot_mermaid_and_json() {
@@ -46,5 +46,19 @@ fn completions_into_a_closed_pipe_end_quietly() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{shell}: {stderr}");
         assert!(!stderr.contains("panicked"), "{shell}: {stderr}");
+    }
+}
+
+/// issue 9 item 16: the graph JSON is versioned and has what docs/graph-json.md documents.
+#[test]
+fn graph_json_has_a_format_version_and_the_documented_fields() {
+    let out = strata(&["graph", "examples/three-tier", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(top_level_fields(&doc), documented_fields("graph-json.md", 0));
+    let node = &doc["nodes"][0];
+    for field in ["address", "type", "layer", "layer_name", "wave", "default_layer", "dependencies"] {
+        assert!(node.get(field).is_some(), "node without {field}: {node}");
     }
 }

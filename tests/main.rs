@@ -4,6 +4,8 @@
 mod support;
 
 mod aliases;
+mod ci;
+mod colors;
 mod conditions;
 mod crash;
 mod drift;

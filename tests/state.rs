@@ -1,6 +1,6 @@
 //! `strata state list|show`, `show`, `output`, `force-unlock` on recorded states.
 
-use crate::support::{repo, scratch, strata_in};
+use crate::support::{documented_fields, repo, scratch, strata_in, top_level_fields};
 
 const MAIN: &str = "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n}\n";
 
@@ -129,4 +129,60 @@ fn an_output_too_deep_for_the_state_file_is_refused_before_it_is_written() {
         assert!(out.stderr.contains("strata::config::output_too_deep"), "{}", out.stderr);
         assert!(!deep.path().join(".strata/state.json").exists(), "nothing was written");
     }
+}
+
+fn json_of(out: &crate::support::Output) -> serde_json::Value {
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+/// issue 9 item 16: `show --json` of a state is versioned, has what
+/// docs/state-json.md documents, hides sensitive outputs too, and keeps its
+/// shape without a state (it printed a sentence instead of JSON).
+#[test]
+fn show_json_of_a_state_is_versioned_and_documented() {
+    let dir = with_state("valid.json");
+    let doc = json_of(&strata_in(dir.path(), &["show", "--json"], &[]));
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(top_level_fields(&doc), documented_fields("state-json.md", 0));
+    assert_eq!(doc["found"], true);
+    assert_eq!(doc["serial"], 7);
+    assert_eq!(doc["outputs"]["db_password"], serde_json::json!({"value": "(sensitive value)", "sensitive": true}));
+    assert_eq!(doc["outputs"]["vpc_id"]["value"], "vpc-0a1b2c3d");
+    let db = doc["resources"].as_array().unwrap().iter().find(|r| r["address"] == "aws_db_instance.main").unwrap();
+    assert_eq!(db["attributes"]["password"], "(sensitive value)");
+
+    let empty = scratch(&[("main.tf", MAIN)]);
+    let doc = json_of(&strata_in(empty.path(), &["show", "--json"], &[]));
+    assert_eq!(top_level_fields(&doc), documented_fields("state-json.md", 0));
+    assert_eq!((doc["found"].clone(), doc["serial"].clone()), (serde_json::json!(false), serde_json::Value::Null));
+    assert_eq!(doc["resources"], serde_json::json!([]));
+}
+
+/// issue 9 item 16: `output --json` keeps Terraform's shape — an output
+/// named `format_version` is just an output — and `--wrapped` is the
+/// versioned document of docs/output-json.md.
+#[test]
+fn output_json_is_terraform_shaped_and_wrapped_is_versioned() {
+    let dir = with_state("valid.json");
+    let path = dir.path().join(".strata/state.json");
+    let mut state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    state["outputs"]["format_version"] = serde_json::json!({"value": "mine", "sensitive": false});
+    std::fs::write(&path, serde_json::to_string(&state).unwrap()).unwrap();
+
+    let plain = json_of(&strata_in(dir.path(), &["output", "--json"], &[]));
+    assert_eq!(top_level_fields(&plain), ["db_password", "format_version", "vpc_id"]);
+    assert_eq!(plain["format_version"], serde_json::json!({"value": "mine", "sensitive": false}));
+    let one = json_of(&strata_in(dir.path(), &["output", "--json", "vpc_id"], &[]));
+    assert_eq!(one, "vpc-0a1b2c3d");
+
+    let wrapped = json_of(&strata_in(dir.path(), &["output", "--json", "--wrapped"], &[]));
+    assert_eq!(wrapped["format_version"], 1);
+    assert_eq!(top_level_fields(&wrapped), documented_fields("output-json.md", 1));
+    assert_eq!(wrapped["outputs"], plain);
+    let one = json_of(&strata_in(dir.path(), &["output", "--json", "--wrapped", "vpc_id"], &[]));
+    assert_eq!(top_level_fields(&one["outputs"]), ["vpc_id"]);
+
+    let out = strata_in(dir.path(), &["output", "--wrapped"], &[]);
+    assert_eq!(out.code, 2, "--wrapped without --json is a usage error: {}", out.snapshot());
 }

@@ -150,3 +150,23 @@ pub fn moto() -> Moto {
     }
     panic!("moto_server did not start listening on port {port} within 15 s");
 }
+
+/// The top-level field names of the `n`th ```json example of `docs/DOC`
+/// (which must parse), sorted: what a JSON output's schema documents.
+pub fn documented_fields(doc: &str, n: usize) -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("docs").join(doc)).unwrap();
+    let block = text
+        .split("```json\n")
+        .nth(n + 1)
+        .and_then(|b| b.split("```").next())
+        .unwrap_or_else(|| panic!("docs/{doc} has no json block {n}"));
+    let example: serde_json::Value = serde_json::from_str(block).unwrap_or_else(|e| panic!("docs/{doc} json block {n}: {e}"));
+    top_level_fields(&example)
+}
+
+/// The top-level field names of a JSON object, sorted.
+pub fn top_level_fields(v: &serde_json::Value) -> Vec<String> {
+    let mut keys: Vec<String> = v.as_object().expect("a JSON object").keys().cloned().collect();
+    keys.sort();
+    keys
+}

@@ -206,24 +206,9 @@ async fn assume_role(
     Ok(shared.into_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider)).build())
 }
 
-/// `1h`, `15m`, `900s`, `1h30m`.
+/// `1h`, `15m`, `900s`, `1h30m` (Go durations, as Terraform reads them); zero is not a session length.
 fn parse_duration(s: &str) -> Option<Duration> {
-    let mut total = 0u64;
-    let mut digits = String::new();
-    for c in s.trim().chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let n: u64 = std::mem::take(&mut digits).parse().ok()?;
-        total = total.checked_add(n.checked_mul(match c {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return None,
-        })?)?;
-    }
-    (digits.is_empty() && total > 0).then(|| Duration::from_secs(total))
+    strata_core::time::parse_duration(s).filter(|d| !d.is_zero())
 }
 
 #[cfg(test)]
@@ -245,5 +230,6 @@ mod tests {
         assert_eq!(parse_duration("900s"), Some(Duration::from_secs(900)));
         assert_eq!(parse_duration("15"), None);
         assert_eq!(parse_duration("1d"), None);
+        assert_eq!(parse_duration("0s"), None);
     }
 }

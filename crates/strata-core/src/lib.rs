@@ -9,6 +9,7 @@ pub mod address;
 pub mod diag;
 pub mod layer;
 pub mod shown;
+pub mod time;
 pub mod types;
 pub mod value;
 

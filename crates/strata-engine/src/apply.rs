@@ -1419,26 +1419,4 @@ fn timeouts(v: &Value) -> Timeouts {
 }
 
 /// A duration as Terraform writes them: `40m`, `1h30m`, `90s`, `500ms`.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let mut total = Duration::ZERO;
-    let mut rest = s.trim();
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
-        let n: f64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
-        let secs = match &rest[..unit] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 0.001,
-            _ => return None,
-        };
-        rest = &rest[unit..];
-        total += Duration::try_from_secs_f64(n * secs).ok()?;
-    }
-    Some(total)
-}
+pub use strata_core::time::parse_duration;
