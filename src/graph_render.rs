@@ -260,6 +260,8 @@ mod tests {
     fn json_lists_nodes_waves_and_teardown() {
         let app = r#"aws_instance.app["a\"b\\c#<d>"]"#;
         let expected = json!({
+            "format_version": 1,
+            "strata_version": env!("CARGO_PKG_VERSION"),
             "nodes": [
                 {"address": "aws_eip.app", "type": "aws_eip", "layer": 3, "layer_name": "application", "wave": 2,
                  "default_layer": 1, "lifted_from": 1, "lifted_by": app, "dependencies": [app]},
@@ -291,6 +293,9 @@ mod tests {
         let (g, _) = build(Vec::new(), &GraphOptions::default());
         assert_eq!(render_dot(&g), "digraph strata {\n  rankdir=BT;\n  node [shape=box];\n}\n");
         assert_eq!(render_mermaid(&g), "flowchart BT\n");
-        assert_eq!(render_json(&g), json!({"nodes": [], "waves": [], "teardown": []}));
+        assert_eq!(
+            render_json(&g),
+            json!({"format_version": 1, "strata_version": env!("CARGO_PKG_VERSION"), "nodes": [], "waves": [], "teardown": []})
+        );
     }
 }

@@ -409,8 +409,7 @@ fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
     }
     let text = match args.format {
         CostFormat::Table => {
-            let width = std::io::stdout()
-                .is_terminal()
+            let width = std::io::IsTerminal::is_terminal(&std::io::stdout())
                 .then(|| terminal_size::terminal_size().map(|(w, _)| w.0).filter(|w| *w >= 40).unwrap_or(80));
             render_cost::render_table(&priced.report, width)
         }

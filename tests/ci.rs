@@ -296,7 +296,7 @@ fn ci_cost_comment_workflow_posts_then_updates_one_comment() {
     assert_installed_from_git(&stub);
     assert_eq!(first.outputs["head"]["status"], "0");
     let printed = std::fs::read_to_string(work.join("comment.md")).unwrap();
-    assert!(printed.contains("## strata cost estimate"), "{printed}");
+    assert!(printed.contains("## Cost estimate: infra"), "{printed}");
     assert!(printed.contains("aws_instance.app[2]"), "the comment compares with the base branch: {printed}");
     let calls = gh_calls(&stub);
     let posts: Vec<&Value> = calls.iter().filter(|c| args_of(c).contains(&"POST".to_string())).collect();
@@ -318,15 +318,9 @@ fn ci_cost_comment_workflow_posts_then_updates_one_comment() {
     let comments: Value = serde_json::from_str(&std::fs::read_to_string(stub.join("comments.json")).unwrap()).unwrap();
     assert_eq!(comments.as_array().unwrap().len(), 1, "one comment, rewritten: {comments}");
 
-    // The marker line comes from `strata cost --format markdown` (the cost
-    // report's branch). FIXME(issue 9 item 15, merge): switch this on when
-    // the markdown report starts with `<!-- strata-cost: NAME -->`; until
-    // then the first line is the report's heading, which the workflow
-    // matches all the same.
-    const MARKER_LANDED: bool = false;
-    if MARKER_LANDED {
-        assert_eq!(printed.lines().next(), Some("<!-- strata-cost: infra -->"), "{printed}");
-    }
+    // The workflow finds its comment by the marker strata prints first:
+    // `<!-- strata-cost: NAME -->`, NAME the configuration directory's name.
+    assert_eq!(printed.lines().next(), Some("<!-- strata-cost: infra -->"), "{printed}");
 }
 
 /// A configuration with its state where the backend says, not at the default path.
@@ -409,6 +403,8 @@ fn moto_ci_drift_workflow_reads_the_state_the_backend_names() {
     let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let vpc = state["resources"].as_array_mut().unwrap().iter_mut().find(|r| r["address"] == "aws_vpc.main").unwrap();
     vpc["attributes"]["tags"]["Name"] = json!("renamed-by-hand");
+    // Tags are compared over every tag the object has (tags_all).
+    vpc["attributes"]["tags_all"]["Name"] = json!("renamed-by-hand");
     std::fs::write(&path, serde_json::to_string(&state).unwrap()).unwrap();
     std::fs::remove_file(infra.join("state/main.json")).unwrap();
     let mut runner = Runner::new(&work, &stub, &context);

@@ -171,7 +171,8 @@ fn targets_and_bad_addresses() {
 fn cost_report_formats_baseline_and_budget() {
     let out = strata(&["cost", "examples/three-tier", "--format", "markdown"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("Of what could be priced: +$"), "{}", out.stdout);
+    // Every resource of three-tier is priced (issue 9 item 13): no lower bound.
+    assert!(out.stdout.contains("**Monthly cost will increase by $146.11**"), "{}", out.stdout);
     assert!(out.stdout.starts_with("<!-- strata-cost: three-tier -->\n## Cost estimate: three-tier\n"), "{}", out.stdout);
     insta::assert_snapshot!("three_tier_cost_markdown", out.stdout);
     let table = strata(&["cost", "examples/three-tier"]);

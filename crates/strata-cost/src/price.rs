@@ -347,7 +347,9 @@ impl<'a> Pricing<'a> {
         self.fixed("compute", Some(format!("{ty}, Linux on-demand")), HOURS_PER_MONTH, "hours", row);
         // Unset (or computed, so unknown until apply), the subnet decides
         // (`map_public_ip_on_launch`), which pricing one resource cannot see.
-        if let Field::Known(true) = o.bool("associate_public_ip_address")? {
+        // Anything but a known `true` (unknown, or not a bool as a hand-made
+        // state may hold) leaves the address out rather than the instance.
+        if let Ok(Field::Known(true)) = o.bool("associate_public_ip_address") {
             self.public_ipv4(1.0, "in use")?;
         }
 

@@ -954,7 +954,13 @@ mod tests {
         fake.set_attribute("aws_vpc", &id, "tags_all", tags(&[("Name", "main"), ("Owner", "bob"), ("aws:cloudformation:stack-id", "s")]));
         let provider = Providers::shared(fake.clone());
         let r = drift(&provider, Some(&state), &IgnoreRules::default()).await.report;
-        let change = |path: &str, before: Value, after: Value| AttributeChange { path: path.into(), before, after, sensitive: false };
+        let change = |path: &str, before: Value, after: Value| AttributeChange {
+            path: path.into(),
+            before,
+            after,
+            sensitive: false,
+            elements: None,
+        };
         assert_eq!(
             r.changed[0].attributes,
             vec![change("tags.Owner", Value::Null, Value::string("bob")), change("tags.Team", Value::string("platform"), Value::Null)],
