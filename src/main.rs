@@ -341,7 +341,7 @@ fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
         Some(name) => name.clone(),
         None => project_name(&args.config.dir),
     };
-    if let Err(d) = check_project_name(&project) {
+    if let (Some(_), Err(d)) = (&args.project, check_project_name(&project)) {
         print_plain(ui, [d], &SourceMap::new())?;
         return Ok(exit::ERROR);
     }
@@ -421,10 +421,17 @@ fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
 }
 
 /// The configuration directory's name (of its absolute path: `.` names the
-/// current directory), or `default` when it has none (`/`).
+/// current directory), or `default` when it has none (`/`). A name given
+/// with `--project` is checked instead ([`check_project_name`]).
 fn project_name(dir: &std::path::Path) -> String {
     let absolute = std::fs::canonicalize(dir).or_else(|_| std::path::absolute(dir)).unwrap_or_else(|_| dir.to_path_buf());
-    absolute.file_name().map(|n| n.to_string_lossy().into_owned()).filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into())
+    let name = absolute.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // What would end the marker's HTML comment, or break its line, is replaced.
+    let mut name: String = name.chars().map(|c| if c.is_control() || c == '<' || c == '>' { '_' } else { c }).collect();
+    while name.contains("--") {
+        name = name.replace("--", "-");
+    }
+    if name.trim().is_empty() { "default".into() } else { name }
 }
 
 /// A project name goes into an HTML comment and a heading: no `--`, no

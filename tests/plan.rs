@@ -400,6 +400,13 @@ fn the_comment_marker_names_the_project() {
     let out = strata_in(dir.path(), &["cost", "--format", "markdown", "--project", "a -->b"], &[]);
     assert_eq!(out.code, 1, "{}", out.snapshot());
     assert!(out.stderr.contains("strata::cli::invalid_project"), "{}", out.stderr);
+    // A directory name that would end the HTML comment is made safe, not refused.
+    let odd = dir.path().join("web--->app");
+    std::fs::create_dir(&odd).unwrap();
+    std::fs::write(odd.join("main.tf"), TWO).unwrap();
+    let out = strata_in(&odd, &["cost", "--format", "markdown"], &[]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(out.stdout.starts_with("<!-- strata-cost: web-_app -->\n"), "{}", out.stdout);
 }
 
 /// Guards against `--compare-to` rewriting the baseline's total (three-tier:
