@@ -115,7 +115,7 @@ type Table = HashMap<PriceKey, PriceRow>;
 /// added over it. Lookups by [`PriceKey`] are hash-map lookups.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    base: Option<&'static Table>,
+    base: Option<&'static Embedded>,
     rows: Table,
 }
 
@@ -134,13 +134,13 @@ impl Catalog {
     /// The catalog built into strata (`data/prices.tsv.gz`), parsed once.
     /// Cloning it is cheap: the clone shares the embedded table.
     pub fn embedded() -> &'static Catalog {
-        static TABLE: OnceLock<Table> = OnceLock::new();
+        static EMBEDDED: OnceLock<Embedded> = OnceLock::new();
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
         CATALOG.get_or_init(|| {
             // The embedded table is part of the build, not user input; the
             // test `embedded_catalog_loads_every_row` guarantees it parses.
-            let table = TABLE.get_or_init(|| parse_embedded(EMBEDDED_PRICES, EMBEDDED_SOURCES).unwrap_or_default());
-            Catalog { base: Some(table), rows: Table::new() }
+            let embedded = EMBEDDED.get_or_init(|| Embedded::new(EMBEDDED_PRICES, EMBEDDED_SOURCES).unwrap_or_default());
+            Catalog { base: Some(embedded), rows: Table::new() }
         })
     }
 
@@ -186,18 +186,19 @@ impl Catalog {
     }
 
     pub fn get(&self, key: &PriceKey) -> Option<&PriceRow> {
-        self.rows.get(key).or_else(|| self.base?.get(key))
+        self.rows.get(key).or_else(|| self.base?.region(&key.region)?.get(key))
     }
 
     /// Add a price; returns the price it replaced, if any.
     pub fn insert(&mut self, row: PriceRow) -> Option<PriceRow> {
-        let base = self.base.and_then(|b| b.get(&row.key)).cloned();
+        let base = self.base.and_then(|b| b.region(&row.key.region)?.get(&row.key)).cloned();
         self.rows.insert(row.key.clone(), row).or(base)
     }
 
     pub fn len(&self) -> usize {
-        let shadowed = self.base.map_or(0, |b| self.rows.keys().filter(|k| b.contains_key(k)).count());
-        self.base.map_or(0, HashMap::len) + self.rows.len() - shadowed
+        let in_base = |k: &PriceKey| self.base.and_then(|b| b.region(&k.region)).is_some_and(|t| t.contains_key(k));
+        let shadowed = self.rows.keys().filter(|k| in_base(k)).count();
+        self.base.map_or(0, |b| b.tables().map(HashMap::len).sum()) + self.rows.len() - shadowed
     }
 
     pub fn is_empty(&self) -> bool {
@@ -206,7 +207,7 @@ impl Catalog {
 
     /// Every price, in key order.
     pub fn rows(&self) -> impl Iterator<Item = &PriceRow> {
-        let base = self.base.into_iter().flat_map(|b| b.values()).filter(|r| !self.rows.contains_key(&r.key));
+        let base = self.base.into_iter().flat_map(Embedded::tables).flat_map(HashMap::values).filter(|r| !self.rows.contains_key(&r.key));
         let mut rows: Vec<&PriceRow> = self.rows.values().chain(base).collect();
         rows.sort_by(|a, b| a.key.cmp(&b.key));
         rows.into_iter()
@@ -301,71 +302,139 @@ impl Catalog {
     }
 }
 
-/// Parse the embedded tables (format in `data/README.md`): gzip text whose
-/// `@service<TAB>attribute_key<TAB>unit` lines start a section of
-/// `region<TAB>resource<TAB>usd<TAB>source id` lines, and a source table of
-/// `id<TAB>date<TAB>url<TAB>text` lines. `#` lines are comments.
-fn parse_embedded(prices: &[u8], sources: &[u8]) -> Result<Table, String> {
-    fn gunzip(bytes: &[u8], name: &str) -> Result<String, String> {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(bytes).read_to_string(&mut text).map_err(|e| format!("{name}: {e}"))?;
-        Ok(text)
+/// The embedded tables (format in `data/README.md`), decompressed once and
+/// parsed a region at a time, when a lookup first asks for that region: a
+/// run pricing one region does not build the rows of the other 33. The
+/// prices are gzip text whose `@service<TAB>attribute_key<TAB>unit` lines
+/// start a section of `region<TAB>resource<TAB>usd<TAB>source id` lines; the
+/// sources a table of `id<TAB>date<TAB>url<TAB>text` lines. `#` lines are
+/// comments.
+#[derive(Default)]
+struct Embedded {
+    prices: String,
+    sources: HashMap<String, Arc<PriceSource>>,
+    /// Per region, its price lines (each with its section's line) and the
+    /// table they make once parsed.
+    regions: HashMap<String, (Vec<Line>, OnceLock<Table>)>,
+}
+
+/// A price line: where its section line and it start in the text, and the
+/// line number (one-based) for errors.
+#[derive(Clone, Copy)]
+struct Line {
+    section: usize,
+    start: usize,
+    number: usize,
+}
+
+impl std::fmt::Debug for Embedded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedded").field("regions", &self.regions.len()).finish_non_exhaustive()
     }
-    let sources_text = gunzip(sources, "sources.tsv.gz")?;
-    let mut by_id: HashMap<&str, Arc<PriceSource>> = HashMap::new();
-    for (n, line) in sources_text.lines().enumerate().filter(|(_, l)| !l.is_empty() && !l.starts_with('#')) {
-        let [id, date, url, text] = line.splitn(4, '\t').collect::<Vec<_>>()[..] else {
-            return Err(format!("sources.tsv.gz line {}: expected 4 fields", n + 1));
-        };
-        let source = PriceSource { id: Some(format!("s{id}")), date: Some(date.into()), url: Some(url.into()), text: text.into() };
-        by_id.insert(id, Arc::new(source));
-    }
-    let prices_text = gunzip(prices, "prices.tsv.gz")?;
-    let mut table = Table::with_capacity(prices_text.len() / 24);
-    let mut strings = Interner::default();
-    type Section = (Arc<str>, Option<Arc<str>>, Option<Arc<str>>, Arc<BTreeMap<String, String>>, Option<Arc<str>>, Arc<str>);
-    let mut section: Option<Section> = None;
-    for (n, line) in prices_text.lines().enumerate().filter(|(_, l)| !l.is_empty() && !l.starts_with('#')) {
-        let bad = |msg: &str| format!("prices.tsv.gz line {}: {msg}", n + 1);
-        if let Some(header) = line.strip_prefix('@') {
-            let [service, attribute_key, unit] = header.split('\t').collect::<Vec<_>>()[..] else {
-                return Err(bad("a section line has 3 fields"));
+}
+
+impl Embedded {
+    fn new(prices: &[u8], sources: &[u8]) -> Result<Embedded, String> {
+        fn gunzip(bytes: &[u8], name: &str) -> Result<String, String> {
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(bytes).read_to_string(&mut text).map_err(|e| format!("{name}: {e}"))?;
+            Ok(text)
+        }
+        let sources_text = gunzip(sources, "sources.tsv.gz")?;
+        let mut by_id = HashMap::new();
+        for (n, line) in sources_text.lines().enumerate().filter(|(_, l)| !l.is_empty() && !l.starts_with('#')) {
+            let [id, date, url, text] = line.splitn(4, '\t').collect::<Vec<_>>()[..] else {
+                return Err(format!("sources.tsv.gz line {}: expected 4 fields", n + 1));
             };
-            let (attributes, description) = parse_attribute_key(attribute_key);
-            let engine = attributes.get("databaseEngine").or_else(|| attributes.get("cacheEngine")).map(|e| Arc::from(e.as_str()));
-            let deployment = attributes.get("deploymentOption").map(|d| Arc::from(d.as_str()));
-            let service = strings.get(service);
-            section = Some((service, engine, deployment, Arc::new(attributes), description.map(Arc::from), Arc::from(unit)));
-            continue;
+            let source = PriceSource { id: Some(format!("s{id}")), date: Some(date.into()), url: Some(url.into()), text: text.into() };
+            by_id.insert(id.to_string(), Arc::new(source));
         }
-        let Some((service, engine, deployment, attributes, description, unit)) = &section else {
-            return Err(bad("a price before the first section"));
-        };
-        let [region, resource, usd, id] = line.split('\t').collect::<Vec<_>>()[..] else {
-            return Err(bad("expected 4 fields"));
-        };
-        let usd = usd.parse::<f64>().ok().filter(|u| u.is_finite() && *u >= 0.0).ok_or_else(|| bad("not a price"))?;
-        let source = by_id.get(id).ok_or_else(|| bad("unknown source id"))?.clone();
-        let key = PriceKey {
-            service: service.clone(),
-            region: strings.get(region),
-            resource: strings.get(resource),
-            engine: engine.clone(),
-            deployment: deployment.clone(),
-        };
-        let row = PriceRow {
-            key: key.clone(),
-            attributes: attributes.clone(),
-            description: description.clone(),
-            unit: unit.clone(),
-            usd_per_unit: usd,
-            source,
-        };
-        if table.insert(key, row).is_some() {
-            return Err(bad("a second price with the same key"));
+        let prices = gunzip(prices, "prices.tsv.gz")?;
+        let mut regions: HashMap<String, (Vec<Line>, OnceLock<Table>)> = HashMap::new();
+        let mut section = None;
+        let mut start = 0;
+        for (n, line) in prices.split_inclusive('\n').enumerate() {
+            let here = start;
+            start += line.len();
+            let line = line.trim_end_matches(['\n', '\r']);
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.starts_with('@') {
+                section = Some(here);
+                continue;
+            }
+            let Some(section) = section else {
+                return Err(format!("prices.tsv.gz line {}: a price before the first section", n + 1));
+            };
+            let region = line.split('\t').next().unwrap_or_default();
+            let entry = match regions.get_mut(region) {
+                Some(entry) => entry,
+                None => regions.entry(region.to_string()).or_default(),
+            };
+            entry.0.push(Line { section, start: here, number: n + 1 });
         }
+        Ok(Embedded { prices, sources: by_id, regions })
     }
-    Ok(table)
+
+    /// The prices of `region`, parsed on first use (empty if the embedded
+    /// data were malformed; `embedded_catalog_loads_every_row` guards it).
+    fn region(&self, region: &str) -> Option<&Table> {
+        let (lines, table) = self.regions.get(region)?;
+        Some(table.get_or_init(|| self.parse(lines).unwrap_or_default()))
+    }
+
+    /// Every region's table (parsing those not parsed yet).
+    fn tables(&self) -> impl Iterator<Item = &Table> {
+        self.regions.keys().filter_map(|r| self.region(r))
+    }
+
+    fn parse(&self, lines: &[Line]) -> Result<Table, String> {
+        type Section = (Arc<str>, Option<Arc<str>>, Option<Arc<str>>, Arc<BTreeMap<String, String>>, Option<Arc<str>>, Arc<str>);
+        let line_at = |start: usize| self.prices[start..].split(['\n', '\r']).next().unwrap_or_default();
+        let mut sections: HashMap<usize, Section> = HashMap::new();
+        let mut strings = Interner::default();
+        let mut table = Table::with_capacity(lines.len());
+        for line in lines {
+            let bad = |msg: &str| format!("prices.tsv.gz line {}: {msg}", line.number);
+            if !sections.contains_key(&line.section) {
+                let header = line_at(line.section).trim_start_matches('@');
+                let [service, attribute_key, unit] = header.split('\t').collect::<Vec<_>>()[..] else {
+                    return Err(bad("its section line does not have 3 fields"));
+                };
+                let (attributes, description) = parse_attribute_key(attribute_key);
+                let engine = attributes.get("databaseEngine").or_else(|| attributes.get("cacheEngine")).map(|e| Arc::from(e.as_str()));
+                let deployment = attributes.get("deploymentOption").map(|d| Arc::from(d.as_str()));
+                let section = (strings.get(service), engine, deployment, Arc::new(attributes), description.map(Arc::from), Arc::from(unit));
+                sections.insert(line.section, section);
+            }
+            let (service, engine, deployment, attributes, description, unit) = &sections[&line.section];
+            let [region, resource, usd, id] = line_at(line.start).split('\t').collect::<Vec<_>>()[..] else {
+                return Err(bad("expected 4 fields"));
+            };
+            let usd = usd.parse::<f64>().ok().filter(|u| u.is_finite() && *u >= 0.0).ok_or_else(|| bad("not a price"))?;
+            let source = self.sources.get(id).ok_or_else(|| bad("unknown source id"))?.clone();
+            let key = PriceKey {
+                service: service.clone(),
+                region: strings.get(region),
+                resource: strings.get(resource),
+                engine: engine.clone(),
+                deployment: deployment.clone(),
+            };
+            let row = PriceRow {
+                key: key.clone(),
+                attributes: attributes.clone(),
+                description: description.clone(),
+                unit: unit.clone(),
+                usd_per_unit: usd,
+                source,
+            };
+            if table.insert(key, row).is_some() {
+                return Err(bad("a second price with the same key"));
+            }
+        }
+        Ok(table)
+    }
 }
 
 /// Split an `attribute_key` cell into `key=value` filters and free text.
