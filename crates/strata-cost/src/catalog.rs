@@ -397,18 +397,26 @@ impl Embedded {
         let mut table = Table::with_capacity(lines.len());
         for line in lines {
             let bad = |msg: &str| format!("prices.tsv.gz line {}: {msg}", line.number);
-            if !sections.contains_key(&line.section) {
-                let header = line_at(line.section).trim_start_matches('@');
-                let [service, attribute_key, unit] = header.split('\t').collect::<Vec<_>>()[..] else {
-                    return Err(bad("its section line does not have 3 fields"));
-                };
-                let (attributes, description) = parse_attribute_key(attribute_key);
-                let engine = attributes.get("databaseEngine").or_else(|| attributes.get("cacheEngine")).map(|e| Arc::from(e.as_str()));
-                let deployment = attributes.get("deploymentOption").map(|d| Arc::from(d.as_str()));
-                let section = (strings.get(service), engine, deployment, Arc::new(attributes), description.map(Arc::from), Arc::from(unit));
-                sections.insert(line.section, section);
-            }
-            let (service, engine, deployment, attributes, description, unit) = &sections[&line.section];
+            let (service, engine, deployment, attributes, description, unit) = match sections.entry(line.section) {
+                std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+                std::collections::hash_map::Entry::Vacant(new) => {
+                    let header = line_at(line.section).trim_start_matches('@');
+                    let [service, attribute_key, unit] = header.split('\t').collect::<Vec<_>>()[..] else {
+                        return Err(bad("its section line does not have 3 fields"));
+                    };
+                    let (attributes, description) = parse_attribute_key(attribute_key);
+                    let engine = attributes.get("databaseEngine").or_else(|| attributes.get("cacheEngine")).map(|e| Arc::from(e.as_str()));
+                    let deployment = attributes.get("deploymentOption").map(|d| Arc::from(d.as_str()));
+                    new.insert((
+                        strings.get(service),
+                        engine,
+                        deployment,
+                        Arc::new(attributes),
+                        description.map(Arc::from),
+                        Arc::from(unit),
+                    ))
+                }
+            };
             let [region, resource, usd, id] = line_at(line.start).split('\t').collect::<Vec<_>>()[..] else {
                 return Err(bad("expected 4 fields"));
             };
