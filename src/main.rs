@@ -311,7 +311,7 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
 /// Price a plan run; `None` after printing the errors that stopped it.
 fn price(ui: &Ui, run: &mut strata_engine::plan::PlanRun, pricing: &PricingArgs) -> std::io::Result<Option<strata_engine::cost::CostRun>> {
     let req = strata_engine::cost::CostRequest { prices: pricing.prices.clone(), usage_file: pricing.usage_file.clone() };
-    match strata_engine::cost::cost(run, &req) {
+    match strata_engine::cost::cost(run, &req, strata_provider::aws::schema()) {
         Ok(c) => {
             if !c.warnings.is_empty() {
                 std::io::stderr().write_all(diagnostics::render(&c.warnings, &run.config.sources, ui.color).as_bytes())?;

@@ -624,7 +624,8 @@ mod tests {
     }
 
     fn input(address: &str, ty: &str, layer: u8, before: Option<Value>, after: Option<Value>) -> CostInput {
-        CostInput { address: address.into(), ty: ty.into(), layer, region: None, before, after }
+        let pricing = strata_provider::aws::schema().resource(ty).and_then(|t| t.pricing.clone());
+        CostInput { address: address.into(), ty: ty.into(), pricing, layer, region: None, before, after }
     }
 
     fn instance(ty: &str) -> Value {

@@ -234,6 +234,7 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
     match strata_engine::cost::cost(
         run,
         &strata_engine::cost::CostRequest { prices: args.pricing.prices.clone(), usage_file: args.pricing.usage_file.clone() },
+        strata_provider::aws::schema(),
     ) {
         Ok(c) => {
             if !c.warnings.is_empty() {

@@ -17,6 +17,7 @@ mod graph;
 mod hostile;
 mod orphans;
 mod plan;
+mod registry;
 mod secrets;
 mod state;
 mod tags;

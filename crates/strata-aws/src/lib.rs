@@ -41,6 +41,12 @@ impl AwsProvider {
         AwsProvider { clients: OnceCell::new(), types: resources::all().into_iter().map(|t| (t.type_name(), t)).collect() }
     }
 
+    /// The resource types this provider implements (each must have a schema,
+    /// and each schema an implementation: `tests/registry.rs`).
+    pub fn resource_types(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.types.keys().copied()
+    }
+
     fn clients(&self) -> Result<&Clients, ProviderError> {
         self.clients.get().ok_or_else(|| util::invalid("the AWS provider is used before it is configured"))
     }

@@ -10,30 +10,19 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use strata_core::{Type, Value};
+use strata_provider::Pricing as Declared;
 
 use crate::catalog::{Catalog, PriceKey, PriceRow};
 use crate::usage::UsageFigures;
 use crate::{HOURS_PER_MONTH, money};
 
-/// Types that cost nothing by themselves.
-pub const FREE_TYPES: &[&str] = &[
-    "aws_db_parameter_group",
-    "aws_db_subnet_group",
-    "aws_internet_gateway",
-    "aws_key_pair",
-    "aws_lb_listener",
-    "aws_lb_target_group",
-    "aws_lb_target_group_attachment",
-    "aws_route",
-    "aws_route53_record",
-    "aws_route_table",
-    "aws_route_table_association",
-    "aws_security_group",
-    "aws_security_group_rule",
-    "aws_subnet",
-    "aws_volume_attachment",
-    "aws_vpc",
-];
+/// The types [`price`] has a pricer for: exactly the types whose schema
+/// declares [`Declared::Catalog`] (a test in strata-engine checks both ways).
+pub const PRICED_TYPES: &[&str] =
+    &["aws_db_instance", "aws_ebs_volume", "aws_eip", "aws_instance", "aws_lb", "aws_nat_gateway", "aws_route53_zone"];
+
+/// The reason given for a resource of a type strata does not support.
+pub const UNSUPPORTED: &str = "unsupported type, not priced";
 
 const EC2: &str = "AmazonEC2";
 const RDS: &str = "AmazonRDS";
@@ -151,14 +140,18 @@ pub struct PriceContext<'a> {
     pub usage: Option<&'a UsageFigures>,
 }
 
-/// Price one side of a resource of type `ty` whose attributes are `value`.
-pub fn price(ty: &str, value: &Value, cx: &PriceContext) -> ResourceCost {
-    if FREE_TYPES.contains(&ty) {
-        let mut cost = ResourceCost::free();
-        if ty == "aws_route53_record" {
-            cost.notes.push("DNS queries are billed by usage and are not estimated".into());
+/// Price one side of a resource of type `ty` whose attributes are `value`,
+/// as its schema declares (`pricing`; `None`: the type is not supported).
+pub fn price(ty: &str, pricing: Option<&Declared>, value: &Value, cx: &PriceContext) -> ResourceCost {
+    match pricing {
+        None => return ResourceCost::not_priced(UNSUPPORTED),
+        Some(Declared::Free { note }) => {
+            let mut cost = ResourceCost::free();
+            cost.notes.extend(note.map(str::to_string));
+            return cost;
         }
-        return cost;
+        Some(Declared::NotPriced { reason }) => return ResourceCost::not_priced(*reason),
+        Some(Declared::Catalog) => {}
     }
     let attrs = match value {
         Value::Map(m) => Obj(m),
@@ -178,7 +171,7 @@ pub fn price(ty: &str, value: &Value, cx: &PriceContext) -> ResourceCost {
         "aws_instance" => p.instance(&attrs),
         "aws_ebs_volume" => p.ebs_volume(&attrs),
         "aws_db_instance" => p.db_instance(&attrs),
-        "aws_lb" | "aws_alb" => p.load_balancer(&attrs),
+        "aws_lb" => p.load_balancer(&attrs),
         "aws_nat_gateway" => p.nat_gateway(),
         "aws_eip" => p.eip(&attrs),
         "aws_route53_zone" => p.hosted_zone(),

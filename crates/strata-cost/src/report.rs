@@ -18,6 +18,7 @@ use crate::catalog::Catalog;
 use crate::price::{CostStatus, PriceContext, ResourceCost, price};
 use crate::usage::Usage;
 use crate::{HOURS_PER_MONTH, money};
+use strata_provider::Pricing;
 
 /// The version of the report's JSON format (`format_version`). Version 1
 /// named it `version` and counted a resource in a total only when both its
@@ -29,6 +30,9 @@ pub const REPORT_VERSION: u32 = 2;
 pub struct CostInput {
     pub address: String,
     pub ty: String,
+    /// How the type's schema says it is priced; `None` when strata does not
+    /// support the type.
+    pub pricing: Option<Pricing>,
     pub layer: u8,
     /// The region of this resource's provider when it is not the default
     /// region given to [`build_report`] (an aliased provider).
@@ -185,7 +189,7 @@ pub fn build_report(inputs: &[CostInput], region: Option<&str>, catalog: &Catalo
         .map(|i| {
             let figures = usage.figures(&i.address, &i.ty);
             let cx = PriceContext { catalog, region: i.region.as_deref().or(region), usage: (!figures.0.is_empty()).then_some(&figures) };
-            let side = |v: &Option<Value>, sources: &DbSources| v.as_ref().map(|v| price_side(&i.ty, v, &cx, sources));
+            let side = |v: &Option<Value>, sources: &DbSources| v.as_ref().map(|v| price_side(&i.ty, i.pricing.as_ref(), v, &cx, sources));
             ResourceCostLine::new(
                 i.address.clone(),
                 i.ty.clone(),
@@ -199,12 +203,12 @@ pub fn build_report(inputs: &[CostInput], region: Option<&str>, catalog: &Catalo
 }
 
 /// Price one side; a read replica takes what it does not set from its source.
-fn price_side(ty: &str, value: &Value, cx: &PriceContext, sources: &DbSources) -> ResourceCost {
+fn price_side(ty: &str, pricing: Option<&Pricing>, value: &Value, cx: &PriceContext, sources: &DbSources) -> ResourceCost {
     if ty != "aws_db_instance" {
-        return price(ty, value, cx);
+        return price(ty, pricing, value, cx);
     }
-    let Some((value, source)) = sources.resolve_replica(value) else { return price(ty, value, cx) };
-    let cost = price(ty, &value, cx);
+    let Some((value, source)) = sources.resolve_replica(value) else { return price(ty, pricing, value, cx) };
+    let cost = price(ty, pricing, &value, cx);
     let engine_missing = matches!(value.as_map().and_then(|m| m.get("engine")), None | Some(Value::Null | Value::Unknown(_)));
     let from = match &source {
         ReplicaSource::Found(address) => address.as_str(),

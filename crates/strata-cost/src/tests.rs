@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use strata_core::{FileId, Value};
 
 use crate::*;
+use strata_provider::Pricing;
 
 fn v(pairs: &[(&str, Value)]) -> Value {
     Value::map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())))
@@ -20,12 +21,17 @@ fn secret(x: Value) -> Value {
     Value::Sensitive(Box::new(x))
 }
 
+/// The type's pricing as the AWS schema declares it.
+fn pricing(ty: &str) -> Option<&'static Pricing> {
+    strata_provider::aws::schema().resource(ty).and_then(|t| t.pricing.as_ref())
+}
+
 fn price_in(region: &str, ty: &str, value: &Value) -> ResourceCost {
-    price(ty, value, &PriceContext { catalog: Catalog::embedded(), region: Some(region), usage: None })
+    price(ty, pricing(ty), value, &PriceContext { catalog: Catalog::embedded(), region: Some(region), usage: None })
 }
 
 fn price_with(catalog: &Catalog, region: &str, usage: Option<&UsageFigures>, ty: &str, value: &Value) -> ResourceCost {
-    price(ty, value, &PriceContext { catalog, region: Some(region), usage })
+    price(ty, pricing(ty), value, &PriceContext { catalog, region: Some(region), usage })
 }
 
 fn monthly(cost: &ResourceCost) -> f64 {
@@ -318,7 +324,8 @@ fn unknown_and_sensitive_inputs_are_not_priced() {
 #[test]
 fn region_must_be_known() {
     let value = v(&[("instance_type", s("t3.micro"))]);
-    let cost = price("aws_instance", &value, &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
+    let cost =
+        price("aws_instance", pricing("aws_instance"), &value, &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
     assert_eq!(reason(&cost), "the provider region is not known (set `region` in the provider block)");
     assert_eq!(
         reason(&price_in("ap-south-7", "aws_instance", &value)),
@@ -328,15 +335,25 @@ fn region_must_be_known() {
 
 #[test]
 fn free_types_are_free_and_unsupported_types_are_not_priced() {
-    for ty in FREE_TYPES {
-        let cost = price(ty, &v(&[]), &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
+    let free: Vec<&str> = strata_provider::aws::schema()
+        .resources
+        .values()
+        .filter(|t| matches!(t.pricing, Some(Pricing::Free { .. })))
+        .map(|t| t.type_name.as_str())
+        .collect();
+    for ty in ["aws_vpc", "aws_subnet", "aws_security_group", "aws_lb_listener", "aws_volume_attachment", "aws_route53_record"] {
+        assert!(free.contains(&ty), "{ty}");
+    }
+    for ty in free {
+        let cost = price(ty, pricing(ty), &v(&[]), &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
         assert_eq!((cost.status.clone(), cost.monthly_usd()), (CostStatus::Free, Some(0.0)), "{ty}");
     }
-    for ty in ["aws_vpc", "aws_subnet", "aws_security_group", "aws_lb_listener", "aws_volume_attachment", "aws_route53_record"] {
-        assert!(FREE_TYPES.contains(&ty), "{ty}");
-    }
     assert!(price_in("us-east-1", "aws_route53_record", &v(&[])).notes[0].contains("queries"));
-    assert_eq!(reason(&price_in("us-east-1", "aws_s3_bucket", &v(&[]))), "strata has no prices for aws_s3_bucket");
+    assert_eq!(reason(&price_in("us-east-1", "aws_no_such_thing", &v(&[]))), UNSUPPORTED);
+    let declared_not_priced = Pricing::NotPriced { reason: "billed by requests" };
+    let cost =
+        price("aws_x", Some(&declared_not_priced), &v(&[]), &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
+    assert_eq!(reason(&cost), "billed by requests");
 }
 
 #[test]
@@ -551,7 +568,7 @@ fn usage_file_errors_name_the_entry() {
 // Reports.
 
 fn input(address: &str, ty: &str, layer: u8, before: Option<Value>, after: Option<Value>) -> CostInput {
-    CostInput { address: address.into(), ty: ty.into(), layer, region: None, before, after }
+    CostInput { address: address.into(), ty: ty.into(), pricing: pricing(ty).cloned(), layer, region: None, before, after }
 }
 
 fn sample_inputs() -> Vec<CostInput> {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use strata_core::{Diagnostic, Diagnostics, Span};
 use strata_cost::{Budget, BudgetViolation, Catalog, CostInput, CostReport, Usage};
 use strata_plan::{Action, Plan};
+use strata_provider::{Pricing, ProviderSchema};
 
 use crate::plan::PlanRun;
 
@@ -29,7 +30,7 @@ pub struct CostRun {
 
 /// Price a plan run. Errors (unreadable price or usage files, an invalid
 /// budget block) are diagnostics with the run's source map.
-pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics> {
+pub fn cost(run: &mut PlanRun, req: &CostRequest, schema: &ProviderSchema) -> Result<CostRun, Diagnostics> {
     let Some(plan) = &run.plan else { return Err(Diagnostics::new()) };
     let mut diags = Diagnostics::new();
     let mut catalog: Catalog = Catalog::embedded().clone();
@@ -90,7 +91,7 @@ pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics
     if diags.has_errors() {
         return Err(diags);
     }
-    let inputs = inputs(plan, run.state.as_ref(), &regions);
+    let inputs = inputs(plan, run.state.as_ref(), &regions, schema);
     let mut warnings = Diagnostics(usage.warnings().to_vec());
     if let Some(path) = &req.usage_file {
         let addresses: Vec<String> = inputs.iter().map(|i| i.address.clone()).collect();
@@ -123,7 +124,12 @@ pub fn cost(run: &mut PlanRun, req: &CostRequest) -> Result<CostRun, Diagnostics
 /// budget) is the whole stack after the plan. (What the configuration
 /// declares but neither the state nor the slice has is not made by this
 /// plan, and is not priced.)
-fn inputs(plan: &Plan, state: Option<&strata_state::State>, regions: &std::collections::BTreeMap<String, String>) -> Vec<CostInput> {
+fn inputs(
+    plan: &Plan,
+    state: Option<&strata_state::State>,
+    regions: &std::collections::BTreeMap<String, String>,
+    schema: &ProviderSchema,
+) -> Vec<CostInput> {
     let planned: std::collections::HashSet<String> = plan.changes.iter().map(|c| c.addr.to_string()).collect();
     let untouched = state
         .filter(|_| !plan.targets.is_empty())
@@ -136,6 +142,7 @@ fn inputs(plan: &Plan, state: Option<&strata_state::State>, regions: &std::colle
             CostInput {
                 address: r.address.clone(),
                 ty: r.ty.clone(),
+                pricing: pricing(schema, &r.ty),
                 layer: r.layer,
                 region: r.provider.as_ref().and_then(|p| regions.get(p)).cloned(),
                 before: Some(value.clone()),
@@ -147,6 +154,7 @@ fn inputs(plan: &Plan, state: Option<&strata_state::State>, regions: &std::colle
         .map(|c| CostInput {
             address: c.addr.to_string(),
             ty: c.ty.clone(),
+            pricing: pricing(schema, &c.ty),
             layer: c.layer.number(),
             region: c.provider.as_ref().and_then(|p| regions.get(p)).cloned(),
             before: c.before.clone(),
@@ -160,4 +168,10 @@ fn budget_span(config: &strata_config::Config) -> Option<Span> {
     let settings = config.root().settings.as_ref()?;
     let block = settings.body.get_blocks("budget").next()?;
     hcl_edit::Span::span(&block.ident).map(|r| Span::new(settings.file, r))
+}
+
+/// How the schema says a type is priced; `None` for a type strata does not
+/// support.
+fn pricing(schema: &ProviderSchema, ty: &str) -> Option<Pricing> {
+    schema.resource(ty).and_then(|t| t.pricing.clone())
 }

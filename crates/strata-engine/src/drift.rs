@@ -21,24 +21,6 @@ use crate::providers::Providers;
 /// The ignore file's name; it lives beside the configuration.
 pub const IGNORE_FILE: &str = ".strataignore";
 
-/// Types whose objects are parts of another type's object that the other
-/// type also manages inline (security group rules, routes). They are not
-/// listed: a rule or route added to a managed group or table shows up as a
-/// changed attribute of it, and one of an unmanaged group or table goes with
-/// that group or table.
-pub const PART_TYPES: [&str; 2] = ["aws_security_group_rule", "aws_route"];
-
-/// Objects a recorded object brings with it and owns, by the attribute path
-/// that names them (`*`: every element of a list): a VPC's default security
-/// group and main route table, an instance's root volume. They exist as long
-/// as their owner does and are managed with it, never unmanaged.
-pub const COMPANIONS: [(&str, &[&str], &str); 4] = [
-    ("aws_vpc", &["default_security_group_id"], "aws_security_group"),
-    ("aws_vpc", &["main_route_table_id"], "aws_route_table"),
-    ("aws_vpc", &["default_route_table_id"], "aws_route_table"),
-    ("aws_instance", &["root_block_device", "*", "volume_id"], "aws_ebs_volume"),
-];
-
 use strata_provider::TAG_LINEAGE;
 
 /// One `type.id` line of the ignore file; `*` matches any run of characters.
@@ -408,9 +390,10 @@ pub struct DriftOutcome {
 }
 
 /// The types listed for unmanaged objects: every type of the schema but
-/// [`PART_TYPES`].
+/// those whose objects are parts of another's
+/// ([`DriftRelations::part_of`](strata_provider::DriftRelations::part_of)).
 pub fn listed_types(schema: &ProviderSchema) -> Vec<String> {
-    schema.resource_type_names().filter(|t| !PART_TYPES.contains(t)).map(str::to_string).collect()
+    schema.resources.values().filter(|t| t.drift.part_of.is_none()).map(|t| t.type_name.clone()).collect()
 }
 
 /// Refresh `state` (empty when there is none) and list every object of the
@@ -531,12 +514,10 @@ pub async fn drift_with(providers: &Providers, state: Option<&State>, others: &[
         .map(|r| (r.ty.clone(), r.id.clone()))
         .collect();
     for r in recorded.resources.iter().chain(&refreshed.state.resources).chain(others.iter().flat_map(|o| &o.resources)) {
-        for (owner, path, ty) in COMPANIONS {
-            if r.ty == owner {
-                let mut ids = Vec::new();
-                ids_at(&r.values(), path, &mut ids);
-                managed.extend(ids.into_iter().map(|id| (ty.to_string(), id)));
-            }
+        for c in schema.resource(&r.ty).map(|t| t.drift.companions.as_slice()).unwrap_or_default() {
+            let mut ids = Vec::new();
+            ids_at(&r.values(), c.path, &mut ids);
+            managed.extend(ids.into_iter().map(|id| (c.ty.to_string(), id)));
         }
     }
     // A parent another given state manages: recorded in it, or tagged with
@@ -919,7 +900,8 @@ mod tests {
         assert!(!r.unmanaged.iter().any(|u| u.id == default_sg), "a managed VPC's default security group is managed with it");
         assert_eq!(r.managed_elsewhere.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), [foreign.as_str()]);
         assert!(r.errors.is_empty(), "{:?}", r.errors);
-        assert!(!r.listed_types.iter().any(|t| PART_TYPES.contains(&t.as_str())));
+        assert!(r.listed_types.iter().all(|t| strata_provider::aws::schema().resource(t).is_some_and(|t| t.drift.part_of.is_none())));
+        assert!(!r.listed_types.iter().any(|t| t == "aws_route" || t == "aws_security_group_rule"));
         assert_eq!(r.counts()[&DriftKind::Unmanaged]["aws_vpc"], 3);
         assert_eq!(r.counts()[&DriftKind::Deleted]["aws_vpc"], 1);
         // The refreshed state drops the deleted object and records the new tag.

@@ -61,6 +61,46 @@ pub struct ResourceSchema {
     /// Whether the type takes `tags` (and so `default_tags` and the strata tags).
     pub taggable: bool,
     pub block: BlockSchema,
+    /// How `strata cost` prices the type; `None` until declared (a tidy test
+    /// fails for a resource type without it; data sources have none).
+    pub pricing: Option<Pricing>,
+    /// What `strata drift` needs to know of the type's objects.
+    pub drift: DriftRelations,
+}
+
+/// How a resource type is priced: the one place that says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pricing {
+    /// Costs nothing by itself; `note` says what is billed elsewhere
+    /// (`DNS queries are billed by usage ...`).
+    Free { note: Option<&'static str> },
+    /// Priced from the embedded catalog by the type's pricer in
+    /// `strata-cost` (which may add usage-based components).
+    Catalog,
+    /// Billed, but strata has no prices for it: every object is listed as
+    /// not priced with this reason, and the total is a lower bound.
+    NotPriced { reason: &'static str },
+}
+
+/// An object another object brings with it and owns (a VPC's default
+/// security group, an instance's root volume): found at `path` in the
+/// owner's state (`*`: every element of a list), of type `ty`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Companion {
+    pub path: &'static [&'static str],
+    pub ty: &'static str,
+}
+
+/// The relations drift uses to tell managed objects from unmanaged ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DriftRelations {
+    /// Objects of this type are parts of an object of that type, which also
+    /// manages them inline (a security group rule of its group, a route of
+    /// its table): they are not listed on their own; a part added by hand
+    /// shows up as a changed attribute of its owner.
+    pub part_of: Option<&'static str>,
+    /// The objects each object of this type brings with it.
+    pub companions: Vec<Companion>,
 }
 
 impl ResourceSchema {
@@ -70,7 +110,45 @@ impl ResourceSchema {
     pub fn new(type_name: impl Into<String>, layer: Layer, block: BlockSchema) -> ResourceSchema {
         let mut block = block;
         block.attributes.entry("id".into()).or_insert_with(|| computed(Type::String));
-        ResourceSchema { type_name: type_name.into(), layer, taggable: false, block }
+        ResourceSchema { type_name: type_name.into(), layer, taggable: false, block, pricing: None, drift: DriftRelations::default() }
+    }
+
+    /// Declares the type free (it costs nothing by itself).
+    pub fn free(mut self) -> ResourceSchema {
+        self.pricing = Some(Pricing::Free { note: None });
+        self
+    }
+
+    /// Declares the type free, with a note on what is billed by usage.
+    pub fn free_noting(mut self, note: &'static str) -> ResourceSchema {
+        self.pricing = Some(Pricing::Free { note: Some(note) });
+        self
+    }
+
+    /// Declares the type priced by its pricer in `strata-cost`.
+    pub fn priced(mut self) -> ResourceSchema {
+        self.pricing = Some(Pricing::Catalog);
+        self
+    }
+
+    /// Declares the type billed but not priced by strata, with the reason.
+    pub fn not_priced(mut self, reason: &'static str) -> ResourceSchema {
+        self.pricing = Some(Pricing::NotPriced { reason });
+        self
+    }
+
+    /// Declares the type's objects parts of an object of type `owner`
+    /// ([`DriftRelations::part_of`]).
+    pub fn part_of(mut self, owner: &'static str) -> ResourceSchema {
+        self.drift.part_of = Some(owner);
+        self
+    }
+
+    /// Declares an object each object of this type brings with it
+    /// ([`DriftRelations::companions`]).
+    pub fn companion(mut self, path: &'static [&'static str], ty: &'static str) -> ResourceSchema {
+        self.drift.companions.push(Companion { path, ty });
+        self
     }
 
     /// Marks the type taggable and adds `tags` (optional `map(string)`) and

@@ -19,7 +19,7 @@ fn key_pair() -> ResourceSchema {
         .attr("key_pair_id", computed(STRING))
         .attr("key_type", computed(STRING))
         .attr("public_key", required(STRING).force_new());
-    ResourceSchema::new("aws_key_pair", Layer::Infrastructure, block).tagged()
+    ResourceSchema::new("aws_key_pair", Layer::Infrastructure, block).tagged().free()
 }
 
 fn ebs_volume() -> ResourceSchema {
@@ -38,7 +38,7 @@ fn ebs_volume() -> ResourceSchema {
         .attr("throughput", optional_computed(NUMBER))
         .attr("type", optional_computed(STRING))
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_ebs_volume", Layer::Infrastructure, block).tagged()
+    ResourceSchema::new("aws_ebs_volume", Layer::Infrastructure, block).tagged().priced()
 }
 
 fn instance() -> ResourceSchema {
@@ -170,7 +170,10 @@ fn instance() -> ResourceSchema {
         .block("private_dns_name_options", NestedBlock::single(private_dns_name_options))
         .block("root_block_device", NestedBlock::single(root_block_device))
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_instance", Layer::Application, block).tagged()
+    ResourceSchema::new("aws_instance", Layer::Application, block)
+        .tagged()
+        .priced()
+        .companion(&["root_block_device", "*", "volume_id"], "aws_ebs_volume")
 }
 
 fn volume_attachment() -> ResourceSchema {
@@ -182,5 +185,5 @@ fn volume_attachment() -> ResourceSchema {
         .attr("stop_instance_before_detaching", optional(BOOL))
         .attr("volume_id", required(STRING).force_new())
         .block("timeouts", timeouts(&["create", "delete"]));
-    ResourceSchema::new("aws_volume_attachment", Layer::Application, block)
+    ResourceSchema::new("aws_volume_attachment", Layer::Application, block).free()
 }

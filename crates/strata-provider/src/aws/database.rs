@@ -18,7 +18,7 @@ fn db_subnet_group() -> ResourceSchema {
         .attr("subnet_ids", required(string_set()))
         .attr("supported_network_types", computed(string_set()))
         .attr("vpc_id", computed(STRING));
-    ResourceSchema::new("aws_db_subnet_group", Layer::Data, block).tagged()
+    ResourceSchema::new("aws_db_subnet_group", Layer::Data, block).tagged().free()
 }
 
 fn db_parameter_group() -> ResourceSchema {
@@ -34,7 +34,7 @@ fn db_parameter_group() -> ResourceSchema {
         .attr("name_prefix", optional_computed(STRING).force_new())
         .attr("skip_destroy", optional(BOOL).default(false))
         .block("parameter", NestedBlock::set(parameter));
-    ResourceSchema::new("aws_db_parameter_group", Layer::Data, block).tagged()
+    ResourceSchema::new("aws_db_parameter_group", Layer::Data, block).tagged().free()
 }
 
 fn db_instance() -> ResourceSchema {
@@ -137,5 +137,5 @@ fn db_instance() -> ResourceSchema {
         .block("restore_to_point_in_time", NestedBlock::single(restore).force_new())
         .block("s3_import", NestedBlock::single(s3_import))
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_db_instance", Layer::Data, block).tagged()
+    ResourceSchema::new("aws_db_instance", Layer::Data, block).tagged().priced()
 }

@@ -21,7 +21,7 @@ fn zone() -> ResourceSchema {
         .attr("primary_name_server", computed(STRING))
         .attr("zone_id", computed(STRING))
         .block("vpc", NestedBlock::set(vpc));
-    ResourceSchema::new("aws_route53_zone", Layer::Infrastructure, block).tagged()
+    ResourceSchema::new("aws_route53_zone", Layer::Infrastructure, block).tagged().priced()
 }
 
 fn record() -> ResourceSchema {
@@ -58,5 +58,5 @@ fn record() -> ResourceSchema {
         .block("latency_routing_policy", NestedBlock::single(latency))
         .block("weighted_routing_policy", NestedBlock::single(weighted))
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_route53_record", Layer::Frontend, block)
+    ResourceSchema::new("aws_route53_record", Layer::Frontend, block).free_noting("DNS queries are billed by usage and are not estimated")
 }

@@ -61,7 +61,7 @@ fn load_balancer() -> ResourceSchema {
         .block("minimum_load_balancer_capacity", NestedBlock::single(minimum_capacity))
         .block("subnet_mapping", NestedBlock::set(subnet_mapping))
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_lb", Layer::Gateway, block).tagged()
+    ResourceSchema::new("aws_lb", Layer::Gateway, block).tagged().priced()
 }
 
 fn target_group() -> ResourceSchema {
@@ -113,7 +113,7 @@ fn target_group() -> ResourceSchema {
         .block("stickiness", NestedBlock::single(stickiness).computed())
         .block("target_failover", NestedBlock::list(target_failover))
         .block("target_health_state", NestedBlock::list(health_state));
-    ResourceSchema::new("aws_lb_target_group", Layer::Gateway, block).tagged()
+    ResourceSchema::new("aws_lb_target_group", Layer::Gateway, block).tagged().free()
 }
 
 fn listener() -> ResourceSchema {
@@ -179,7 +179,7 @@ fn listener() -> ResourceSchema {
         .block("default_action", NestedBlock::list(default_action).min_items(1))
         .block("mutual_authentication", NestedBlock::single(mutual_authentication))
         .block("timeouts", timeouts(&["create", "update"]));
-    ResourceSchema::new("aws_lb_listener", Layer::Gateway, block).tagged()
+    ResourceSchema::new("aws_lb_listener", Layer::Gateway, block).tagged().free()
 }
 
 fn target_group_attachment() -> ResourceSchema {
@@ -188,5 +188,5 @@ fn target_group_attachment() -> ResourceSchema {
         .attr("port", optional(NUMBER).force_new())
         .attr("target_group_arn", required(STRING).force_new())
         .attr("target_id", required(STRING).force_new());
-    ResourceSchema::new("aws_lb_target_group_attachment", Layer::Gateway, block)
+    ResourceSchema::new("aws_lb_target_group_attachment", Layer::Gateway, block).free()
 }

@@ -43,7 +43,12 @@ fn vpc() -> ResourceSchema {
         .attr("ipv6_netmask_length", optional(NUMBER))
         .attr("main_route_table_id", computed(STRING))
         .attr("owner_id", computed(STRING));
-    ResourceSchema::new("aws_vpc", Layer::Infrastructure, block).tagged()
+    ResourceSchema::new("aws_vpc", Layer::Infrastructure, block)
+        .tagged()
+        .free()
+        .companion(&["default_security_group_id"], "aws_security_group")
+        .companion(&["main_route_table_id"], "aws_route_table")
+        .companion(&["default_route_table_id"], "aws_route_table")
 }
 
 fn subnet() -> ResourceSchema {
@@ -68,7 +73,7 @@ fn subnet() -> ResourceSchema {
         .attr("private_dns_hostname_type_on_launch", optional_computed(STRING))
         .attr("vpc_id", required(STRING).force_new())
         .block("timeouts", timeouts(&["create", "delete"]));
-    ResourceSchema::new("aws_subnet", Layer::Infrastructure, block).tagged()
+    ResourceSchema::new("aws_subnet", Layer::Infrastructure, block).tagged().free()
 }
 
 /// One inline `ingress` or `egress` rule of `aws_security_group`.
@@ -99,7 +104,7 @@ fn security_group() -> ResourceSchema {
         .block("egress", security_group_rule_block().computed())
         .block("ingress", security_group_rule_block().computed())
         .block("timeouts", timeouts(&["create", "delete"]));
-    ResourceSchema::new("aws_security_group", Layer::Infrastructure, block).tagged()
+    ResourceSchema::new("aws_security_group", Layer::Infrastructure, block).tagged().free()
 }
 
 fn security_group_rule() -> ResourceSchema {
@@ -117,7 +122,7 @@ fn security_group_rule() -> ResourceSchema {
         .attr("to_port", required(NUMBER).force_new())
         .attr("type", required(STRING).force_new())
         .block("timeouts", timeouts(&["create"]));
-    ResourceSchema::new("aws_security_group_rule", Layer::Infrastructure, block)
+    ResourceSchema::new("aws_security_group_rule", Layer::Infrastructure, block).free().part_of("aws_security_group")
 }
 
 fn internet_gateway() -> ResourceSchema {
@@ -126,7 +131,7 @@ fn internet_gateway() -> ResourceSchema {
         .attr("owner_id", computed(STRING))
         .attr("vpc_id", optional_computed(STRING))
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_internet_gateway", Layer::Infrastructure, block).tagged()
+    ResourceSchema::new("aws_internet_gateway", Layer::Infrastructure, block).tagged().free()
 }
 
 fn route_table() -> ResourceSchema {
@@ -153,7 +158,7 @@ fn route_table() -> ResourceSchema {
         .attr("vpc_id", required(STRING).force_new())
         .block("route", NestedBlock::set(route).computed())
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_route_table", Layer::Infrastructure, block).tagged()
+    ResourceSchema::new("aws_route_table", Layer::Infrastructure, block).tagged().free()
 }
 
 fn route() -> ResourceSchema {
@@ -177,7 +182,7 @@ fn route() -> ResourceSchema {
         .attr("origin", computed(STRING))
         .attr("state", computed(STRING))
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_route", Layer::Infrastructure, block)
+    ResourceSchema::new("aws_route", Layer::Infrastructure, block).free().part_of("aws_route_table")
 }
 
 fn route_table_association() -> ResourceSchema {
@@ -186,7 +191,7 @@ fn route_table_association() -> ResourceSchema {
         .attr("route_table_id", required(STRING))
         .attr("subnet_id", optional(STRING).force_new())
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_route_table_association", Layer::Infrastructure, block)
+    ResourceSchema::new("aws_route_table_association", Layer::Infrastructure, block).free()
 }
 
 fn eip() -> ResourceSchema {
@@ -213,7 +218,7 @@ fn eip() -> ResourceSchema {
         // Deprecated in v5 in favour of `domain = "vpc"`.
         .attr("vpc", optional_computed(BOOL).force_new())
         .block("timeouts", timeouts(&["read", "update", "delete"]));
-    ResourceSchema::new("aws_eip", Layer::Infrastructure, block).tagged()
+    ResourceSchema::new("aws_eip", Layer::Infrastructure, block).tagged().priced()
 }
 
 fn nat_gateway() -> ResourceSchema {
@@ -229,5 +234,5 @@ fn nat_gateway() -> ResourceSchema {
         .attr("secondary_private_ip_addresses", optional_computed(string_set()))
         .attr("subnet_id", required(STRING).force_new())
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_nat_gateway", Layer::Infrastructure, block).tagged()
+    ResourceSchema::new("aws_nat_gateway", Layer::Infrastructure, block).tagged().priced()
 }
