@@ -1,6 +1,6 @@
 //! Every supported resource type is declared once, completely: a schema
-//! (with its layer), an implementation in strata-aws, how it is priced (and
-//! a pricer in strata-cost when it is priced from the catalog), and drift
+//! (with its layer), an implementation in strata-aws, how it is priced (a
+//! pricer per price model is an exhaustive match in strata-cost), and drift
 //! relations that name types that exist. Forgetting any of them fails here
 //! rather than silently (false "unmanaged" drift, "not priced").
 
@@ -21,14 +21,10 @@ fn every_type_is_declared_completely() {
     for ty in implemented.difference(&declared) {
         problems.push(format!("{ty}: an implementation but no schema in strata-provider"));
     }
-    let pricers: BTreeSet<&str> = strata_cost::PRICED_TYPES.iter().copied().collect();
     for t in schema.resources.values() {
         let ty = t.type_name.as_str();
         match &t.pricing {
-            None => problems.push(format!("{ty}: no pricing declared (`.free()`, `.priced()` or `.not_priced(reason)`)")),
-            Some(Pricing::Catalog) if !pricers.contains(ty) => {
-                problems.push(format!("{ty}: declared priced but strata-cost has no pricer for it"))
-            }
+            None => problems.push(format!("{ty}: no pricing declared (`.free()`, `.priced(model)` or `.not_priced(reason)`)")),
             Some(Pricing::NotPriced { reason: "" }) => problems.push(format!("{ty}: not priced without a reason")),
             _ => {}
         }
@@ -39,11 +35,6 @@ fn every_type_is_declared_completely() {
         }
         if t.drift.companions.iter().any(|c| c.path.is_empty()) {
             problems.push(format!("{ty}: a companion with an empty path"));
-        }
-    }
-    for ty in &pricers {
-        if !schema.resource(ty).is_some_and(|t| t.pricing == Some(Pricing::Catalog)) {
-            problems.push(format!("{ty}: strata-cost has a pricer, but the schema does not declare it priced"));
         }
     }
     assert!(problems.is_empty(), "incompletely declared types:\n{}", problems.join("\n"));

@@ -27,7 +27,7 @@ mod tests;
 
 pub use budget::{Budget, BudgetLimit, BudgetStatus, BudgetViolation, check_budget};
 pub use catalog::{Catalog, OfferLoad, PriceKey, PriceRow, PriceSource};
-pub use price::{Component, CostStatus, PRICED_TYPES, PriceContext, ResourceCost, UNSUPPORTED, price};
+pub use price::{Component, CostStatus, PriceContext, ResourceCost, UNSUPPORTED, price};
 pub use report::{BaselineInfo, CostInput, CostReport, Counts, LayerSubtotal, LineStatus, REPORT_VERSION, ResourceCostLine, build_report};
 pub use usage::{INFRACOST_KEYS, USAGE_KEY_DOCS, USAGE_KEYS, Usage, UsageFigures, usage_template};
 

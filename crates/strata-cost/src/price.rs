@@ -10,16 +10,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use strata_core::{Type, Value};
-use strata_provider::Pricing as Declared;
+use strata_provider::{PriceModel, Pricing as Declared};
 
 use crate::catalog::{Catalog, PriceKey, PriceRow};
 use crate::usage::UsageFigures;
 use crate::{HOURS_PER_MONTH, money};
-
-/// The types [`price`] has a pricer for: exactly the types whose schema
-/// declares [`Declared::Catalog`] (a test in strata-engine checks both ways).
-pub const PRICED_TYPES: &[&str] =
-    &["aws_db_instance", "aws_ebs_volume", "aws_eip", "aws_instance", "aws_lb", "aws_nat_gateway", "aws_route53_zone"];
 
 /// The reason given for a resource of a type strata does not support.
 pub const UNSUPPORTED: &str = "unsupported type, not priced";
@@ -140,10 +135,10 @@ pub struct PriceContext<'a> {
     pub usage: Option<&'a UsageFigures>,
 }
 
-/// Price one side of a resource of type `ty` whose attributes are `value`,
-/// as its schema declares (`pricing`; `None`: the type is not supported).
-pub fn price(ty: &str, pricing: Option<&Declared>, value: &Value, cx: &PriceContext) -> ResourceCost {
-    match pricing {
+/// Price one side of a resource whose attributes are `value`, as its
+/// type's schema declares (`pricing`; `None`: the type is not supported).
+pub fn price(pricing: Option<&Declared>, value: &Value, cx: &PriceContext) -> ResourceCost {
+    let model = match pricing {
         None => return ResourceCost::not_priced(UNSUPPORTED),
         Some(Declared::Free { note }) => {
             let mut cost = ResourceCost::free();
@@ -151,8 +146,8 @@ pub fn price(ty: &str, pricing: Option<&Declared>, value: &Value, cx: &PriceCont
             return cost;
         }
         Some(Declared::NotPriced { reason }) => return ResourceCost::not_priced(*reason),
-        Some(Declared::Catalog) => {}
-    }
+        Some(Declared::Catalog(model)) => *model,
+    };
     let attrs = match value {
         Value::Map(m) => Obj(m),
         Value::Sensitive(_) => {
@@ -161,21 +156,20 @@ pub fn price(ty: &str, pricing: Option<&Declared>, value: &Value, cx: &PriceCont
         Value::Unknown(_) => return ResourceCost::not_priced("the resource's value is known only after apply"),
         other => return ResourceCost::not_priced(format!("unexpected {} value for a resource", other.type_name())),
     };
-    let region = match (ty, cx.region) {
-        ("aws_route53_zone", _) => "global",
+    let region = match (model, cx.region) {
+        (PriceModel::HostedZone, _) => "global",
         (_, Some(r)) => r,
         (_, None) => return ResourceCost::not_priced("the provider region is not known (set `region` in the provider block)"),
     };
     let mut p = Pricing { cx, region, components: Vec::new(), notes: Vec::new() };
-    let priced = match ty {
-        "aws_instance" => p.instance(&attrs),
-        "aws_ebs_volume" => p.ebs_volume(&attrs),
-        "aws_db_instance" => p.db_instance(&attrs),
-        "aws_lb" => p.load_balancer(&attrs),
-        "aws_nat_gateway" => p.nat_gateway(),
-        "aws_eip" => p.eip(&attrs),
-        "aws_route53_zone" => p.hosted_zone(),
-        _ => Err(format!("strata has no prices for {ty}")),
+    let priced = match model {
+        PriceModel::Instance => p.instance(&attrs),
+        PriceModel::EbsVolume => p.ebs_volume(&attrs),
+        PriceModel::DbInstance => p.db_instance(&attrs),
+        PriceModel::LoadBalancer => p.load_balancer(&attrs),
+        PriceModel::NatGateway => p.nat_gateway(),
+        PriceModel::ElasticIp => p.eip(&attrs),
+        PriceModel::HostedZone => p.hosted_zone(),
     };
     match priced {
         Ok(()) => ResourceCost { status: CostStatus::Priced, components: p.components, notes: p.notes },

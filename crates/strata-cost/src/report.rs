@@ -205,10 +205,10 @@ pub fn build_report(inputs: &[CostInput], region: Option<&str>, catalog: &Catalo
 /// Price one side; a read replica takes what it does not set from its source.
 fn price_side(ty: &str, pricing: Option<&Pricing>, value: &Value, cx: &PriceContext, sources: &DbSources) -> ResourceCost {
     if ty != "aws_db_instance" {
-        return price(ty, pricing, value, cx);
+        return price(pricing, value, cx);
     }
-    let Some((value, source)) = sources.resolve_replica(value) else { return price(ty, pricing, value, cx) };
-    let cost = price(ty, pricing, &value, cx);
+    let Some((value, source)) = sources.resolve_replica(value) else { return price(pricing, value, cx) };
+    let cost = price(pricing, &value, cx);
     let engine_missing = matches!(value.as_map().and_then(|m| m.get("engine")), None | Some(Value::Null | Value::Unknown(_)));
     let from = match &source {
         ReplicaSource::Found(address) => address.as_str(),

@@ -27,11 +27,11 @@ fn pricing(ty: &str) -> Option<&'static Pricing> {
 }
 
 fn price_in(region: &str, ty: &str, value: &Value) -> ResourceCost {
-    price(ty, pricing(ty), value, &PriceContext { catalog: Catalog::embedded(), region: Some(region), usage: None })
+    price(pricing(ty), value, &PriceContext { catalog: Catalog::embedded(), region: Some(region), usage: None })
 }
 
 fn price_with(catalog: &Catalog, region: &str, usage: Option<&UsageFigures>, ty: &str, value: &Value) -> ResourceCost {
-    price(ty, pricing(ty), value, &PriceContext { catalog, region: Some(region), usage })
+    price(pricing(ty), value, &PriceContext { catalog, region: Some(region), usage })
 }
 
 fn monthly(cost: &ResourceCost) -> f64 {
@@ -324,8 +324,7 @@ fn unknown_and_sensitive_inputs_are_not_priced() {
 #[test]
 fn region_must_be_known() {
     let value = v(&[("instance_type", s("t3.micro"))]);
-    let cost =
-        price("aws_instance", pricing("aws_instance"), &value, &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
+    let cost = price(pricing("aws_instance"), &value, &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
     assert_eq!(reason(&cost), "the provider region is not known (set `region` in the provider block)");
     assert_eq!(
         reason(&price_in("ap-south-7", "aws_instance", &value)),
@@ -345,14 +344,13 @@ fn free_types_are_free_and_unsupported_types_are_not_priced() {
         assert!(free.contains(&ty), "{ty}");
     }
     for ty in free {
-        let cost = price(ty, pricing(ty), &v(&[]), &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
+        let cost = price(pricing(ty), &v(&[]), &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
         assert_eq!((cost.status.clone(), cost.monthly_usd()), (CostStatus::Free, Some(0.0)), "{ty}");
     }
     assert!(price_in("us-east-1", "aws_route53_record", &v(&[])).notes[0].contains("queries"));
     assert_eq!(reason(&price_in("us-east-1", "aws_no_such_thing", &v(&[]))), UNSUPPORTED);
     let declared_not_priced = Pricing::NotPriced { reason: "billed by requests" };
-    let cost =
-        price("aws_x", Some(&declared_not_priced), &v(&[]), &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
+    let cost = price(Some(&declared_not_priced), &v(&[]), &PriceContext { catalog: Catalog::embedded(), region: None, usage: None });
     assert_eq!(reason(&cost), "billed by requests");
 }
 

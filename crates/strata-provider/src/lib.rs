@@ -16,5 +16,7 @@ mod sets;
 pub use marks::propagate_marks;
 pub use plan::{PlannedChange, differs, plan_change};
 pub use provider::*;
-pub use schema::{AttributeSchema, BlockSchema, Companion, DriftRelations, NestedBlock, Nesting, Pricing, ProviderSchema, ResourceSchema};
+pub use schema::{
+    AttributeSchema, BlockSchema, Companion, DriftRelations, NestedBlock, Nesting, PriceModel, Pricing, ProviderSchema, ResourceSchema,
+};
 pub use sets::{SetChange, set_changes, set_diff};

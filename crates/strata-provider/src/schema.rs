@@ -74,12 +74,33 @@ pub enum Pricing {
     /// Costs nothing by itself; `note` says what is billed elsewhere
     /// (`DNS queries are billed by usage ...`).
     Free { note: Option<&'static str> },
-    /// Priced from the embedded catalog by the type's pricer in
-    /// `strata-cost` (which may add usage-based components).
-    Catalog,
+    /// Priced from the embedded catalog by `strata-cost`'s pricer for this
+    /// model (which may add usage-based components).
+    Catalog(PriceModel),
     /// Billed, but strata has no prices for it: every object is listed as
     /// not priced with this reason, and the total is a lower bound.
     NotPriced { reason: &'static str },
+}
+
+/// What a priced type is priced as; `strata-cost` has one pricer per model
+/// (an exhaustive match: a new model does not compile without its pricer).
+/// Old type names priced alike share a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PriceModel {
+    /// An EC2 instance: compute hours, root and EBS block devices.
+    Instance,
+    /// An EBS volume: storage, IOPS and throughput.
+    EbsVolume,
+    /// An RDS instance: instance hours, storage, IOPS, backups.
+    DbInstance,
+    /// An application or network load balancer: hours and capacity units.
+    LoadBalancer,
+    /// A NAT gateway: hours and data processed.
+    NatGateway,
+    /// An Elastic IP address (public IPv4 hours).
+    ElasticIp,
+    /// A Route 53 hosted zone (global).
+    HostedZone,
 }
 
 /// An object another object brings with it and owns (a VPC's default
@@ -125,9 +146,9 @@ impl ResourceSchema {
         self
     }
 
-    /// Declares the type priced by its pricer in `strata-cost`.
-    pub fn priced(mut self) -> ResourceSchema {
-        self.pricing = Some(Pricing::Catalog);
+    /// Declares the type priced from the catalog as `model`.
+    pub fn priced(mut self, model: PriceModel) -> ResourceSchema {
+        self.pricing = Some(Pricing::Catalog(model));
         self
     }
 

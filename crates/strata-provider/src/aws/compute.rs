@@ -4,7 +4,7 @@
 use strata_core::Layer;
 
 use super::{BOOL, NUMBER, STRING, string_list, string_map, string_set, timeouts};
-use crate::schema::{BlockSchema, NestedBlock, ResourceSchema, computed, optional, optional_computed, required};
+use crate::schema::{BlockSchema, NestedBlock, PriceModel, ResourceSchema, computed, optional, optional_computed, required};
 
 pub(super) fn resources() -> Vec<ResourceSchema> {
     vec![key_pair(), ebs_volume(), instance(), volume_attachment()]
@@ -38,7 +38,7 @@ fn ebs_volume() -> ResourceSchema {
         .attr("throughput", optional_computed(NUMBER))
         .attr("type", optional_computed(STRING))
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_ebs_volume", Layer::Infrastructure, block).tagged().priced()
+    ResourceSchema::new("aws_ebs_volume", Layer::Infrastructure, block).tagged().priced(PriceModel::EbsVolume)
 }
 
 fn instance() -> ResourceSchema {
@@ -172,7 +172,7 @@ fn instance() -> ResourceSchema {
         .block("timeouts", timeouts(&["create", "update", "delete"]));
     ResourceSchema::new("aws_instance", Layer::Application, block)
         .tagged()
-        .priced()
+        .priced(PriceModel::Instance)
         .companion(&["root_block_device", "*", "volume_id"], "aws_ebs_volume")
 }
 

@@ -3,7 +3,7 @@
 use strata_core::{Layer, Type};
 
 use super::{BOOL, NUMBER, STRING, object, string_list, string_set, timeouts};
-use crate::schema::{BlockSchema, NestedBlock, ResourceSchema, computed, optional, optional_computed, required};
+use crate::schema::{BlockSchema, NestedBlock, PriceModel, ResourceSchema, computed, optional, optional_computed, required};
 
 pub(super) fn resources() -> Vec<ResourceSchema> {
     vec![db_subnet_group(), db_parameter_group(), db_instance()]
@@ -137,5 +137,5 @@ fn db_instance() -> ResourceSchema {
         .block("restore_to_point_in_time", NestedBlock::single(restore).force_new())
         .block("s3_import", NestedBlock::single(s3_import))
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_db_instance", Layer::Data, block).tagged().priced()
+    ResourceSchema::new("aws_db_instance", Layer::Data, block).tagged().priced(PriceModel::DbInstance)
 }

@@ -3,7 +3,7 @@
 use strata_core::Layer;
 
 use super::{BOOL, NUMBER, STRING, string_list, string_set, timeouts};
-use crate::schema::{BlockSchema, NestedBlock, ResourceSchema, computed, optional, optional_computed, required};
+use crate::schema::{BlockSchema, NestedBlock, PriceModel, ResourceSchema, computed, optional, optional_computed, required};
 
 pub(super) fn resources() -> Vec<ResourceSchema> {
     vec![zone(), record()]
@@ -21,7 +21,7 @@ fn zone() -> ResourceSchema {
         .attr("primary_name_server", computed(STRING))
         .attr("zone_id", computed(STRING))
         .block("vpc", NestedBlock::set(vpc));
-    ResourceSchema::new("aws_route53_zone", Layer::Infrastructure, block).tagged().priced()
+    ResourceSchema::new("aws_route53_zone", Layer::Infrastructure, block).tagged().priced(PriceModel::HostedZone)
 }
 
 fn record() -> ResourceSchema {

@@ -4,7 +4,7 @@
 use strata_core::Layer;
 
 use super::{BOOL, NUMBER, STRING, string_map, string_set, timeouts};
-use crate::schema::{BlockSchema, NestedBlock, ResourceSchema, computed, optional, optional_computed, required};
+use crate::schema::{BlockSchema, NestedBlock, PriceModel, ResourceSchema, computed, optional, optional_computed, required};
 
 pub(super) fn resources() -> Vec<ResourceSchema> {
     vec![load_balancer(), target_group(), listener(), target_group_attachment()]
@@ -61,7 +61,7 @@ fn load_balancer() -> ResourceSchema {
         .block("minimum_load_balancer_capacity", NestedBlock::single(minimum_capacity))
         .block("subnet_mapping", NestedBlock::set(subnet_mapping))
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_lb", Layer::Gateway, block).tagged().priced()
+    ResourceSchema::new("aws_lb", Layer::Gateway, block).tagged().priced(PriceModel::LoadBalancer)
 }
 
 fn target_group() -> ResourceSchema {

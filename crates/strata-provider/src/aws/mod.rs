@@ -120,7 +120,7 @@ mod tests {
                 None => "UNDECLARED".to_string(),
                 Some(crate::Pricing::Free { note: None }) => "free".into(),
                 Some(crate::Pricing::Free { note: Some(n) }) => format!("free ({n})"),
-                Some(crate::Pricing::Catalog) => "catalog".into(),
+                Some(crate::Pricing::Catalog(model)) => format!("catalog as {model:?}"),
                 Some(crate::Pricing::NotPriced { reason }) => format!("not priced ({reason})"),
             };
             let mut drift: Vec<String> = r.drift.part_of.iter().map(|o| format!("part of {o}")).collect();

@@ -4,7 +4,7 @@
 use strata_core::Layer;
 
 use super::{BOOL, NUMBER, STRING, string_list, string_set, timeouts};
-use crate::schema::{BlockSchema, NestedBlock, ResourceSchema, computed, optional, optional_computed, required};
+use crate::schema::{BlockSchema, NestedBlock, PriceModel, ResourceSchema, computed, optional, optional_computed, required};
 
 pub(super) fn resources() -> Vec<ResourceSchema> {
     vec![
@@ -218,7 +218,7 @@ fn eip() -> ResourceSchema {
         // Deprecated in v5 in favour of `domain = "vpc"`.
         .attr("vpc", optional_computed(BOOL).force_new())
         .block("timeouts", timeouts(&["read", "update", "delete"]));
-    ResourceSchema::new("aws_eip", Layer::Infrastructure, block).tagged().priced()
+    ResourceSchema::new("aws_eip", Layer::Infrastructure, block).tagged().priced(PriceModel::ElasticIp)
 }
 
 fn nat_gateway() -> ResourceSchema {
@@ -234,5 +234,5 @@ fn nat_gateway() -> ResourceSchema {
         .attr("secondary_private_ip_addresses", optional_computed(string_set()))
         .attr("subnet_id", required(STRING).force_new())
         .block("timeouts", timeouts(&["create", "update", "delete"]));
-    ResourceSchema::new("aws_nat_gateway", Layer::Infrastructure, block).tagged().priced()
+    ResourceSchema::new("aws_nat_gateway", Layer::Infrastructure, block).tagged().priced(PriceModel::NatGateway)
 }
