@@ -22,4 +22,5 @@ mod secrets;
 mod state;
 mod tags;
 mod tidy;
+mod unsupported;
 mod validate;
