@@ -3,6 +3,7 @@
 
 mod support;
 
+mod alb_names;
 mod aliases;
 mod ci;
 mod colors;
