@@ -21,6 +21,7 @@ mod plan;
 mod registry;
 mod secrets;
 mod state;
+mod supported_types;
 mod tags;
 mod tidy;
 mod unsupported;
