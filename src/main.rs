@@ -346,8 +346,9 @@ fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
         return Ok(exit::ERROR);
     }
     let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), ..Default::default() };
-    let mut run =
-        strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), strata_engine::plan::RunMode::default());
+    // Unsupported types are listed as not priced, not refused.
+    let mode = strata_engine::plan::RunMode { allow_unsupported: true, ..Default::default() };
+    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), mode);
     if !run.diagnostics.is_empty() {
         std::io::stderr().write_all(diagnostics::render(&run.diagnostics, &run.config.sources, ui.color).as_bytes())?;
     }

@@ -85,7 +85,11 @@ fn write_table(report: &CostReport, width: Option<u16>, out: &mut String) -> fmt
                 cell(&line.after, after[i]),
                 delta,
             ));
-            let mut details: Vec<String> = line.not_priced_reason().map(|r| format!("not priced: {r}")).into_iter().collect();
+            let mut details: Vec<String> = line
+                .not_priced_reason()
+                .map(|r| if r == strata_cost::UNSUPPORTED { r.to_string() } else { format!("not priced: {r}") })
+                .into_iter()
+                .collect();
             if let Some(cost) = line.current() {
                 details.extend(cost.components.iter().map(|c| format!("{}: {}", component_label(c), component_figures(c))));
                 details.extend(cost.notes.iter().map(|n| format!("note: {n}")));

@@ -98,7 +98,7 @@ pub(crate) fn locked_plan(
         dir,
         req,
         strata_provider::aws::schema(),
-        RunMode { live: Some(&live), recover: Some(&backend), destroy, forget_foreign: operation == "refresh" },
+        RunMode { live: Some(&live), recover: Some(&backend), destroy, forget_foreign: operation == "refresh", ..Default::default() },
     );
     print_diags(ui, &run.diagnostics, &run.config.sources)?;
     if run.plan.is_none() {

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod alb_names;
 mod aliases;
 mod ci;
 mod colors;
@@ -20,6 +21,8 @@ mod plan;
 mod registry;
 mod secrets;
 mod state;
+mod supported_types;
 mod tags;
 mod tidy;
+mod unsupported;
 mod validate;

@@ -51,8 +51,12 @@ impl AwsProvider {
         self.clients.get().ok_or_else(|| util::invalid("the AWS provider is used before it is configured"))
     }
 
+    /// The implementation of a type, or of the type an alias (`aws_alb`) names.
     fn resource(&self, ty: &str) -> Result<&dyn ResourceType, ProviderError> {
-        self.types.get(ty).map(|b| b.as_ref()).ok_or_else(|| util::invalid(format!("resource type {ty} cannot be managed yet")))
+        self.types
+            .get(strata_provider::aws::schema().canonical(ty))
+            .map(|b| b.as_ref())
+            .ok_or_else(|| util::invalid(format!("resource type {ty} cannot be managed yet")))
     }
 }
 

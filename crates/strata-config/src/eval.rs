@@ -158,6 +158,110 @@ pub struct Evaluated {
     /// block header: none of their recorded instances may be deleted, also
     /// when `count` or `for_each` no longer names them.
     pub prevent_destroy: Vec<(Address, Span)>,
+    /// Resource types and data sources the provider schema does not know,
+    /// one entry per type (by mode and name), with the first block that uses
+    /// it. Their instances are evaluated to unknown values (of any type) and
+    /// placed in the graph by their dependencies; `validate`, `graph` and
+    /// `cost` warn about each once, `plan` and `apply` refuse them.
+    pub unsupported: Vec<UnsupportedType>,
+}
+
+/// The code of the warning for an unsupported type.
+pub const UNSUPPORTED_TYPE: &str = "strata::config::unsupported_type";
+
+/// Where the supported types are listed (diagnostics point there rather
+/// than list them).
+pub const SUPPORTED_TYPES_DOC: &str = "docs/supported-types.md";
+
+/// A resource type or data source strata does not support.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedType {
+    pub mode: Mode,
+    pub ty: String,
+    /// The type label of the first block (in source order) that uses it.
+    pub span: Span,
+    /// How many blocks use it (across modules).
+    pub blocks: usize,
+    /// A supported type with a close name (a likely typo).
+    pub near: Option<String>,
+}
+
+/// The resource types and data sources of a configuration that the schema
+/// does not know, one entry per type (sorted by mode and name), each with
+/// the first block (in source order) that uses it. Static: no evaluation.
+pub fn unsupported_types(config: &Config, schema: &ProviderSchema) -> Vec<UnsupportedType> {
+    let mut out: Vec<UnsupportedType> = Vec::new();
+    let earlier = |a: &Span, b: &Span| (a.file, a.range.start) < (b.file, b.range.start);
+    for r in config.modules.iter().flat_map(|m| m.resources.values()) {
+        let known = match r.mode {
+            Mode::Managed => schema.resource(&r.ty).is_some(),
+            Mode::Data => schema.data_source(&r.ty).is_some(),
+        };
+        if known {
+            continue;
+        }
+        match out.iter_mut().find(|u| u.mode == r.mode && u.ty == r.ty) {
+            Some(u) => {
+                u.blocks += 1;
+                if earlier(&r.type_span, &u.span) {
+                    u.span = r.type_span.clone();
+                }
+            }
+            None => {
+                let names: Vec<&String> = match r.mode {
+                    Mode::Managed => schema.resources.keys().collect(),
+                    Mode::Data => schema.data_sources.keys().collect(),
+                };
+                // Most unsupported types are real ones strata lacks, not
+                // typos: suggest only a name a slip of the keyboard away.
+                let near = did_you_mean(&r.ty, &names).filter(|s| strata_core::edit_distance(&r.ty, s) <= 2);
+                out.push(UnsupportedType { mode: r.mode, ty: r.ty.clone(), span: r.type_span.clone(), blocks: 1, near });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.mode, &a.ty).cmp(&(b.mode, &b.ty)));
+    out
+}
+
+impl UnsupportedType {
+    /// `resource type` or `data source`.
+    pub fn kind(&self) -> &'static str {
+        match self.mode {
+            Mode::Managed => "resource type",
+            Mode::Data => "data source",
+        }
+    }
+
+    fn label(&self) -> String {
+        match self.blocks {
+            1 => format!("strata does not support this {}", self.kind()),
+            n => format!("strata does not support this {} (used by {n} blocks; this is the first)", self.kind()),
+        }
+    }
+
+    fn help(&self, rest: &str) -> String {
+        let near = self.near.as_ref().map(|n| format!("did you mean `{n}`? ")).unwrap_or_default();
+        format!("{near}{rest}; the supported types are listed in {SUPPORTED_TYPES_DOC}")
+    }
+
+    /// The warning of `validate`, `graph` and `cost`: the type is placed by
+    /// its dependencies, its attributes are unknown and it is not checked.
+    pub fn warning(&self) -> Diagnostic {
+        Diagnostic::warning(UNSUPPORTED_TYPE, format!("unsupported {} `{}`: its blocks are not checked", self.kind(), self.ty))
+            .with_label(Some(self.span.clone()), self.label())
+            .with_help(
+                self.help(
+                    "its attributes are unknown values and it is placed in the graph by its dependencies; `plan` and `apply` refuse it",
+                ),
+            )
+    }
+
+    /// The error with which `plan` and `apply` refuse the type.
+    pub fn error(&self, code: &'static str) -> Diagnostic {
+        Diagnostic::error(code, format!("cannot plan unsupported {} `{}`", self.kind(), self.ty))
+            .with_label(Some(self.span.clone()), self.label())
+            .with_help(self.help("remove its blocks or manage these objects with another tool"))
+    }
 }
 
 /// A `precondition` or `postcondition` that was false.
@@ -295,6 +399,10 @@ fn evaluate_within_budget(
     ev.eval_root_blocks();
     ev.move_values_out();
     let Evaluator { mut out, mut diags, .. } = ev;
+    out.unsupported = unsupported_types(config, schema);
+    for u in &out.unsupported {
+        diags.push(u.warning());
+    }
     let mut i = 0;
     let mut budget_reported = false;
     diags.0.retain(|d| {
@@ -1341,19 +1449,10 @@ impl<'a> Evaluator<'a> {
                 }
             }
             None => {
-                let names: Vec<&String> = match r.mode {
-                    Mode::Managed => self.schema.resources.keys().collect(),
-                    Mode::Data => self.schema.data_sources.keys().collect(),
-                };
-                let kind = if r.mode == Mode::Managed { "resource type" } else { "data source" };
-                let mut d = Diagnostic::error("strata::config::unknown_resource_type", format!("unsupported {kind} `{}`", r.ty))
-                    .with_label(Some(r.type_span.clone()), format!("strata does not know this {kind}"));
-                let list = names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-                d = match did_you_mean(&r.ty, &names) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`? supported: {list}")),
-                    None => d.with_help(format!("supported: {list}")),
-                };
-                self.diags.push(d);
+                // Reported once per type (`unsupported_types`); what refers to
+                // it sees unknown values, which are not reported again
+                // (`for_each` over one, say).
+                self.failed.insert(r.key());
             }
         }
     }

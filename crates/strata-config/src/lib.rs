@@ -24,8 +24,8 @@ mod settings;
 mod vars;
 
 pub use eval::{
-    ConditionFailure, Evaluated, MovedStatement, OutputValue, ProviderConfig, ResourceInstance, Settings, default_provider_address,
-    evaluate, provider_address, without_keys,
+    ConditionFailure, Evaluated, MovedStatement, OutputValue, ProviderConfig, ResourceInstance, SUPPORTED_TYPES_DOC, Settings,
+    UNSUPPORTED_TYPE, UnsupportedType, default_provider_address, evaluate, provider_address, unsupported_types, without_keys,
 };
 pub use loader::{Config, MAX_CONFIG_BYTES, MAX_FILE_BYTES, load, load_sources};
 pub use model::{ConditionKind, Module};

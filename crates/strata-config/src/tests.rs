@@ -1,6 +1,6 @@
 //! Loading and evaluation of small configurations written to temp dirs.
 
-use strata_core::{Diagnostics, Value};
+use strata_core::{Diagnostics, Mode, Value};
 
 use crate::{Evaluated, VarSources, collect_inputs, evaluate, load};
 
@@ -151,12 +151,64 @@ resource "aws_instanse" "x" {}
         "strata::config::unsupported_attribute",
         "strata::config::unknown_reference",
         "strata::eval::unknown_function",
-        "strata::config::unknown_resource_type",
+        "strata::config::unsupported_type",
     ] {
         assert!(c.contains(&want), "missing {want} in {c:?}");
     }
     let unknown_ref = d.iter().find(|d| d.code == "strata::config::unknown_reference").unwrap();
     assert_eq!(unknown_ref.help.as_deref(), Some("did you mean `aws_vpc.main`?"));
+    // A type a slip of the keyboard from a supported one is suggested.
+    let typo = d.iter().find(|d| d.code == "strata::config::unsupported_type").unwrap();
+    assert!(typo.help.as_deref().unwrap().starts_with("did you mean `aws_instance`?"), "{typo:?}");
+}
+
+/// Unsupported types: one warning per type (not per block or instance, on
+/// the first block), unknown values of any type for references (no
+/// knock-on errors, not even `for_each` over them), instances placed by
+/// their dependencies.
+#[test]
+fn unsupported_types_warn_once_and_evaluate_to_unknown() {
+    let (ev, d) = eval_files(
+        &[
+            (
+                "a.tf",
+                r#"
+resource "aws_vpc" "main" { cidr_block = "10.0.0.0/16" }
+resource "aws_mq_broker" "one" {
+  count     = 2
+  subnet_id = aws_vpc.main.id
+}
+data "aws_mq_broker_engine_types" "t" {}
+resource "aws_subnet" "s" {
+  for_each   = toset(aws_mq_broker.one[*].arn)
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+}
+resource "aws_instance" "i" {
+  ami           = "ami-1"
+  instance_type = "t3.micro"
+  user_data     = "${aws_mq_broker.one[0].instances[0].console_url} ${data.aws_mq_broker_engine_types.t.broker_engine_types[0].engine_type}"
+}
+"#,
+            ),
+            ("b.tf", "resource \"aws_mq_broker\" \"two\" {}\n"),
+        ],
+        &[],
+    );
+    let c = codes(&d);
+    assert_eq!(c, ["strata::config::unsupported_type", "strata::config::unsupported_type"], "{d:?}");
+    assert_eq!(ev.unsupported.len(), 2);
+    let broker = &ev.unsupported[0];
+    assert_eq!((broker.ty.as_str(), broker.blocks, broker.near.as_deref()), ("aws_mq_broker", 2, None));
+    let first = d.iter().find(|d| d.message.contains("`aws_mq_broker`")).unwrap();
+    assert_eq!(first.primary_span().unwrap().range.start, broker.span.range.start);
+    assert!(first.help.as_deref().unwrap().contains("docs/supported-types.md"));
+    assert_eq!(ev.unsupported[1].mode, Mode::Data);
+    assert_eq!(addrs(&ev), ["aws_instance.i", "aws_mq_broker.one[0]", "aws_mq_broker.one[1]", "aws_mq_broker.two", "aws_vpc.main"]);
+    assert_eq!(deps(&ev, "aws_mq_broker.one[1]"), ["aws_vpc.main"]);
+    assert_eq!(deps(&ev, "aws_instance.i"), ["aws_mq_broker.one[0]"]);
+    let i = ev.resources.iter().find(|r| r.addr.to_string() == "aws_instance.i").unwrap();
+    assert!(i.values.as_map().unwrap()["user_data"].is_unknown());
 }
 
 #[test]

@@ -14,7 +14,7 @@ pub mod types;
 pub mod value;
 
 pub use address::{Address, InstanceKey, Mode, ModulePath, ModuleStep};
-pub use diag::{Diagnostic, Diagnostics, FileId, Label, Severity, SourceMap, Span, did_you_mean};
+pub use diag::{Diagnostic, Diagnostics, FileId, Label, Severity, SourceMap, Span, did_you_mean, edit_distance};
 pub use layer::Layer;
 pub use types::{ObjectAttr, Type};
 pub use value::{Value, format_number};

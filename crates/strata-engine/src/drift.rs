@@ -511,7 +511,7 @@ pub async fn drift_with(providers: &Providers, state: Option<&State>, others: &[
         .iter()
         .chain(&recorded.deposed)
         .chain(others.iter().flat_map(|o| o.resources.iter().chain(&o.deposed)))
-        .map(|r| (r.ty.clone(), r.id.clone()))
+        .map(|r| (schema.canonical(&r.ty).to_string(), r.id.clone()))
         .collect();
     for r in recorded.resources.iter().chain(&refreshed.state.resources).chain(others.iter().flat_map(|o| &o.resources)) {
         for c in schema.resource(&r.ty).map(|t| t.drift.companions.as_slice()).unwrap_or_default() {
@@ -526,7 +526,7 @@ pub async fn drift_with(providers: &Providers, state: Option<&State>, others: &[
     let other_lineages: HashSet<&str> =
         others.iter().map(|s| s.lineage.as_str()).filter(|l| state.is_none_or(|s| s.lineage != *l)).collect();
     let mut others_own: HashSet<(&str, &str)> =
-        others.iter().flat_map(|o| o.resources.iter().chain(&o.deposed)).map(|r| (r.ty.as_str(), r.id.as_str())).collect();
+        others.iter().flat_map(|o| o.resources.iter().chain(&o.deposed)).map(|r| (schema.canonical(&r.ty), r.id.as_str())).collect();
     others_own.extend(
         listed
             .iter()

@@ -148,7 +148,14 @@ pub struct RunMode<'a> {
     /// made outside strata) has taken is forgotten with a warning (its own
     /// object is gone) instead of stopping the run.
     pub forget_foreign: bool,
+    /// `cost`: resource types strata does not support are planned as
+    /// unknown objects (listed as not priced) with a warning each, instead
+    /// of stopping the run with an error each.
+    pub allow_unsupported: bool,
 }
+
+/// The error with which a plan refuses a type strata does not support.
+pub const UNSUPPORTED_TYPE: &str = "strata::plan::unsupported_type";
 
 /// Plan the configuration in `dir` against its recorded state. Makes no
 /// cloud call unless `mode.live` is given.
@@ -208,6 +215,13 @@ fn plan_into(
         Some(_) => None,
     };
     let mut live = mode.live.filter(|l| !l.optional || l.refresh);
+    // A configuration with types strata cannot plan is refused without a
+    // word to the cloud: one error per type in place of its warning (a
+    // destroy plans the state, which has none of them).
+    let refused = !mode.allow_unsupported && !mode.destroy && !strata_config::unsupported_types(config, schema).is_empty();
+    if refused {
+        live = None;
+    }
     // A plan reads the cloud only when there is something to read: recorded
     // objects to refresh or data sources.
     if live.is_some_and(|l| l.optional)
@@ -279,6 +293,12 @@ fn plan_into(
     tracing::debug!(elapsed = ?started.elapsed(), resources = state.as_ref().map_or(0, |s| s.resources.len()), "read state");
     let (mut ev, d) = strata_config::evaluate(config, &run.inputs, schema, &planner);
     diagnostics.extend(d);
+    if refused {
+        diagnostics.0.retain(|d| d.code != strata_config::UNSUPPORTED_TYPE);
+        for u in &ev.unsupported {
+            diagnostics.push(u.error(UNSUPPORTED_TYPE));
+        }
+    }
     tracing::debug!(elapsed = ?started.elapsed(), instances = ev.resources.len(), "evaluated and planned instances");
     let (nodes, options) = strata_config::graph_input(&ev, schema);
     let (graph, d) = strata_graph::build(nodes, &options);

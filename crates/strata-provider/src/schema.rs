@@ -29,11 +29,22 @@ pub struct ProviderSchema {
     pub name: String,
     pub resources: BTreeMap<String, ResourceSchema>,
     pub data_sources: BTreeMap<String, ResourceSchema>,
+    /// Old resource type names kept as aliases (`aws_alb` → `aws_lb`), as
+    /// the provider keeps them: the same schema and implementation, while
+    /// addresses and the state keep the name written. Not in `resources`, so
+    /// what walks every type (drift's listing, the docs page) sees each once.
+    pub aliases: BTreeMap<String, String>,
 }
 
 impl ProviderSchema {
+    /// The schema of a resource type, or of the type an alias names.
     pub fn resource(&self, ty: &str) -> Option<&ResourceSchema> {
-        self.resources.get(ty)
+        self.resources.get(ty).or_else(|| self.resources.get(self.aliases.get(ty)?))
+    }
+
+    /// The type an alias stands for; any other name as it is.
+    pub fn canonical<'a>(&'a self, ty: &'a str) -> &'a str {
+        self.aliases.get(ty).map_or(ty, String::as_str)
     }
 
     pub fn data_source(&self, ty: &str) -> Option<&ResourceSchema> {
@@ -485,5 +496,15 @@ mod tests {
         p.resources.insert("a".into(), sample());
         assert_eq!(p.resource_type_names().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(p.data_source_type_names().count(), 0);
+    }
+
+    #[test]
+    fn aliases_resolve_to_their_type() {
+        let mut p = ProviderSchema { name: "aws".into(), ..ProviderSchema::default() };
+        p.resources.insert("new".into(), sample());
+        p.aliases.insert("old".into(), "new".into());
+        assert!(p.resource("old").is_some());
+        assert_eq!((p.canonical("old"), p.canonical("new"), p.canonical("other")), ("new", "new", "other"));
+        assert_eq!(p.resource_type_names().collect::<Vec<_>>(), ["new"]);
     }
 }

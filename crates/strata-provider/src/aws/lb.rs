@@ -10,6 +10,17 @@ pub(super) fn resources() -> Vec<ResourceSchema> {
     vec![load_balancer(), target_group(), listener(), target_group_attachment()]
 }
 
+/// The names of the ALB era, aliases in hashicorp/aws too (same schema, same
+/// implementation; the address and the state keep the name written).
+pub(super) fn aliases() -> [(&'static str, &'static str); 4] {
+    [
+        ("aws_alb", "aws_lb"),
+        ("aws_alb_listener", "aws_lb_listener"),
+        ("aws_alb_target_group", "aws_lb_target_group"),
+        ("aws_alb_target_group_attachment", "aws_lb_target_group_attachment"),
+    ]
+}
+
 /// `access_logs` and `connection_logs`: an S3 destination.
 fn log_destination() -> NestedBlock {
     NestedBlock::single(

@@ -33,6 +33,7 @@ pub fn schema() -> &'static ProviderSchema {
         name: "aws".into(),
         resources: by_name(resources()),
         data_sources: by_name(data::data_sources()),
+        aliases: lb::aliases().iter().map(|(old, new)| (old.to_string(), new.to_string())).collect(),
     })
 }
 
@@ -127,6 +128,10 @@ mod tests {
             drift.extend(r.drift.companions.iter().map(|c| format!("brings {} at {}", c.ty, c.path.join("."))));
             let tags = if r.taggable { "tags" } else { "-" };
             table += &format!("{} | {} | {tags} | {pricing} | {}\n", r.type_name, r.layer.number(), drift.join(", "));
+        }
+        table += "\nalias\n";
+        for (old, new) in &schema().aliases {
+            table += &format!("{old} = {new}\n");
         }
         table += "\ndata source\n";
         for d in schema().data_sources.values() {
