@@ -23,13 +23,16 @@ use strata_provider::{ConfigureRequest, Provider, ProviderSchema};
 /// Makes a fresh, unconfigured provider instance.
 pub type MakeProvider = dyn Fn() -> Arc<dyn Provider> + Send + Sync;
 
+/// The factory of each provider name.
+type Makers = Vec<(String, Arc<MakeProvider>)>;
+
 /// The provider instances of a run. Cloning shares them.
 #[derive(Clone)]
 pub struct Providers {
     /// The factory of each provider name; the first also makes instances
     /// of names without one. `None`: every configuration is served by
     /// `first` (a fake in tests).
-    make: Option<Arc<Vec<(String, Arc<MakeProvider>)>>>,
+    make: Option<Arc<Makers>>,
     /// The schema of every provider together, when given; else `first`'s.
     schema: Option<&'static ProviderSchema>,
     /// The instance the schema comes from when none is given; with one

@@ -31,10 +31,9 @@ pub fn merged_schema() -> &'static ProviderSchema {
     static SCHEMA: std::sync::OnceLock<ProviderSchema> = std::sync::OnceLock::new();
     SCHEMA.get_or_init(|| {
         let mut merged = aws::schema().clone();
-        for part in [local::schema()] {
-            merged.resources.extend(part.resources.iter().map(|(k, v)| (k.clone(), v.clone())));
-            merged.data_sources.extend(part.data_sources.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
+        let local = local::schema();
+        merged.resources.extend(local.resources.iter().map(|(k, v)| (k.clone(), v.clone())));
+        merged.data_sources.extend(local.data_sources.iter().map(|(k, v)| (k.clone(), v.clone())));
         merged
     })
 }
