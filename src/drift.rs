@@ -111,7 +111,7 @@ fn error_diagnostics(r: &DriftReport) -> Diagnostics {
 /// and write the refreshed state if asked. `Err` carries the exit code after
 /// the diagnostics are printed.
 fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
-    let schema = strata_provider::aws::schema();
+    let schema = strata_provider::merged_schema();
     let (mut config, mut diags) = strata_config::load(&args.config.dir);
     let locked = lock_timeout(&args.lock).and_then(|t| {
         let backend = strata_engine::state::backend(&config)?;
@@ -146,7 +146,7 @@ fn check(ui: &Ui, args: &DriftArgs) -> std::io::Result<Result<Checked, u8>> {
     let rt = runtime()?;
     let live = Live { providers: providers(), runtime: &rt, refresh: true, optional: false };
     let lineage = state.as_ref().map(|s| s.lineage.clone()).unwrap_or_default();
-    let configured = strata_engine::plan::configure(&live, &config, &inputs, &lineage, schema);
+    let configured = strata_engine::plan::configure(&live, &config, &inputs, state.as_ref(), &lineage, schema);
     let configured_ok = !configured.has_errors();
     diags.extend(configured);
     if let Some(s) = &state

@@ -127,7 +127,7 @@ fn try_main(cli: Cli) -> std::io::Result<u8> {
 }
 
 fn prepare(args: &ConfigArgs) -> Prepared {
-    strata_engine::prepare(&args.dir, &var_sources(args), strata_provider::aws::schema())
+    strata_engine::prepare(&args.dir, &var_sources(args), strata_provider::merged_schema())
 }
 
 fn print_diagnostics(ui: &Ui, p: &Prepared) -> std::io::Result<()> {
@@ -253,7 +253,7 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
     let rt = run::runtime()?;
     let live = strata_engine::plan::Live { providers: run::providers(), runtime: &rt, refresh: args.scope.refresh, optional: true };
     let mode = strata_engine::plan::RunMode { live: Some(&live), ..Default::default() };
-    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), mode);
+    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::merged_schema(), mode);
     if !run.diagnostics.is_empty() {
         let text = diagnostics::render(&run.diagnostics, &run.config.sources, ui.color);
         std::io::stderr().write_all(text.as_bytes())?;
@@ -311,7 +311,7 @@ fn plan(ui: &Ui, args: &PlanArgs) -> std::io::Result<u8> {
 /// Price a plan run; `None` after printing the errors that stopped it.
 fn price(ui: &Ui, run: &mut strata_engine::plan::PlanRun, pricing: &PricingArgs) -> std::io::Result<Option<strata_engine::cost::CostRun>> {
     let req = strata_engine::cost::CostRequest { prices: pricing.prices.clone(), usage_file: pricing.usage_file.clone() };
-    match strata_engine::cost::cost(run, &req, strata_provider::aws::schema()) {
+    match strata_engine::cost::cost(run, &req, strata_provider::merged_schema()) {
         Ok(c) => {
             if !c.warnings.is_empty() {
                 std::io::stderr().write_all(diagnostics::render(&c.warnings, &run.config.sources, ui.color).as_bytes())?;
@@ -348,7 +348,7 @@ fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
     let req = strata_engine::plan::PlanRequest { vars: var_sources(&args.config), ..Default::default() };
     // Unsupported types are listed as not priced, not refused.
     let mode = strata_engine::plan::RunMode { allow_unsupported: true, ..Default::default() };
-    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::aws::schema(), mode);
+    let mut run = strata_engine::plan::plan(&args.config.dir, &req, strata_provider::merged_schema(), mode);
     if !run.diagnostics.is_empty() {
         std::io::stderr().write_all(diagnostics::render(&run.diagnostics, &run.config.sources, ui.color).as_bytes())?;
     }

@@ -628,7 +628,7 @@ mod tests {
     }
 
     fn input(address: &str, ty: &str, layer: u8, before: Option<Value>, after: Option<Value>) -> CostInput {
-        let pricing = strata_provider::aws::schema().resource(ty).and_then(|t| t.pricing.clone());
+        let pricing = strata_provider::merged_schema().resource(ty).and_then(|t| t.pricing.clone());
         CostInput { address: address.into(), ty: ty.into(), pricing, layer, region: None, before, after }
     }
 

@@ -246,7 +246,7 @@ fn blank(v: Option<&Value>) -> bool {
 /// The schema of a resource type's body, which says which blocks and
 /// attributes are sets (shown as elements added and removed).
 fn resource_block(ty: &str) -> Option<&'static BlockSchema> {
-    strata_provider::aws::schema().resource(ty).map(|s| &s.block)
+    strata_provider::merged_schema().resource(ty).map(|s| &s.block)
 }
 
 struct Body<'a> {

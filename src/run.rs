@@ -8,7 +8,7 @@ use std::time::Duration;
 use strata_core::{Address, Diagnostic, Diagnostics, SourceMap};
 use strata_engine::apply::{ApplyContext, ApplyOptions, Cancel, ConfigReplanner, DestroyReplanner, OpKind, Replanner};
 use strata_engine::plan::{Live, PlanRequest, PlanRun, RunMode};
-use strata_engine::providers::Providers;
+use strata_engine::providers::{MakeProvider, Providers};
 use strata_provider::Provider;
 
 use crate::cli::{ApplyArgs, DestroyArgs, ImportArgs, LockArgs, RefreshArgs, RunArgs};
@@ -18,9 +18,15 @@ pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build()
 }
 
-/// One AWS provider instance per provider configuration (the default one and each alias).
+/// One provider instance per provider configuration (the default one and
+/// each alias): AWS, and the local providers served in-process
+/// (`strata_provider::local::PROVIDERS`), over the merged schema.
 pub(crate) fn providers() -> Providers {
-    Providers::new(|| Arc::new(strata_aws::AwsProvider::new()) as Arc<dyn Provider>)
+    let aws: Arc<MakeProvider> = Arc::new(|| Arc::new(strata_aws::AwsProvider::new()) as Arc<dyn Provider>);
+    let local: Arc<MakeProvider> = Arc::new(|| Arc::new(strata_local::LocalProvider::new()) as Arc<dyn Provider>);
+    let mut makers = vec![("aws", aws)];
+    makers.extend(strata_provider::local::PROVIDERS.iter().map(|name| (*name, local.clone())));
+    Providers::by_name(strata_provider::merged_schema(), makers)
 }
 
 pub(crate) fn print_diags(ui: &Ui, d: &Diagnostics, sources: &SourceMap) -> std::io::Result<()> {
@@ -97,7 +103,7 @@ pub(crate) fn locked_plan(
     let run = strata_engine::plan::plan(
         dir,
         req,
-        strata_provider::aws::schema(),
+        strata_provider::merged_schema(),
         RunMode { live: Some(&live), recover: Some(&backend), destroy, forget_foreign: operation == "refresh", ..Default::default() },
     );
     print_diags(ui, &run.diagnostics, &run.config.sources)?;
@@ -234,7 +240,7 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
     match strata_engine::cost::cost(
         run,
         &strata_engine::cost::CostRequest { prices: args.pricing.prices.clone(), usage_file: args.pricing.usage_file.clone() },
-        strata_provider::aws::schema(),
+        strata_provider::merged_schema(),
     ) {
         Ok(c) => {
             if !c.warnings.is_empty() {
@@ -268,7 +274,7 @@ pub fn apply(ui: &Ui, args: &ApplyArgs) -> std::io::Result<u8> {
     let replanner = ConfigReplanner {
         config: &locked.run.config,
         inputs: &locked.run.inputs,
-        schema: strata_provider::aws::schema(),
+        schema: strata_provider::merged_schema(),
         data: Some(locked.providers.clone()),
     };
     execute(ui, &rt, locked, plan, &replanner, &args.run)

@@ -16,6 +16,7 @@ mod faults;
 mod fixtures;
 mod graph;
 mod hostile;
+mod local;
 mod orphans;
 mod plan;
 mod registry;

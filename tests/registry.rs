@@ -1,5 +1,6 @@
 //! Every supported resource type is declared once, completely: a schema
-//! (with its layer), an implementation in strata-aws, how it is priced (a
+//! (with its layer), an implementation in strata-aws (strata-local for the
+//! local utility providers), how it is priced (a
 //! pricer per price model is an exhaustive match in strata-cost), and drift
 //! relations that name types that exist. Forgetting any of them fails here
 //! rather than silently (false "unmanaged" drift, "not priced").
@@ -10,13 +11,14 @@ use strata_provider::Pricing;
 
 #[test]
 fn every_type_is_declared_completely() {
-    let schema = strata_provider::aws::schema();
+    let schema = strata_provider::merged_schema();
     let provider = strata_aws::AwsProvider::new();
-    let implemented: BTreeSet<&str> = provider.resource_types().collect();
+    let mut implemented: BTreeSet<&str> = provider.resource_types().collect();
+    implemented.extend(strata_local::LocalProvider::resource_types());
     let declared: BTreeSet<&str> = schema.resource_type_names().collect();
     let mut problems = Vec::new();
     for ty in declared.difference(&implemented) {
-        problems.push(format!("{ty}: a schema but no implementation in strata-aws"));
+        problems.push(format!("{ty}: a schema but no implementation in strata-aws or strata-local"));
     }
     for ty in implemented.difference(&declared) {
         problems.push(format!("{ty}: an implementation but no schema in strata-provider"));

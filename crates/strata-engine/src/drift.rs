@@ -9,10 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
 
 use strata_core::{Address, Diagnostic, Diagnostics, FileId, Layer, SourceMap, Span, Value};
-use strata_provider::{BlockSchema, ListRequest, ListResponse, Provider, ProviderError, ProviderSchema, ResourceSchema};
+use strata_provider::{BlockSchema, ListRequest, ListResponse, ProviderError, ProviderSchema, ResourceSchema};
 use strata_state::State;
 use tokio::task::JoinSet;
 
@@ -416,15 +415,9 @@ pub async fn drift_with(providers: &Providers, state: Option<&State>, others: &[
     let recorded = state.unwrap_or(&empty);
     let schema = providers.schema();
     let types = listed_types(schema);
-    let configured = providers.addresses();
     let mut lists = JoinSet::new();
     for ty in &types {
-        let instances: Vec<Arc<dyn Provider>> = if configured.is_empty() {
-            vec![providers.for_object(ty, None)]
-        } else {
-            configured.iter().map(|a| providers.get(a)).collect()
-        };
-        for provider in instances {
+        for provider in providers.listing(ty) {
             let ty = ty.clone();
             lists.spawn(async move {
                 let response = provider.list(ListRequest { ty: ty.clone() }).await;
@@ -733,6 +726,10 @@ fn leaf_change(before: &Value, after: &Value, sensitive: bool, path: &str, eleme
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use strata_provider::Provider;
+
     use super::*;
     use crate::fake::FakeProvider;
     use strata_state::ResourceState;

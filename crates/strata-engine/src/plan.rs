@@ -77,11 +77,12 @@ pub fn configure(
     live: &Live,
     config: &Config,
     inputs: &strata_config::InputVariables,
+    recorded: Option<&State>,
     lineage: &str,
     schema: &ProviderSchema,
 ) -> Diagnostics {
     let (ev, _) = strata_config::evaluate(config, inputs, schema, &strata_config::NoPriorState);
-    let requests = crate::providers::configure_requests(&ev, lineage);
+    let requests = crate::providers::configure_requests(&ev, recorded, lineage);
     live.runtime.block_on(live.providers.configure(requests))
 }
 
@@ -238,7 +239,7 @@ fn plan_into(
             None if l.optional => String::new(),
             None => state.get_or_insert_with(State::new).lineage.clone(),
         };
-        let configured = configure(l, config, &run.inputs, &lineage, schema);
+        let configured = configure(l, config, &run.inputs, state.as_ref(), &lineage, schema);
         if let Some(s) = &state
             && !configured.has_errors()
         {

@@ -7,6 +7,7 @@
 //! pulling in the SDK; the live API calls belong to `strata-aws`.
 
 pub mod aws;
+pub mod local;
 mod marks;
 mod plan;
 pub mod provider;
@@ -20,3 +21,24 @@ pub use schema::{
     AttributeSchema, BlockSchema, Companion, DriftRelations, NestedBlock, Nesting, PriceModel, Pricing, ProviderSchema, ResourceSchema,
 };
 pub use sets::{SetChange, set_changes, set_diff};
+
+/// Every type strata supports, of every provider (AWS and the local ones of
+/// [`local::PROVIDERS`]), merged once: types are prefixed by their
+/// provider's name, so the names never clash. Configuration checking,
+/// planning, cost and drift use this schema; each provider implementation
+/// reports its own part.
+pub fn merged_schema() -> &'static ProviderSchema {
+    static SCHEMA: std::sync::OnceLock<ProviderSchema> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut merged = aws::schema().clone();
+        let local = local::schema();
+        merged.resources.extend(local.resources.iter().map(|(k, v)| (k.clone(), v.clone())));
+        merged.data_sources.extend(local.data_sources.iter().map(|(k, v)| (k.clone(), v.clone())));
+        merged
+    })
+}
+
+/// The provider name of a type: its prefix (`random_password` → `random`).
+pub fn provider_name(ty: &str) -> &str {
+    ty.split('_').next().unwrap_or(ty)
+}

@@ -64,7 +64,12 @@ fn plan_block(
         } else if let Some(cfg) = cfg {
             cfg.clone()
         } else if attr.computed {
+            let source_changed = attr.derived_from.is_some_and(|src| {
+                let now = config.and_then(|c| c.get(src)).filter(|v| !v.is_null()).unwrap_or(&Value::Null);
+                prior.and_then(|p| p.get(src)).unwrap_or(&Value::Null).peel() != now.peel()
+            });
             match prior {
+                Some(_) if source_changed => Value::Unknown(attr.ty.clone()),
                 Some(_) => old.cloned().unwrap_or(Value::Null),
                 None => Value::Unknown(attr.ty.clone()),
             }
@@ -228,6 +233,19 @@ mod tests {
         assert!(m["id"].is_unknown());
         assert_eq!(m["ami"], Value::string("ami-1"));
         assert!(p.requires_replace.is_empty());
+    }
+
+    /// `terraform_data.output` follows `input`: unknown when it changes,
+    /// kept when it does not.
+    #[test]
+    fn derived_attributes_are_unknown_when_their_source_changes() {
+        let s = crate::local::schema().resource("terraform_data").unwrap();
+        let prior = obj(&[("id", Value::string("x")), ("input", Value::string("a")), ("output", Value::string("a"))]);
+        let same = plan_change(s, Some(&prior), &obj(&[("input", Value::string("a"))]), &[], false);
+        assert_eq!(same.planned.as_map().unwrap()["output"], Value::string("a"));
+        let changed = plan_change(s, Some(&prior), &obj(&[("input", Value::string("b"))]), &[], false);
+        assert!(changed.planned.as_map().unwrap()["output"].is_unknown());
+        assert!(changed.requires_replace.is_empty());
     }
 
     #[test]

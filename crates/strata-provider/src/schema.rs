@@ -280,6 +280,10 @@ pub struct AttributeSchema {
     /// time): a refresh that finds only such changes keeps the recorded
     /// object, so the state's serial (and a saved plan) stays as it was.
     pub volatile: bool,
+    /// A computed attribute the provider derives from this argument of the
+    /// same block (`terraform_data.output` from `input`): planned unknown
+    /// whenever the argument changes, instead of keeping its recorded value.
+    pub derived_from: Option<&'static str>,
 }
 
 /// An argument that must be set.
@@ -304,7 +308,23 @@ pub fn optional_computed(ty: Type) -> AttributeSchema {
 
 impl AttributeSchema {
     fn new(ty: Type, required: bool, optional: bool, computed: bool) -> AttributeSchema {
-        AttributeSchema { ty, required, optional, computed, force_new: false, sensitive: false, default: None, volatile: false }
+        AttributeSchema {
+            ty,
+            required,
+            optional,
+            computed,
+            force_new: false,
+            sensitive: false,
+            default: None,
+            volatile: false,
+            derived_from: None,
+        }
+    }
+
+    /// See [`AttributeSchema::derived_from`].
+    pub fn derived_from(mut self, argument: &'static str) -> AttributeSchema {
+        self.derived_from = Some(argument);
+        self
     }
 
     pub fn volatile(mut self) -> AttributeSchema {
