@@ -4,6 +4,7 @@
 mod support;
 
 mod aliases;
+mod calls;
 mod ci;
 mod colors;
 mod conditions;

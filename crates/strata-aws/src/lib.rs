@@ -6,6 +6,7 @@
 //! Each resource type lives behind [`resources::ResourceType`]; this file
 //! only dispatches.
 
+mod batch;
 mod clients;
 mod resources;
 pub mod util;

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
@@ -17,6 +19,7 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult, differs};
 
 use super::ResourceType;
+use crate::batch::{Fetch, Found};
 use crate::clients::Clients;
 use crate::util::{
     Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, at_most_a_few, aws_err, identity_known, invalid, is_not_found, tags_for, wait_for,
@@ -219,16 +222,53 @@ where
     Ok(out)
 }
 
+/// An instance as a poll round saw it: its reservation's owner, the
+/// instance and, for waits until it runs, the volumes attached to the
+/// instances of that round that run (by volume id).
+#[derive(Clone)]
+struct Seen {
+    owner: Option<String>,
+    instance: Instance,
+    volumes: Arc<HashMap<String, Volume>>,
+}
+
+/// A poll round of instance waits: one DescribeInstances per 200 ids.
+fn poll_instances(c: Clients, ids: Vec<String>) -> Pin<Box<dyn Future<Output = Found<Seen>> + Send>> {
+    Box::pin(async move { seen(&c, ids, false).await })
+}
+
+/// A poll round of waits until instances run: one DescribeInstances per 200
+/// ids, and one DescribeVolumes for the volumes of those that run (their
+/// state then needs nothing more).
+fn poll_running(c: Clients, ids: Vec<String>) -> Pin<Box<dyn Future<Output = Found<Seen>> + Send>> {
+    Box::pin(async move { seen(&c, ids, true).await })
+}
+
+async fn seen(c: &Clients, ids: Vec<String>, volumes_of_running: bool) -> Found<Seen> {
+    let mut calls = 0;
+    let instances: Described = per_chunk(c, &ids, &mut calls, |c, chunk| async move {
+        let mut n = 0;
+        let found = describe_instances(&c, vec![filter("instance-id", chunk)], &mut n).await?;
+        Ok((found, n))
+    })
+    .await?;
+    let running: Described = instances.iter().filter(|(_, i)| state_name(i) == Some(&InstanceStateName::Running)).cloned().collect();
+    let volumes = if volumes_of_running && !running.is_empty() { attached_volumes(c, &running, &mut calls).await? } else { HashMap::new() };
+    let volumes = Arc::new(volumes);
+    Ok(instances
+        .into_iter()
+        .filter_map(|(owner, instance)| Some((instance.instance_id()?.to_string(), Seen { owner, instance, volumes: volumes.clone() })))
+        .collect())
+}
+
 /// `Some` once the instance is in `want` (with the instance as described
 /// then, `None` when it is gone for good); an error when it terminated while
 /// strata waited for something else.
-async fn reached(c: &Clients, id: &str, want: InstanceStateName) -> Result<Option<Option<(Option<String>, Instance)>>, ProviderError> {
-    let mut calls = 0;
-    let found = describe_instances(c, vec![filter("instance-id", [id])], &mut calls).await?.into_iter().next();
-    let instance = found.as_ref().map(|(_, i)| i);
+fn reached(id: &str, want: &InstanceStateName, found: Option<&Seen>) -> Result<Option<Option<Seen>>, ProviderError> {
+    let instance = found.map(|s| &s.instance);
     match instance.and_then(state_name) {
-        Some(s) if *s == want => Ok(Some(found)),
-        None if want == InstanceStateName::Terminated => Ok(Some(None)),
+        Some(s) if s == want => Ok(Some(found.cloned())),
+        None if *want == InstanceStateName::Terminated => Ok(Some(None)),
         Some(InstanceStateName::Terminated) => {
             let reason = instance.and_then(|i| i.state_reason()).and_then(|r| r.message()).unwrap_or("no reason given");
             Err(ProviderError {
@@ -242,14 +282,16 @@ async fn reached(c: &Clients, id: &str, want: InstanceStateName) -> Result<Optio
 }
 
 /// Wait until the instance is in `want`; the instance as last described.
-async fn wait_state(
-    c: &Clients,
-    id: &str,
-    want: InstanceStateName,
-    timeout: std::time::Duration,
-) -> Result<Option<(Option<String>, Instance)>, ProviderError> {
+/// Concurrent waits share one DescribeInstances per poll round
+/// ([`crate::batch`]).
+async fn wait_state(c: &Clients, id: &str, want: InstanceStateName, timeout: std::time::Duration) -> Result<Option<Seen>, ProviderError> {
     let what = format!("instance {id} to be {}", want.as_str());
-    wait_for(&what, timeout, || reached(c, id, want.clone())).await
+    let poller = if want == InstanceStateName::Running {
+        c.pollers.get("aws_instance running", poll_running as Fetch<Clients, Seen>)
+    } else {
+        c.pollers.get("aws_instance", poll_instances as Fetch<Clients, Seen>)
+    };
+    poller.watch(c, id).until(&what, timeout, |found| reached(id, &want, found)).await
 }
 
 // ---------------------------------------------------------------------------
@@ -474,16 +516,6 @@ async fn read_one(c: &Clients, base: &Value, id: &str) -> Result<Value, Provider
     Ok(instance_state(c, base, owner.as_deref(), i, &loaded.volumes))
 }
 
-/// The state of an instance just described (by a wait): only its volumes
-/// are read.
-async fn state_of(c: &Clients, base: &Value, described: (Option<String>, Instance)) -> Result<Value, ProviderError> {
-    let mut calls = 0;
-    let instances = vec![described];
-    let volumes = attached_volumes(c, &instances, &mut calls).await?;
-    let (owner, i) = &instances[0];
-    Ok(instance_state(c, base, owner.as_deref(), i, &volumes))
-}
-
 #[async_trait]
 impl ResourceType for Ec2Instance {
     fn type_name(&self) -> &'static str {
@@ -574,8 +606,9 @@ impl ResourceType for Ec2Instance {
         let id =
             out.instances().first().and_then(|i| i.instance_id()).ok_or_else(|| invalid("RunInstances returned no instance"))?.to_string();
         tracing::info!(address = %address, id = %id, "instance created; waiting until it runs");
+        // The round that sees it running described its volumes too: that is its state.
         match wait_state(c, &id, InstanceStateName::Running, req.timeouts.create.unwrap_or(DEFAULT_TIMEOUT)).await? {
-            Some(described) => state_of(c, p, described).await,
+            Some(seen) => Ok(instance_state(c, p, seen.owner.as_deref(), &seen.instance, &seen.volumes)),
             None => read_one(c, p, &id).await,
         }
     }
