@@ -8,6 +8,7 @@
 
 mod batch;
 mod clients;
+mod ec2kit;
 mod resources;
 pub mod util;
 
