@@ -337,10 +337,11 @@ fn manifest_dependencies(toml: &str) -> Vec<(String, String)> {
             continue;
         }
         let is_dependencies = section.ends_with("dependencies") && !section.starts_with("workspace");
-        if let (true, Some((key, _))) = (is_dependencies, line.split_once('=')) {
-            if !key.trim().is_empty() && !key.trim().starts_with('#') {
-                out.push((section.clone(), key.trim().split('.').next().unwrap().trim().to_string()));
-            }
+        if let (true, Some((key, _))) = (is_dependencies, line.split_once('='))
+            && !key.trim().is_empty()
+            && !key.trim().starts_with('#')
+        {
+            out.push((section.clone(), key.trim().split('.').next().unwrap().trim().to_string()));
         }
     }
     out
