@@ -375,7 +375,7 @@ fn cost(ui: &Ui, args: &CostArgs) -> std::io::Result<u8> {
             print_plain(ui, [d], &SourceMap::new())?;
             return Ok(exit::ERROR);
         }
-        let listed = resources.iter().filter(|(_, ty)| strata_cost::USAGE_KEYS.iter().any(|(t, _)| t == ty)).count();
+        let listed = resources.iter().filter(|(_, ty)| !strata_cost::usage_keys(ty).is_empty()).count();
         eprintln!("Wrote {} to {}.", plural_of(listed, "usage-priced resource"), path.display());
     }
     if let Some(path) = &args.compare_to {

@@ -5,6 +5,7 @@ mod support;
 
 mod alb_names;
 mod aliases;
+mod calls;
 mod ci;
 mod colors;
 mod conditions;

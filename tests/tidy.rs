@@ -7,7 +7,7 @@
 //! every test statically, through any chain of helpers, without running
 //! them and without moto.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use syn::punctuated::Punctuated;
@@ -292,4 +292,302 @@ fn no_tracked_file_names_an_absolute_path_of_this_machine() {
         })
         .collect();
     assert!(found.is_empty(), "absolute paths of one machine in tracked files:\n{}", found.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// The architecture's invariants (ARCHITECTURE.md, "Invariants the tidy test
+// checks"), as rust-analyzer's tidy tests check theirs.
+
+/// The packages of the workspace: (name, directory relative to the root).
+fn packages() -> Vec<(String, PathBuf)> {
+    let root = repo();
+    let mut out = vec![("strata".to_string(), PathBuf::new())];
+    for dir in crate::support::dirs(&root.join("crates")) {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        out.push((name, dir.strip_prefix(&root).unwrap().to_path_buf()));
+    }
+    out
+}
+
+/// The table of ARCHITECTURE.md under "Which crate may depend on which":
+/// crate → the workspace crates it may depend on (each name in backticks).
+fn dependency_table(doc: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let section = doc.split_once("### Which crate may depend on which").map(|(_, s)| s).unwrap_or_default();
+    let ticked = |cell: &str| cell.split('`').skip(1).step_by(2).map(str::to_string).collect::<Vec<String>>();
+    section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let name = ticked(cells.get(1)?).into_iter().next()?;
+            Some((name, ticked(cells.get(2)?).into_iter().collect()))
+        })
+        .collect()
+}
+
+/// The dependencies a manifest declares: (section, name) for every key of
+/// every `[*dependencies]` table but the workspace's own list.
+fn manifest_dependencies(toml: &str) -> Vec<(String, String)> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in toml.lines().map(str::trim) {
+        if let Some(s) = line.strip_prefix('[') {
+            section = s.trim_end_matches(']').to_string();
+            continue;
+        }
+        let is_dependencies = section.ends_with("dependencies") && !section.starts_with("workspace");
+        if let (true, Some((key, _))) = (is_dependencies, line.split_once('='))
+            && !key.trim().is_empty()
+            && !key.trim().starts_with('#')
+        {
+            out.push((section.clone(), key.trim().split('.').next().unwrap().trim().to_string()));
+        }
+    }
+    out
+}
+
+/// What is wrong with the manifests against the table: a workspace crate a
+/// package depends on but may not, a permitted dependency not declared (the
+/// table says what is true), an AWS SDK crate outside strata-aws, a
+/// terminal crate outside the binary.
+fn manifest_problems(table: &BTreeMap<String, BTreeSet<String>>, manifests: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, toml) in manifests {
+        let deps = manifest_dependencies(toml);
+        let Some(allowed) = table.get(name) else {
+            problems.push(format!("{name}: not in ARCHITECTURE.md's dependency table"));
+            continue;
+        };
+        let mut normal = BTreeSet::new();
+        for (section, dep) in &deps {
+            if dep.starts_with("strata-") && !allowed.contains(dep) {
+                problems.push(format!("{name} depends on {dep} ([{section}]), which ARCHITECTURE.md does not allow"));
+            }
+            if section == "dependencies" && dep.starts_with("strata-") {
+                normal.insert(dep.clone());
+            }
+            if dep.starts_with("aws-") && name != "strata-aws" {
+                problems.push(format!("{name} depends on the AWS SDK crate {dep}: only strata-aws knows the SDK"));
+            }
+            if ["miette", "anstream", "anstyle", "indicatif", "clap", "comfy-table"].contains(&dep.as_str()) && name != "strata" {
+                problems.push(format!("{name} depends on {dep}: only the binary (src/) knows the terminal"));
+            }
+        }
+        for missing in allowed.difference(&normal) {
+            problems.push(format!("{name}: ARCHITECTURE.md lists {missing} but Cargo.toml does not depend on it"));
+        }
+    }
+    for name in table.keys().filter(|n| !manifests.iter().any(|(m, _)| m == *n)) {
+        problems.push(format!("ARCHITECTURE.md's dependency table names {name}, which is no package"));
+    }
+    problems
+}
+
+#[test]
+fn crates_depend_only_on_what_architecture_md_allows() {
+    let doc = std::fs::read_to_string(repo().join("ARCHITECTURE.md")).unwrap();
+    let table = dependency_table(&doc);
+    assert!(table.len() >= 12, "ARCHITECTURE.md's dependency table not found or short: {table:?}");
+    let manifests: Vec<(String, String)> =
+        packages().into_iter().map(|(name, dir)| (name, std::fs::read_to_string(repo().join(dir).join("Cargo.toml")).unwrap())).collect();
+    let problems = manifest_problems(&table, &manifests);
+    assert!(problems.is_empty(), "dependencies against ARCHITECTURE.md:\n{}", problems.join("\n"));
+}
+
+/// Non-test code: what `#[cfg(test)]` modules, `#[test]` functions and test
+/// files (`tests.rs`, `tests_*.rs`, a `tests/` directory) leave.
+fn is_test_file(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    name == "tests.rs"
+        || name.starts_with("tests_")
+        || path.components().any(|c| c.as_os_str() == "tests" || c.as_os_str() == "tests_apply")
+}
+
+fn is_test_item(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().segments.last().is_some_and(|s| s.ident == "test")
+            || (a.path().is_ident("cfg") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string().contains("test")))
+    })
+}
+
+/// Terminal output a library must not produce (the binary decides output).
+const TERMINAL_MACROS: [&str; 5] = ["println", "eprintln", "print", "eprint", "dbg"];
+const TERMINAL_CRATES: [&str; 3] = ["anstream", "indicatif", "miette"];
+
+/// What non-test code of one file does that the architecture forbids:
+/// `"aws_…"` string literals (AWS type names) and terminal I/O.
+#[derive(Default)]
+struct Forbidden {
+    aws_literals: Vec<String>,
+    terminal: Vec<String>,
+}
+
+impl<'ast> Visit<'ast> for Forbidden {
+    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !is_test_item(&m.attrs) {
+            syn::visit::visit_item_mod(self, m);
+        }
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if !is_test_item(&f.attrs) {
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if !is_test_item(&i.attrs) {
+            syn::visit::visit_item_impl(self, i);
+        }
+    }
+
+    fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+        let v = lit.value();
+        if v.starts_with("aws_") {
+            self.aws_literals.push(v);
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if let Some(last) = mac.path.segments.last()
+            && TERMINAL_MACROS.contains(&last.ident.to_string().as_str())
+        {
+            self.terminal.push(format!("{}!", last.ident));
+        }
+        if let Ok(args) = mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated) {
+            for arg in &args {
+                self.visit_expr(arg);
+            }
+        }
+    }
+
+    fn visit_path(&mut self, p: &'ast syn::Path) {
+        let names: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+        if names.first().is_some_and(|f| TERMINAL_CRATES.contains(&f.as_str()))
+            || names.windows(2).any(|w| w[0] == "io" && (w[1] == "stdout" || w[1] == "stderr"))
+        {
+            self.terminal.push(names.join("::"));
+        }
+        syn::visit::visit_path(self, p);
+    }
+
+    fn visit_use_tree(&mut self, u: &'ast syn::UseTree) {
+        if let syn::UseTree::Path(p) = u
+            && TERMINAL_CRATES.contains(&p.ident.to_string().as_str())
+        {
+            self.terminal.push(format!("use {}", p.ident));
+        }
+        syn::visit::visit_use_tree(self, u);
+    }
+}
+
+fn forbidden_in(path: &Path, text: &str) -> Forbidden {
+    let parsed = syn::parse_file(text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
+    let mut f = Forbidden::default();
+    f.visit_file(&parsed);
+    f
+}
+
+/// `"aws_…"` literals allowed outside strata-aws and strata-provider, each
+/// because it is part of a format users write (file, literal, why).
+const AWS_LITERALS_ALLOWED: [(&str, &str, &str); 3] = [
+    // The in-memory provider the engine's tests use stands in for
+    // strata-aws: its ids look like AWS's and it lists route table
+    // associations with their table as strata-aws does.
+    ("crates/strata-engine/src/fake.rs", "aws_", "fake ids drop the provider prefix, as AWS ids do"),
+    ("crates/strata-engine/src/fake.rs", "aws_route_table_association", "listed with its parent, as strata-aws lists it"),
+    ("crates/strata-engine/src/fake.rs", "aws_route_table", "the parent of a listed association"),
+];
+
+/// Every Rust source of the libraries and the binary (relative paths).
+fn sources() -> Vec<(PathBuf, String)> {
+    let root = repo();
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join("crates"), &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(&f).unwrap();
+            (f.strip_prefix(&root).unwrap().to_path_buf(), text)
+        })
+        .collect()
+}
+
+/// What non-test sources do against the architecture: AWS type names
+/// outside strata-aws and strata-provider (unless allowed), terminal I/O
+/// outside src/.
+fn source_problems(sources: &[(PathBuf, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (path, text) in sources {
+        let in_src = path.starts_with("src");
+        let knows_aws = path.starts_with("crates/strata-aws") || path.starts_with("crates/strata-provider");
+        if is_test_file(path) {
+            continue;
+        }
+        let found = forbidden_in(path, text);
+        let file = path.to_string_lossy().replace('\\', "/");
+        if !knows_aws {
+            for lit in found.aws_literals {
+                if !AWS_LITERALS_ALLOWED.iter().any(|(f, l, _)| *f == file && *l == lit) {
+                    problems.push(format!("{file}: names the AWS type \"{lit}\" (the schema should say what this code needs)"));
+                }
+            }
+        }
+        // Examples and benches are programs of their own (a bench prints its figures).
+        let is_program = path.components().any(|c| c.as_os_str() == "examples" || c.as_os_str() == "benches");
+        if !in_src && !is_program {
+            for t in found.terminal {
+                problems.push(format!("{file}: terminal I/O ({t}) outside src/"));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn no_aws_type_names_outside_the_provider_crates_and_no_terminal_io_outside_src() {
+    let problems = source_problems(&sources());
+    assert!(problems.is_empty(), "{} violations of ARCHITECTURE.md's invariants:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// Every module says what it is for: each .rs file under crates/ and src/
+/// starts with a `//!` comment.
+#[test]
+fn every_module_starts_with_a_doc_comment() {
+    let missing: Vec<String> =
+        sources().iter().filter(|(_, text)| !text.trim_start().starts_with("//!")).map(|(p, _)| p.to_string_lossy().into_owned()).collect();
+    assert!(missing.is_empty(), "modules without a `//!` doc comment:\n{}", missing.join("\n"));
+}
+
+/// The checks can fail: a forbidden dependency, an SDK crate, a literal and
+/// terminal output in non-test code are found; the same in test code is not.
+#[test]
+fn the_architecture_checks_find_violations() {
+    let table = dependency_table(
+        "### Which crate may depend on which\n\n| crate | may depend on |\n|---|---|\n| `strata-core` | — |\n| `strata-cost` | `strata-core` |\n",
+    );
+    let manifests = [
+        ("strata-core".to_string(), "[dependencies]\nstrata-cost.workspace = true\n".to_string()),
+        ("strata-cost".to_string(), "[dependencies]\naws-sdk-ec2 = \"1\"\nmiette = \"7\"\n".to_string()),
+    ];
+    let problems = manifest_problems(&table, &manifests);
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    let code = r#"
+        //! A module.
+        fn price(ty: &str) -> bool { println!("x"); let _ = std::io::stderr(); ty == "aws_instance" }
+        #[cfg(test)]
+        mod tests { fn t() { println!("{}", "aws_vpc"); } }
+        #[test]
+        fn t() { assert_eq!("aws_subnet", "x"); }
+    "#;
+    let problems = source_problems(&[(PathBuf::from("crates/strata-cost/src/x.rs"), code.to_string())]);
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+    assert!(problems.iter().any(|p| p.contains("\"aws_instance\"")), "{problems:#?}");
+    let in_src = source_problems(&[(PathBuf::from("src/x.rs"), code.to_string())]);
+    assert_eq!(in_src.len(), 1, "the binary may print but names no AWS type: {in_src:#?}");
 }

@@ -26,6 +26,8 @@ pub struct Clients {
     pub lineage: String,
     /// `default_tags { tags = {...} }` of the provider block.
     pub default_tags: BTreeMap<String, String>,
+    /// Shared pollers: concurrent waits for objects of one kind, one Describe per round.
+    pub(crate) pollers: crate::batch::Pollers,
 }
 
 /// Retries for throttling and 5xx: the SDK's standard mode (jittered
@@ -147,6 +149,7 @@ impl Clients {
             region,
             lineage: lineage.to_string(),
             default_tags,
+            pollers: Default::default(),
         })
     }
 }

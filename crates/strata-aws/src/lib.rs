@@ -6,7 +6,9 @@
 //! Each resource type lives behind [`resources::ResourceType`]; this file
 //! only dispatches.
 
+mod batch;
 mod clients;
+mod ec2kit;
 mod resources;
 pub mod util;
 

@@ -29,7 +29,7 @@ pub use budget::{Budget, BudgetLimit, BudgetStatus, BudgetViolation, check_budge
 pub use catalog::{Catalog, OfferLoad, PriceKey, PriceRow, PriceSource};
 pub use price::{Component, CostStatus, PriceContext, ResourceCost, UNSUPPORTED, price};
 pub use report::{BaselineInfo, CostInput, CostReport, Counts, LayerSubtotal, LineStatus, REPORT_VERSION, ResourceCostLine, build_report};
-pub use usage::{INFRACOST_KEYS, USAGE_KEY_DOCS, USAGE_KEYS, Usage, UsageFigures, usage_template};
+pub use usage::{INFRACOST_KEYS, USAGE_KEY_DOCS, USAGE_KEYS, Usage, UsageFigures, price_model, usage_keys, usage_template, usage_types};
 
 /// Hours in a month, as AWS and most estimators count them.
 pub const HOURS_PER_MONTH: f64 = 730.0;

@@ -18,7 +18,7 @@ use crate::catalog::Catalog;
 use crate::price::{CostStatus, PriceContext, ResourceCost, price};
 use crate::usage::Usage;
 use crate::{HOURS_PER_MONTH, money};
-use strata_provider::Pricing;
+use strata_provider::{PriceModel, Pricing};
 
 /// The version of the report's JSON format (`format_version`). Version 1
 /// named it `version` and counted a resource in a total only when both its
@@ -204,7 +204,7 @@ pub fn build_report(inputs: &[CostInput], region: Option<&str>, catalog: &Catalo
 
 /// Price one side; a read replica takes what it does not set from its source.
 fn price_side(ty: &str, pricing: Option<&Pricing>, value: &Value, cx: &PriceContext, sources: &DbSources) -> ResourceCost {
-    if ty != "aws_db_instance" {
+    if crate::usage::price_model(ty) != Some(PriceModel::DbInstance) {
         return price(pricing, value, cx);
     }
     let Some((value, source)) = sources.resolve_replica(value) else { return price(pricing, value, cx) };
@@ -231,11 +231,11 @@ enum ReplicaSource {
     Found(String),
     /// `replicate_source_db` is known only after apply.
     Unknown,
-    /// No `aws_db_instance` here has that identifier.
+    /// No database here has that identifier.
     Absent,
 }
 
-/// The `aws_db_instance`s of one side by identifier, for read replicas.
+/// The databases (types priced as [`PriceModel::DbInstance`]) of one side by identifier, for read replicas.
 struct DbSources<'a> {
     by_identifier: HashMap<&'a str, (&'a str, &'a BTreeMap<String, Value>)>,
 }
@@ -243,7 +243,7 @@ struct DbSources<'a> {
 impl<'a> DbSources<'a> {
     fn new(inputs: &'a [CostInput], side: impl Fn(&'a CostInput) -> Option<&'a Value>) -> DbSources<'a> {
         let mut by_identifier = HashMap::new();
-        for i in inputs.iter().filter(|i| i.ty == "aws_db_instance") {
+        for i in inputs.iter().filter(|i| crate::usage::price_model(&i.ty) == Some(PriceModel::DbInstance)) {
             let Some(Value::Map(m)) = side(i) else { continue };
             if let Some(Value::String(id)) = m.get("identifier") {
                 by_identifier.insert(id.as_str(), (i.address.as_str(), &**m));

@@ -1,3 +1,5 @@
+//! Unit tests of pricing, the report, usage files and the budget.
+
 use std::path::PathBuf;
 
 use strata_core::{FileId, Value};

@@ -16,7 +16,7 @@
 //!   monthly_backup_storage_gb: 50       # backup storage beyond the free allowance
 //! ```
 //!
-//! The keys each type takes are in [`USAGE_KEYS`].
+//! The keys each type takes are its price model's ([`USAGE_KEYS`], [`usage_keys`]).
 //!
 //! Infracost's usage file is read too: `version: 0.1` with the figures under
 //! `resource_usage:` (by address; `[*]` names every instance) and
@@ -30,15 +30,36 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use strata_core::{Address, Diagnostic, Diagnostics, FileId, Mode, Span, did_you_mean, format_number};
+use strata_provider::{PriceModel, Pricing};
 
-/// The usage keys strata understands, per resource type.
-pub const USAGE_KEYS: &[(&str, &[&str])] = &[
-    ("aws_db_instance", &["monthly_backup_storage_gb", "monthly_io_requests_million"]),
-    ("aws_ebs_volume", &["monthly_io_requests_million"]),
-    ("aws_instance", &["monthly_io_requests_million"]),
-    ("aws_lb", &["monthly_lcu_hours"]),
-    ("aws_nat_gateway", &["monthly_data_processed_gb"]),
+/// The usage keys strata understands, per price model: a type takes the
+/// keys of the model its schema prices it with ([`usage_keys`]), so old
+/// names priced alike (`aws_alb`) take them too.
+pub const USAGE_KEYS: &[(PriceModel, &[&str])] = &[
+    (PriceModel::DbInstance, &["monthly_backup_storage_gb", "monthly_io_requests_million"]),
+    (PriceModel::EbsVolume, &["monthly_io_requests_million"]),
+    (PriceModel::Instance, &["monthly_io_requests_million"]),
+    (PriceModel::LoadBalancer, &["monthly_lcu_hours"]),
+    (PriceModel::NatGateway, &["monthly_data_processed_gb"]),
 ];
+
+/// The price model of a resource type, from its schema.
+pub fn price_model(ty: &str) -> Option<PriceModel> {
+    match strata_provider::aws::schema().resource(ty)?.pricing {
+        Some(Pricing::Catalog(model)) => Some(model),
+        _ => None,
+    }
+}
+
+/// The usage keys of a resource type (none for a type without usage-priced parts).
+pub fn usage_keys(ty: &str) -> &'static [&'static str] {
+    price_model(ty).and_then(|m| USAGE_KEYS.iter().find(|(k, _)| *k == m)).map_or(&[], |(_, keys)| keys)
+}
+
+/// The resource types that take usage keys, in order.
+pub fn usage_types() -> Vec<&'static str> {
+    strata_provider::aws::schema().resources.keys().map(String::as_str).filter(|ty| !usage_keys(ty).is_empty()).collect()
+}
 
 /// What each usage key measures, for the template `--sync-usage-file` writes.
 pub const USAGE_KEY_DOCS: &[(&str, &str)] = &[
@@ -49,11 +70,11 @@ pub const USAGE_KEY_DOCS: &[(&str, &str)] = &[
 ];
 
 /// Infracost's usage keys that strata reads under another name:
-/// (type, Infracost key, strata key, factor to strata's unit).
-pub const INFRACOST_KEYS: &[(&str, &str, &str, f64)] = &[
-    ("aws_db_instance", "additional_backup_storage_gb", "monthly_backup_storage_gb", 1.0),
-    ("aws_db_instance", "monthly_standard_io_requests", "monthly_io_requests_million", 1e-6),
-    ("aws_ebs_volume", "monthly_standard_io_requests", "monthly_io_requests_million", 1e-6),
+/// (price model, Infracost key, strata key, factor to strata's unit).
+pub const INFRACOST_KEYS: &[(PriceModel, &str, &str, f64)] = &[
+    (PriceModel::DbInstance, "additional_backup_storage_gb", "monthly_backup_storage_gb", 1.0),
+    (PriceModel::DbInstance, "monthly_standard_io_requests", "monthly_io_requests_million", 1e-6),
+    (PriceModel::EbsVolume, "monthly_standard_io_requests", "monthly_io_requests_million", 1e-6),
 ];
 
 /// The usage figures of one resource, by usage key.
@@ -164,7 +185,7 @@ impl Usage {
         lenient: bool,
         diags: &mut Diagnostics,
     ) {
-        let types: Vec<&str> = USAGE_KEYS.iter().map(|(t, _)| *t).collect();
+        let types = usage_types();
         let entry_at = cx.find(&format!("{entry}:"));
         let (ty, is_address) = if entry.contains('.') {
             match Address::from_str(entry) {
@@ -187,7 +208,8 @@ impl Usage {
         } else {
             (entry.to_string(), false)
         };
-        let Some((_, keys)) = USAGE_KEYS.iter().find(|(t, _)| *t == ty) else {
+        let keys = usage_keys(&ty);
+        if keys.is_empty() {
             if lenient {
                 self.warnings.push(
                     Diagnostic::warning(
@@ -207,11 +229,12 @@ impl Usage {
             };
             diags.push(d);
             return;
-        };
+        }
         let mut out = UsageFigures::default();
         for (key, value) in figures.unwrap_or_default() {
             let key_at = entry_at.and_then(|e| cx.text[e..].find(&format!("{key}:")).map(|i| e + i));
-            let mapped = INFRACOST_KEYS.iter().find(|(t, k, _, _)| *t == ty && *k == key).filter(|_| lenient);
+            let model = price_model(&ty);
+            let mapped = INFRACOST_KEYS.iter().find(|(m, k, _, _)| Some(*m) == model && *k == key).filter(|_| lenient);
             let (name, factor) = match mapped {
                 Some((_, _, strata, factor)) => (strata.to_string(), *factor),
                 None => (key.clone(), 1.0),
@@ -329,7 +352,7 @@ pub fn usage_template(resources: &[(String, String)], existing: &Usage) -> Strin
             }
         }
     };
-    let keys_of = |ty: &str| USAGE_KEYS.iter().find(|(t, _)| *t == ty).map_or(&[][..], |(_, k)| *k);
+    let keys_of = usage_keys;
     for (ty, figures) in &existing.by_type {
         write_entry(&mut out, ty, keys_of(ty), Some(figures));
     }

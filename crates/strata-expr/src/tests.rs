@@ -1,3 +1,5 @@
+//! Unit tests of expression evaluation.
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -1,3 +1,5 @@
+//! Unit tests of layers, lifting, cycles, waves and teardown order.
+
 use strata_core::{FileId, Severity};
 
 use super::*;

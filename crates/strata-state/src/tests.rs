@@ -1,3 +1,5 @@
+//! Unit tests of the state crate: the file format, atomic writes, the lock and the key.
+
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;

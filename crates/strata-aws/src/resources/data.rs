@@ -10,8 +10,9 @@ use aws_sdk_ec2::types::{Filter, Image, Subnet, Vpc, VpcAttributeName};
 use strata_core::Value;
 use strata_provider::ProviderError;
 
-use super::compute::{filter, partition, tag_map};
+use super::compute::partition;
 use crate::clients::Clients;
+use crate::ec2kit::{all_pages, filter, tag_map};
 use crate::util::{Attrs, StateBuilder, aws_err, invalid};
 
 /// Read a data source of type `ty` with its arguments.
@@ -70,26 +71,16 @@ fn opt_str(v: Option<&str>) -> Value {
 async fn ami(c: &Clients, config: &Value, b: &mut StateBuilder) -> Result<(), ProviderError> {
     let owners = config.str_list("owners");
     let users = config.str_list("executable_users");
-    let mut images = Vec::new();
-    let mut token = None;
-    loop {
-        let r = c
-            .ec2
-            .describe_images()
-            .set_owners((!owners.is_empty()).then(|| owners.clone()))
-            .set_executable_users((!users.is_empty()).then(|| users.clone()))
-            .set_filters(Some(filters(config)).filter(|f| !f.is_empty()))
-            .set_include_deprecated(config.bool_attr("include_deprecated"))
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(aws_err)?;
-        images.extend(r.images().iter().cloned());
-        token = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let pages = c
+        .ec2
+        .describe_images()
+        .set_owners((!owners.is_empty()).then(|| owners.clone()))
+        .set_executable_users((!users.is_empty()).then(|| users.clone()))
+        .set_filters(Some(filters(config)).filter(|f| !f.is_empty()))
+        .set_include_deprecated(config.bool_attr("include_deprecated"))
+        .into_paginator()
+        .send();
+    let (mut images, _) = all_pages!(pages, |page| page.images.unwrap_or_default())?;
     if let Some(src) = config.str_attr("name_regex") {
         let re = name_regex(src).map_err(|e| invalid(format!("name_regex {src:?} is not a valid regular expression: {e}")))?;
         images.retain(|i| i.name().is_some_and(|n| re.is_match(n)));
@@ -359,23 +350,8 @@ async fn vpc(c: &Clients, config: &Value, b: &mut StateBuilder) -> Result<(), Pr
 }
 
 async fn describe_subnets(c: &Clients, fs: Vec<Filter>) -> Result<Vec<Subnet>, ProviderError> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let r = c
-            .ec2
-            .describe_subnets()
-            .set_filters(Some(fs.clone()).filter(|f| !f.is_empty()))
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(aws_err)?;
-        out.extend(r.subnets().iter().cloned());
-        token = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    let pages = c.ec2.describe_subnets().set_filters(Some(fs).filter(|f| !f.is_empty())).into_paginator().send();
+    Ok(all_pages!(pages, |page| page.subnets.unwrap_or_default())?.0)
 }
 
 async fn subnets(c: &Clients, config: &Value, b: &mut StateBuilder) -> Result<(), ProviderError> {

@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 //! A configured provider pointed at moto.
 //!
 //! Every test in this binary talks to moto, so every test is named `moto_*`
@@ -10,6 +9,8 @@
 //! not configured, and fails a test whose name does not start with `moto_`.
 //! The tidy test `tidy::tests_that_talk_to_moto_are_named_moto` in `tests/` checks the
 //! same statically.
+
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 

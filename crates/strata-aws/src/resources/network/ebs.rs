@@ -14,7 +14,7 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, account_id, arn, blank, describe_one, enum_str, find_intent, list_all, nonempty, paginate, prior, prior_id, read_each,
+    Ec2Kind, account_id, all_pages, arn, blank, describe_one, enum_str, find_intent, list_all, nonempty, prior, prior_id, read_each,
     retry_on, set_tags, tag_spec, timeout, update_tags,
 };
 use crate::clients::Clients;
@@ -28,14 +28,7 @@ impl Ec2Kind for Volume {
     const ID_FILTER: &'static str = "volume-id";
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<(Vec<ec2::Volume>, usize), ProviderError> {
-        paginate(|token| {
-            let call = c.ec2.describe_volumes().set_filters(Some(filters.clone())).set_next_token(token);
-            async move {
-                let out = call.send().await.map_err(aws_err)?;
-                Ok((out.volumes.unwrap_or_default(), out.next_token))
-            }
-        })
-        .await
+        all_pages!(c.ec2.describe_volumes().set_filters(Some(filters)).into_paginator().send(), |page| page.volumes.unwrap_or_default())
     }
 
     fn id(o: &ec2::Volume) -> Option<&str> {

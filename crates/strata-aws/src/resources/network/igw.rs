@@ -10,8 +10,8 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, arn, blank, describe_one, find_intent, list_all, paginate, prior_id, read_each, retry_dependency, set_tags, tag_spec, timeout,
-    update_tags, wait_ready,
+    Ec2Kind, all_pages, arn, blank, describe_one, find_intent, list_all, prior_id, read_each, retry_dependency, set_tags, tag_spec,
+    timeout, update_tags, wait_ready,
 };
 use crate::clients::Clients;
 use crate::resources::ResourceType;
@@ -24,14 +24,9 @@ impl Ec2Kind for InternetGateway {
     const ID_FILTER: &'static str = "internet-gateway-id";
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<(Vec<ec2::InternetGateway>, usize), ProviderError> {
-        paginate(|token| {
-            let call = c.ec2.describe_internet_gateways().set_filters(Some(filters.clone())).set_next_token(token);
-            async move {
-                let out = call.send().await.map_err(aws_err)?;
-                Ok((out.internet_gateways.unwrap_or_default(), out.next_token))
-            }
-        })
-        .await
+        all_pages!(c.ec2.describe_internet_gateways().set_filters(Some(filters)).into_paginator().send(), |page| page
+            .internet_gateways
+            .unwrap_or_default())
     }
 
     fn id(o: &ec2::InternetGateway) -> Option<&str> {

@@ -14,7 +14,7 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, blank, describe_one, enum_str, find_intent, list_all, paginate, prior_id, read_each, set_tags, tag_spec, timeout, update_tags,
+    Ec2Kind, all_pages, blank, describe_one, enum_str, find_intent, list_all, prior_id, read_each, set_tags, tag_spec, timeout, update_tags,
 };
 use crate::clients::Clients;
 use crate::resources::ResourceType;
@@ -27,14 +27,9 @@ impl Ec2Kind for NatGateway {
     const ID_FILTER: &'static str = "nat-gateway-id";
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<(Vec<ec2::NatGateway>, usize), ProviderError> {
-        paginate(|token| {
-            let call = c.ec2.describe_nat_gateways().set_filter(Some(filters.clone())).set_next_token(token);
-            async move {
-                let out = call.send().await.map_err(aws_err)?;
-                Ok((out.nat_gateways.unwrap_or_default(), out.next_token))
-            }
-        })
-        .await
+        all_pages!(c.ec2.describe_nat_gateways().set_filter(Some(filters)).into_paginator().send(), |page| page
+            .nat_gateways
+            .unwrap_or_default())
     }
 
     fn id(o: &ec2::NatGateway) -> Option<&str> {

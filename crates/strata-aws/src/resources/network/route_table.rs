@@ -16,7 +16,7 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, arn, blank, describe_one, find_intent, gone_ok, list_all, order_like, paginate, prior, prior_id, read_each, retry_dependency,
+    Ec2Kind, all_pages, arn, blank, describe_one, find_intent, gone_ok, list_all, order_like, prior, prior_id, read_each, retry_dependency,
     set_tags, tag_spec, timeout, update_tags, wait_ready,
 };
 use crate::clients::Clients;
@@ -30,14 +30,9 @@ impl Ec2Kind for RouteTable {
     const ID_FILTER: &'static str = "route-table-id";
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<(Vec<ec2::RouteTable>, usize), ProviderError> {
-        paginate(|token| {
-            let call = c.ec2.describe_route_tables().set_filters(Some(filters.clone())).set_next_token(token);
-            async move {
-                let out = call.send().await.map_err(aws_err)?;
-                Ok((out.route_tables.unwrap_or_default(), out.next_token))
-            }
-        })
-        .await
+        all_pages!(c.ec2.describe_route_tables().set_filters(Some(filters)).into_paginator().send(), |page| page
+            .route_tables
+            .unwrap_or_default())
     }
 
     fn id(o: &ec2::RouteTable) -> Option<&str> {

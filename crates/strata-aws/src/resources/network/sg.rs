@@ -26,7 +26,7 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, blank, describe_one, find_intent, list_all, paginate, prior, prior_id, read_each, retry_dependency, set_tags, tag_spec,
+    Ec2Kind, all_pages, blank, describe_one, find_intent, list_all, prior, prior_id, read_each, retry_dependency, set_tags, tag_spec,
     timeout, unique_name, update_tags, wait_ready,
 };
 use crate::clients::Clients;
@@ -276,14 +276,9 @@ impl Ec2Kind for SecurityGroup {
     const ID_FILTER: &'static str = "group-id";
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<(Vec<ec2::SecurityGroup>, usize), ProviderError> {
-        paginate(|token| {
-            let call = c.ec2.describe_security_groups().set_filters(Some(filters.clone())).set_next_token(token);
-            async move {
-                let out = call.send().await.map_err(aws_err)?;
-                Ok((out.security_groups.unwrap_or_default(), out.next_token))
-            }
-        })
-        .await
+        all_pages!(c.ec2.describe_security_groups().set_filters(Some(filters)).into_paginator().send(), |page| page
+            .security_groups
+            .unwrap_or_default())
     }
 
     fn id(o: &ec2::SecurityGroup) -> Option<&str> {

@@ -13,7 +13,7 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, blank, describe_one, enum_str, find_intent, flag, list_all, paginate, prior, prior_id, read_each, retry_dependency, set_tags,
+    Ec2Kind, all_pages, blank, describe_one, enum_str, find_intent, flag, list_all, prior, prior_id, read_each, retry_dependency, set_tags,
     tag_spec, timeout, update_tags, wait_ready,
 };
 use crate::clients::Clients;
@@ -27,14 +27,7 @@ impl Ec2Kind for Subnet {
     const ID_FILTER: &'static str = "subnet-id";
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<(Vec<ec2::Subnet>, usize), ProviderError> {
-        paginate(|token| {
-            let call = c.ec2.describe_subnets().set_filters(Some(filters.clone())).set_next_token(token);
-            async move {
-                let out = call.send().await.map_err(aws_err)?;
-                Ok((out.subnets.unwrap_or_default(), out.next_token))
-            }
-        })
-        .await
+        all_pages!(c.ec2.describe_subnets().set_filters(Some(filters)).into_paginator().send(), |page| page.subnets.unwrap_or_default())
     }
 
     fn id(o: &ec2::Subnet) -> Option<&str> {

@@ -15,7 +15,7 @@ use strata_core::Value;
 use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult};
 
 use super::{
-    Ec2Kind, arn, blank, describe_one, enum_str, filter, find_intent, flag, list_all, paginate, prior, prior_id, read_each,
+    Ec2Kind, all_pages, arn, blank, describe_one, enum_str, filter, find_intent, flag, list_all, prior, prior_id, read_each,
     retry_dependency, set_tags, tag_spec, timeout, update_tags, wait_ready,
 };
 use crate::clients::Clients;
@@ -29,14 +29,7 @@ impl Ec2Kind for Vpc {
     const ID_FILTER: &'static str = "vpc-id";
 
     async fn describe(c: &Clients, filters: Vec<Filter>) -> Result<(Vec<ec2::Vpc>, usize), ProviderError> {
-        paginate(|token| {
-            let call = c.ec2.describe_vpcs().set_filters(Some(filters.clone())).set_next_token(token);
-            async move {
-                let out = call.send().await.map_err(aws_err)?;
-                Ok((out.vpcs.unwrap_or_default(), out.next_token))
-            }
-        })
-        .await
+        all_pages!(c.ec2.describe_vpcs().set_filters(Some(filters)).into_paginator().send(), |page| page.vpcs.unwrap_or_default())
     }
 
     fn id(o: &ec2::Vpc) -> Option<&str> {

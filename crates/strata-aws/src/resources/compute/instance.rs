@@ -1,261 +1,11 @@
-//! EC2 compute of layer 3: instances and volume attachments. Also the EC2
-//! helpers (filters, tags, ARNs) the data sources share.
+//! `aws_instance`: RunInstances with every tag at once, a wait until it
+//! runs through the shared poller (whose round also reads its volumes, the
+//! rest of its state), in-place updates (stopping it for a new type or user
+//! data), termination.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::future::Future;
+use super::*;
 
-use async_trait::async_trait;
-use aws_sdk_ec2::types::{
-    AttributeBooleanValue, AttributeValue, BlockDeviceMapping, CreditSpecificationRequest, EbsBlockDevice, Filter, HttpTokensState,
-    IamInstanceProfileSpecification, Instance, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
-    InstanceMetadataProtocolState, InstanceMetadataTagsState, InstanceNetworkInterfaceSpecification, InstanceStateName, InstanceType,
-    Placement, ResourceType as Ec2Type, RunInstancesMonitoringEnabled, SecureBlobAttributeValue, ShutdownBehavior, Tag, TagSpecification,
-    Tenancy, Volume, VolumeAttachmentState, VolumeType,
-};
-use aws_smithy_types::{Blob, base64};
-use strata_core::Value;
-use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, ReadResult, differs};
-
-use super::ResourceType;
-use crate::clients::Clients;
-use crate::util::{
-    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, at_most_a_few, aws_err, identity_known, invalid, is_not_found, tags_for, wait_for,
-};
-
-pub fn types() -> Vec<Box<dyn ResourceType>> {
-    vec![Box::new(Ec2Instance), Box::new(VolumeAttachment)]
-}
-
-// ---------------------------------------------------------------------------
-// EC2 helpers.
-
-/// EC2 accepts at most this many values in one filter; larger batches are split.
-pub(super) const FILTER_VALUES: usize = 200;
-
-pub(super) fn filter<S: Into<String>>(name: &str, values: impl IntoIterator<Item = S>) -> Filter {
-    Filter::builder().name(name).set_values(Some(values.into_iter().map(Into::into).collect())).build()
-}
-
-pub(super) fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect()
-}
-
-fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
-}
-
-fn tag_spec(ty: Ec2Type, tags: &BTreeMap<String, String>) -> TagSpecification {
-    TagSpecification::builder().resource_type(ty).set_tags(Some(ec2_tags(tags))).build()
-}
-
-/// Tags as a state value, without strata's bookkeeping tags.
-pub(super) fn user_tags_value(tags: &BTreeMap<String, String>) -> Value {
-    Value::Map(tags.iter().filter(|(k, _)| !k.starts_with("strata:")).map(|(k, v)| (k.clone(), Value::string(v))).collect())
-}
-
-/// Bring the tags of EC2 objects from `old` to `desired`. System tags
-/// (strata's own, written at create, and AWS's) are never changed here.
-async fn sync_tags(
-    c: &Clients,
-    ids: &[String],
-    old: &BTreeMap<String, String>,
-    desired: &BTreeMap<String, String>,
-) -> Result<(), ProviderError> {
-    let (set, removed) = crate::util::tag_diff(old, desired);
-    let removed: Vec<Tag> = removed.iter().map(|k| Tag::builder().key(k).build()).collect();
-    if ids.is_empty() {
-        return Ok(());
-    }
-    if !set.is_empty() {
-        c.ec2.create_tags().set_resources(Some(ids.to_vec())).set_tags(Some(ec2_tags(&set))).send().await.map_err(aws_err)?;
-    }
-    if !removed.is_empty() {
-        c.ec2.delete_tags().set_resources(Some(ids.to_vec())).set_tags(Some(removed)).send().await.map_err(aws_err)?;
-    }
-    Ok(())
-}
-
-/// The ARN partition of a region.
-pub(super) fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
-/// Whether a configured attribute is set to something other than what the
-/// prior state holds (unknown or unset planned values are no change).
-pub(super) fn changed(prior: &Value, planned: &Value, name: &str) -> bool {
-    let new = planned.peel().as_map().and_then(|m| m.get(name));
-    new.is_some_and(|n| !n.is_null() && n.is_wholly_known()) && differs(prior.peel().as_map().and_then(|m| m.get(name)), new)
-}
-
-/// The planned object of a type with nothing configured: every attribute
-/// present, defaults applied (the base for imported objects).
-pub(super) fn empty_planned(ty: &str) -> Value {
-    match strata_provider::aws::schema().resource(ty) {
-        Some(schema) => strata_provider::plan_change(schema, None, &Value::Map(BTreeMap::new().into()), &[], false).planned,
-        None => Value::Map(BTreeMap::new().into()),
-    }
-}
-
-pub(super) fn prior_of(req: &ApplyRequest) -> Result<&Value, ProviderError> {
-    req.prior.as_ref().ok_or_else(|| invalid(format!("{}: no recorded state to change", req.addr)))
-}
-
-pub(super) fn id_of(v: &Value, addr: &impl std::fmt::Display) -> Result<String, ProviderError> {
-    v.string("id").ok_or_else(|| invalid(format!("{addr}: the recorded state has no id")))
-}
-
-// ---------------------------------------------------------------------------
-// Describe calls.
-
-type Described = Vec<(Option<String>, Instance)>;
-
-/// Every instance the filters match, each with its reservation's owner, in
-/// pages of the API's largest size (1,000; moto's default is 100).
-async fn describe_instances(c: &Clients, filters: Vec<Filter>, calls: &mut usize) -> Result<Described, ProviderError> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let r = c
-            .ec2
-            .describe_instances()
-            .set_filters(Some(filters.clone()))
-            .max_results(1000)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(aws_err)?;
-        *calls += 1;
-        for res in r.reservations() {
-            out.extend(res.instances().iter().map(|i| (res.owner_id().map(str::to_string), i.clone())));
-        }
-        token = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
-}
-
-async fn describe_volumes(c: &Clients, filters: Vec<Filter>, calls: &mut usize) -> Result<Vec<Volume>, ProviderError> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let r = c
-            .ec2
-            .describe_volumes()
-            .set_filters(Some(filters.clone()))
-            .max_results(500)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(aws_err)?;
-        *calls += 1;
-        out.extend(r.volumes().iter().cloned());
-        token = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
-}
-
-fn state_name(i: &Instance) -> Option<&InstanceStateName> {
-    i.state().and_then(|s| s.name())
-}
-
-/// Terminated (or terminating) instances count as gone.
-fn is_gone(i: &Instance) -> bool {
-    matches!(state_name(i), Some(InstanceStateName::Terminated | InstanceStateName::ShuttingDown))
-}
-
-/// Live instances by id and the volumes attached to them: one
-/// DescribeInstances and one DescribeVolumes per page (and per 200 ids).
-struct Loaded {
-    instances: Described,
-    volumes: HashMap<String, Volume>,
-}
-
-async fn load(c: &Clients, ids: &[String], calls: &mut usize) -> Result<Loaded, ProviderError> {
-    let instances: Described = per_chunk(c, ids, calls, |c, chunk| async move {
-        let mut n = 0;
-        let found = describe_instances(&c, vec![filter("instance-id", chunk)], &mut n).await?;
-        Ok((found.into_iter().filter(|(_, i)| !is_gone(i)).collect(), n))
-    })
-    .await?;
-    let volumes = attached_volumes(c, &instances, calls).await?;
-    Ok(Loaded { instances, volumes })
-}
-
-async fn attached_volumes(c: &Clients, instances: &Described, calls: &mut usize) -> Result<HashMap<String, Volume>, ProviderError> {
-    let live: Vec<String> = instances.iter().filter_map(|(_, i)| i.instance_id().map(str::to_string)).collect();
-    let volumes = per_chunk(c, &live, calls, |c, chunk| async move {
-        let mut n = 0;
-        let found = describe_volumes(&c, vec![filter("attachment.instance-id", chunk)], &mut n).await?;
-        Ok((found, n))
-    })
-    .await?;
-    Ok(volumes.into_iter().filter_map(|v| Some((v.volume_id()?.to_string(), v))).collect())
-}
-
-/// Describe `ids` in chunks of [`FILTER_VALUES`], a few chunks at once (a
-/// refresh of 1,000 instances waits for one round trip, not five); the
-/// results in no particular order, the calls added to `calls`.
-async fn per_chunk<T, F, Fut>(c: &Clients, ids: &[String], calls: &mut usize, describe: F) -> Result<Vec<T>, ProviderError>
-where
-    T: Send + 'static,
-    F: Fn(Clients, Vec<String>) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, usize), ProviderError>> + Send + 'static,
-{
-    let mut out = Vec::new();
-    for result in at_most_a_few(ids.chunks(FILTER_VALUES).map(|chunk| describe(c.clone(), chunk.to_vec()))).await? {
-        let (found, n) = result?;
-        *calls += n;
-        out.extend(found);
-    }
-    Ok(out)
-}
-
-/// `Some` once the instance is in `want` (with the instance as described
-/// then, `None` when it is gone for good); an error when it terminated while
-/// strata waited for something else.
-async fn reached(c: &Clients, id: &str, want: InstanceStateName) -> Result<Option<Option<(Option<String>, Instance)>>, ProviderError> {
-    let mut calls = 0;
-    let found = describe_instances(c, vec![filter("instance-id", [id])], &mut calls).await?.into_iter().next();
-    let instance = found.as_ref().map(|(_, i)| i);
-    match instance.and_then(state_name) {
-        Some(s) if *s == want => Ok(Some(found)),
-        None if want == InstanceStateName::Terminated => Ok(Some(None)),
-        Some(InstanceStateName::Terminated) => {
-            let reason = instance.and_then(|i| i.state_reason()).and_then(|r| r.message()).unwrap_or("no reason given");
-            Err(ProviderError {
-                code: Some("InstanceTerminated".into()),
-                message: format!("instance {id} terminated: {reason}"),
-                retryable: false,
-            })
-        }
-        _ => Ok(None),
-    }
-}
-
-/// Wait until the instance is in `want`; the instance as last described.
-async fn wait_state(
-    c: &Clients,
-    id: &str,
-    want: InstanceStateName,
-    timeout: std::time::Duration,
-) -> Result<Option<(Option<String>, Instance)>, ProviderError> {
-    let what = format!("instance {id} to be {}", want.as_str());
-    wait_for(&what, timeout, || reached(c, id, want.clone())).await
-}
-
-// ---------------------------------------------------------------------------
-// aws_instance.
-
-struct Ec2Instance;
+pub(super) struct Ec2Instance;
 
 /// The user data as RunInstances wants it (base64).
 fn user_data(p: &Value) -> Option<String> {
@@ -343,7 +93,7 @@ fn device_block(
         .num("volume_size", vol.and_then(Volume::size))
         .str("volume_type", vol.and_then(Volume::volume_type).map(|t| t.as_str()))
         .set("tags", base.and_then(|b| b.attr("tags")).cloned().unwrap_or(Value::Null))
-        .set("tags_all", user_tags_value(&vol.map(|v| tag_map(v.tags())).unwrap_or_default()));
+        .set("tags_all", tags_all_value(&vol.map(|v| tag_map(v.tags())).unwrap_or_default()));
     if !root {
         b.str("snapshot_id", vol.and_then(Volume::snapshot_id).filter(|s| !s.is_empty()));
     }
@@ -474,16 +224,6 @@ async fn read_one(c: &Clients, base: &Value, id: &str) -> Result<Value, Provider
     Ok(instance_state(c, base, owner.as_deref(), i, &loaded.volumes))
 }
 
-/// The state of an instance just described (by a wait): only its volumes
-/// are read.
-async fn state_of(c: &Clients, base: &Value, described: (Option<String>, Instance)) -> Result<Value, ProviderError> {
-    let mut calls = 0;
-    let instances = vec![described];
-    let volumes = attached_volumes(c, &instances, &mut calls).await?;
-    let (owner, i) = &instances[0];
-    Ok(instance_state(c, base, owner.as_deref(), i, &volumes))
-}
-
 #[async_trait]
 impl ResourceType for Ec2Instance {
     fn type_name(&self) -> &'static str {
@@ -528,8 +268,8 @@ impl ResourceType for Ec2Instance {
             .set_instance_initiated_shutdown_behavior(p.str_attr("instance_initiated_shutdown_behavior").map(ShutdownBehavior::from))
             .set_user_data(user_data(p))
             .set_block_device_mappings(Some(block_devices(c, p, ami).await?).filter(|v| !v.is_empty()))
-            .tag_specifications(tag_spec(Ec2Type::Instance, &tags))
-            .tag_specifications(tag_spec(Ec2Type::Volume, &volume_tags));
+            .tag_specifications(tag_spec_of(Ec2Type::Instance, &tags))
+            .tag_specifications(tag_spec_of(Ec2Type::Volume, &volume_tags));
         if let Some(m) = p.bool_attr("monitoring") {
             run = run.monitoring(RunInstancesMonitoringEnabled::builder().enabled(m).build());
         }
@@ -574,8 +314,9 @@ impl ResourceType for Ec2Instance {
         let id =
             out.instances().first().and_then(|i| i.instance_id()).ok_or_else(|| invalid("RunInstances returned no instance"))?.to_string();
         tracing::info!(address = %address, id = %id, "instance created; waiting until it runs");
+        // The round that sees it running described its volumes too: that is its state.
         match wait_state(c, &id, InstanceStateName::Running, req.timeouts.create.unwrap_or(DEFAULT_TIMEOUT)).await? {
-            Some(described) => state_of(c, p, described).await,
+            Some(seen) => Ok(instance_state(c, p, seen.owner.as_deref(), &seen.instance, &seen.volumes)),
             None => read_one(c, p, &id).await,
         }
     }
@@ -739,214 +480,9 @@ impl ResourceType for Ec2Instance {
     }
 }
 
-// ---------------------------------------------------------------------------
-// aws_volume_attachment.
-
-struct VolumeAttachment;
-
-/// CRC-32 (IEEE), as Terraform's `hashcode.String`.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
-}
-
-/// The attachment's id, computed as the AWS provider does so that state
-/// moved from Terraform keeps its ids.
-pub fn attachment_id(device: &str, instance: &str, volume: &str) -> String {
-    format!("vai-{}", crc32(format!("{device}-{instance}-{volume}-").as_bytes()))
-}
-
-struct AttachmentKey {
-    device: String,
-    instance: String,
-    volume: String,
-}
-
-impl AttachmentKey {
-    fn of(v: &Value) -> Option<AttachmentKey> {
-        Some(AttachmentKey { device: v.string("device_name")?, instance: v.string("instance_id")?, volume: v.string("volume_id")? })
-    }
-
-    fn id(&self) -> String {
-        attachment_id(&self.device, &self.instance, &self.volume)
-    }
-
-    /// The attachment's state on `volume`, if the volume is attached here.
-    fn state_on<'a>(&self, volume: &'a Volume) -> Option<&'a VolumeAttachmentState> {
-        volume
-            .attachments()
-            .iter()
-            .find(|a| a.instance_id() == Some(self.instance.as_str()) && a.device() == Some(self.device.as_str()))
-            .and_then(|a| a.state())
-    }
-
-    fn state(&self, base: &Value) -> Value {
-        let mut b = StateBuilder::from_planned(base);
-        b.str("id", Some(self.id()))
-            .str("device_name", Some(&self.device))
-            .str("instance_id", Some(&self.instance))
-            .str("volume_id", Some(&self.volume));
-        b.build()
-    }
-
-    async fn volume(&self, c: &Clients) -> Result<Option<Volume>, ProviderError> {
-        let mut calls = 0;
-        Ok(describe_volumes(c, vec![filter("volume-id", [self.volume.as_str()])], &mut calls).await?.into_iter().next())
-    }
-}
-
-fn is_attached(s: Option<&VolumeAttachmentState>) -> bool {
-    matches!(s, Some(VolumeAttachmentState::Attached | VolumeAttachmentState::Attaching))
-}
-
-fn key_of(v: &Value, addr: &impl std::fmt::Display) -> Result<AttachmentKey, ProviderError> {
-    AttachmentKey::of(v).ok_or_else(|| invalid(format!("{addr}: device_name, instance_id and volume_id must be known")))
-}
-
-#[async_trait]
-impl ResourceType for VolumeAttachment {
-    fn type_name(&self) -> &'static str {
-        "aws_volume_attachment"
-    }
-
-    async fn read(&self, c: &Clients, objects: &[ReadObject]) -> Result<(Vec<ReadResult>, usize), ProviderError> {
-        let mut calls = 0;
-        let keys: Vec<Option<AttachmentKey>> = objects.iter().map(|o| AttachmentKey::of(&o.prior)).collect();
-        let ids: Vec<String> = keys.iter().flatten().map(|k| k.volume.clone()).collect();
-        let mut volumes = HashMap::new();
-        for chunk in ids.chunks(FILTER_VALUES) {
-            for v in describe_volumes(c, vec![filter("volume-id", chunk.iter().cloned())], &mut calls).await? {
-                if let Some(id) = v.volume_id() {
-                    volumes.insert(id.to_string(), v);
-                }
-            }
-        }
-        let results = objects
-            .iter()
-            .zip(&keys)
-            .map(|(o, k)| {
-                let state =
-                    k.as_ref().filter(|k| volumes.get(&k.volume).is_some_and(|v| is_attached(k.state_on(v)))).map(|k| k.state(&o.prior));
-                ReadResult::new(o.addr.clone(), state)
-            })
-            .collect();
-        Ok((results, calls))
-    }
-
-    async fn create(&self, c: &Clients, req: &ApplyRequest) -> Result<Value, ProviderError> {
-        let key = key_of(&req.planned, &req.addr)?;
-        c.ec2.attach_volume().device(&key.device).instance_id(&key.instance).volume_id(&key.volume).send().await.map_err(aws_err)?;
-        let what = format!("volume {} to be attached to {}", key.volume, key.instance);
-        wait_for(&what, req.timeouts.create.unwrap_or(DEFAULT_TIMEOUT), || async {
-            let volume = key.volume(c).await?;
-            Ok(volume.as_ref().and_then(|v| key.state_on(v)).filter(|s| **s == VolumeAttachmentState::Attached).map(|_| ()))
-        })
-        .await?;
-        Ok(key.state(&req.planned))
-    }
-
-    async fn update(&self, _c: &Clients, req: &ApplyRequest) -> Result<Value, ProviderError> {
-        // Only strata-side settings (force_detach, skip_destroy,
-        // stop_instance_before_detaching) change in place.
-        Ok(key_of(&req.planned, &req.addr)?.state(&req.planned))
-    }
-
-    async fn delete(&self, c: &Clients, req: &ApplyRequest) -> Result<(), ProviderError> {
-        let prior = prior_of(req)?;
-        if prior.bool_attr("skip_destroy") == Some(true) {
-            return Ok(());
-        }
-        let key = key_of(prior, &req.addr)?;
-        let timeout = req.timeouts.delete.unwrap_or(DEFAULT_TIMEOUT);
-        if prior.bool_attr("stop_instance_before_detaching") == Some(true) {
-            match c.ec2.stop_instances().instance_ids(&key.instance).send().await.map_err(aws_err) {
-                Err(e) if is_not_found(&e) => return Ok(()),
-                r => drop(r?),
-            }
-            wait_state(c, &key.instance, InstanceStateName::Stopped, timeout).await?;
-        }
-        let detach = c
-            .ec2
-            .detach_volume()
-            .device(&key.device)
-            .instance_id(&key.instance)
-            .volume_id(&key.volume)
-            .set_force(prior.bool_attr("force_detach"))
-            .send()
-            .await
-            .map_err(aws_err);
-        match detach {
-            Err(e) if is_not_found(&e) || e.code.as_deref() == Some("IncorrectState") => return Ok(()),
-            r => drop(r?),
-        }
-        let what = format!("volume {} to be detached from {}", key.volume, key.instance);
-        wait_for(&what, timeout, || async {
-            let volume = key.volume(c).await?;
-            Ok(volume.as_ref().is_none_or(|v| key.state_on(v).is_none_or(|s| *s == VolumeAttachmentState::Detached)).then_some(()))
-        })
-        .await
-    }
-
-    async fn find_by_intent(&self, c: &Clients, _addr: &str, _token: &str, planned: &Value) -> Result<Option<Value>, ProviderError> {
-        // Attachments have no tags; the device, instance and volume identify one.
-        identity_known(planned, "aws_volume_attachment", &["device_name", "instance_id", "volume_id"])?;
-        let Some(key) = AttachmentKey::of(planned) else { return Ok(None) };
-        let volume = key.volume(c).await?;
-        Ok(volume.filter(|v| is_attached(key.state_on(v))).map(|_| key.state(planned)))
-    }
-
-    async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-        // Terraform's import id: DEVICE_NAME:VOLUME_ID:INSTANCE_ID.
-        let parts: Vec<&str> = id.split(':').collect();
-        let [device, volume, instance] = parts[..] else {
-            return Err(invalid(format!("import id {id:?} must be DEVICE_NAME:VOLUME_ID:INSTANCE_ID")));
-        };
-        let key = AttachmentKey { device: device.into(), instance: instance.into(), volume: volume.into() };
-        let found = key.volume(c).await?;
-        Ok(found.filter(|v| is_attached(key.state_on(v))).map(|_| key.state(&empty_planned("aws_volume_attachment"))))
-    }
-
-    async fn list(&self, c: &Clients) -> Result<(Vec<ListedObject>, usize), ProviderError> {
-        let mut calls = 0;
-        let volumes = describe_volumes(c, vec![filter("attachment.status", ["attaching", "attached"])], &mut calls).await?;
-        // Root volumes come with their instances, not from an attachment:
-        // they are not unmanaged attachments.
-        let instances =
-            describe_instances(c, vec![filter("instance-state-name", ["pending", "running", "stopping", "stopped"])], &mut calls).await?;
-        let roots: BTreeSet<(&str, &str)> = instances.iter().filter_map(|(_, i)| Some((i.instance_id()?, i.root_device_name()?))).collect();
-        let objects = volumes
-            .iter()
-            .flat_map(|v| v.attachments())
-            .filter(|a| !roots.contains(&(a.instance_id().unwrap_or_default(), a.device().unwrap_or_default())))
-            .filter_map(|a| {
-                Some(ListedObject {
-                    provider_default: false,
-                    id: attachment_id(a.device()?, a.instance_id()?, a.volume_id()?),
-                    tags: BTreeMap::new(),
-                    parent: Some(("aws_instance".into(), a.instance_id()?.to_string())),
-                })
-            })
-            .collect();
-        Ok((objects, calls))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn attachment_ids_match_terraform() {
-        // CRC-32 (IEEE) of "123456789" is the standard check value.
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-        assert_eq!(attachment_id("/dev/sdh", "i-1", "vol-1"), format!("vai-{}", crc32(b"/dev/sdh-i-1-vol-1-")));
-    }
 
     #[test]
     fn user_data_is_base64_encoded_once() {
