@@ -9,6 +9,7 @@
 pub mod aws;
 mod marks;
 mod plan;
+pub mod policy;
 pub mod provider;
 pub mod schema;
 mod sets;

@@ -122,6 +122,9 @@ pub struct DriftRelations {
     pub part_of: Option<&'static str>,
     /// The objects each object of this type brings with it.
     pub companions: Vec<Companion>,
+    /// The type's objects are the same in every region (IAM): drift lists
+    /// them through one provider configuration, not once per region alias.
+    pub global: bool,
 }
 
 impl ResourceSchema {
@@ -169,6 +172,12 @@ impl ResourceSchema {
     /// ([`DriftRelations::companions`]).
     pub fn companion(mut self, path: &'static [&'static str], ty: &'static str) -> ResourceSchema {
         self.drift.companions.push(Companion { path, ty });
+        self
+    }
+
+    /// The type's objects are global (the same in every region).
+    pub fn global(mut self) -> ResourceSchema {
+        self.drift.global = true;
         self
     }
 
@@ -269,6 +278,10 @@ pub struct AttributeSchema {
     /// time): a refresh that finds only such changes keeps the recorded
     /// object, so the state's serial (and a saved plan) stays as it was.
     pub volatile: bool,
+    /// A JSON policy document compared by meaning
+    /// ([`crate::policy::policies_equivalent`]): a planned value equivalent
+    /// to the recorded one keeps the recorded text.
+    pub json_policy: bool,
 }
 
 /// An argument that must be set.
@@ -293,11 +306,26 @@ pub fn optional_computed(ty: Type) -> AttributeSchema {
 
 impl AttributeSchema {
     fn new(ty: Type, required: bool, optional: bool, computed: bool) -> AttributeSchema {
-        AttributeSchema { ty, required, optional, computed, force_new: false, sensitive: false, default: None, volatile: false }
+        AttributeSchema {
+            ty,
+            required,
+            optional,
+            computed,
+            force_new: false,
+            sensitive: false,
+            default: None,
+            volatile: false,
+            json_policy: false,
+        }
     }
 
     pub fn volatile(mut self) -> AttributeSchema {
         self.volatile = true;
+        self
+    }
+
+    pub fn json_policy(mut self) -> AttributeSchema {
+        self.json_policy = true;
         self
     }
 
