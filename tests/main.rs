@@ -15,6 +15,7 @@ mod faults;
 mod fixtures;
 mod graph;
 mod hostile;
+mod iam;
 mod orphans;
 mod plan;
 mod registry;

@@ -745,7 +745,7 @@ impl ResourceType for Ec2Instance {
 struct VolumeAttachment;
 
 /// CRC-32 (IEEE), as Terraform's `hashcode.String`.
-fn crc32(data: &[u8]) -> u32 {
+pub(crate) fn crc32(data: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &byte in data {
         crc ^= u32::from(byte);
