@@ -17,6 +17,7 @@ mod faults;
 mod fixtures;
 mod graph;
 mod hostile;
+mod iam;
 mod local;
 mod orphans;
 mod plan;

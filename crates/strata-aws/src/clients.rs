@@ -21,6 +21,7 @@ pub struct Clients {
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
     pub route53: aws_sdk_route53::Client,
     pub sts: aws_sdk_sts::Client,
+    pub iam: aws_sdk_iam::Client,
     pub region: String,
     /// The state lineage, written as the `strata:lineage` tag.
     pub lineage: String,
@@ -134,6 +135,11 @@ impl Clients {
             sts = sts.endpoint_url(url);
         }
 
+        let mut iam = aws_sdk_iam::config::Builder::from(&shared);
+        if let Some(url) = endpoint("iam") {
+            iam = iam.endpoint_url(url);
+        }
+
         let default_tags = single_block(&block, "default_tags")
             .and_then(|d| d.as_map().and_then(|m| m.get("tags").cloned()))
             .and_then(|t| t.as_map().cloned())
@@ -146,6 +152,7 @@ impl Clients {
             elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(elbv2.build()),
             route53: aws_sdk_route53::Client::from_conf(route53.build()),
             sts: aws_sdk_sts::Client::from_conf(sts.build()),
+            iam: aws_sdk_iam::Client::from_conf(iam.build()),
             region,
             lineage: lineage.to_string(),
             default_tags,

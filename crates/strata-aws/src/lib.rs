@@ -1,5 +1,5 @@
 //! strata's AWS provider: implements [`strata_provider::Provider`] with the
-//! AWS SDK (EC2, RDS, ELBv2, Route 53, STS).
+//! AWS SDK (EC2, RDS, ELBv2, Route 53, IAM, STS).
 //!
 //! Invariant: the only crate that knows the AWS SDK. Everything it returns
 //! is `strata_core::Value`s shaped by the schemas in `strata_provider::aws`.
@@ -107,7 +107,14 @@ impl Provider for AwsProvider {
     }
 
     async fn read_data(&self, req: ReadDataRequest) -> ReadDataResponse {
-        let result = async { resources::read_data(self.clients()?, &req.ty, &req.config).await }.await;
+        let result = async {
+            // Evaluated locally, with or without credentials.
+            if req.ty == "aws_iam_policy_document" {
+                return resources::iam::policy_document::read(&req.config);
+            }
+            resources::read_data(self.clients()?, &req.ty, &req.config).await
+        }
+        .await;
         match result {
             Ok(state) => ReadDataResponse { state, error: None },
             Err(e) => ReadDataResponse { error: Some(e), ..ReadDataResponse::default() },

@@ -417,7 +417,12 @@ pub async fn drift_with(providers: &Providers, state: Option<&State>, others: &[
     let types = listed_types(schema);
     let mut lists = JoinSet::new();
     for ty in &types {
-        for provider in providers.listing(ty) {
+        // A global type's objects are the same through every region alias.
+        let mut instances = providers.listing(ty);
+        if schema.resource(ty).is_some_and(|t| t.drift.global) {
+            instances.truncate(1);
+        }
+        for provider in instances {
             let ty = ty.clone();
             lists.spawn(async move {
                 let response = provider.list(ListRequest { ty: ty.clone() }).await;
@@ -1062,5 +1067,25 @@ mod tests {
         assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
         assert_eq!((r.errors[0].ty.as_str(), r.errors[0].operation), ("aws_subnet", DriftOperation::Read));
         assert!(r.deleted.is_empty(), "an object that could not be read is not deleted");
+    }
+
+    /// IAM objects are the same in every region: with two region aliases
+    /// drift lists them once, regional types once per alias.
+    #[tokio::test]
+    async fn global_types_are_listed_through_one_configuration() {
+        let (east, west) = (Arc::new(FakeProvider::new()), Arc::new(FakeProvider::new()));
+        let default = "provider[\"registry.terraform.io/hashicorp/aws\"]".to_string();
+        let alias = format!("{default}.west");
+        let providers =
+            Providers::with_instances(vec![(default.clone(), east.clone() as Arc<dyn Provider>), (alias.clone(), west.clone())]);
+        let req = || strata_provider::ConfigureRequest { config: Value::Null, lineage: "l".into() };
+        providers.configure(vec![(default, req()), (alias, req())]).await;
+        drift(&providers, None, &IgnoreRules::default()).await;
+        let lists = |ty: &str| {
+            [&east, &west].iter().flat_map(|f| f.calls()).filter(|c| c.kind == crate::fake::CallKind::List && c.ty == ty).count()
+        };
+        assert_eq!(lists("aws_iam_role"), 1);
+        assert_eq!(lists("aws_iam_policy"), 1);
+        assert_eq!(lists("aws_vpc"), 2);
     }
 }

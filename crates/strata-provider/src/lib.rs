@@ -10,6 +10,7 @@ pub mod aws;
 pub mod local;
 mod marks;
 mod plan;
+pub mod policy;
 pub mod provider;
 pub mod schema;
 mod sets;

@@ -84,6 +84,16 @@ fn plan_block(
             Some(_) if !ignored => keep_ignored_keys(name, v, old, ignore),
             _ => v,
         };
+        // A policy written differently but meaning the same keeps its recorded text.
+        let same_policy = attr.json_policy
+            && match (old.and_then(|o| o.peel().as_str()), v.peel().as_str()) {
+                (Some(o), Some(n)) => crate::policy::policies_equivalent(o, n),
+                _ => false,
+            };
+        let v = match old {
+            Some(o) if same_policy => o.clone(),
+            _ => v,
+        };
         out.insert(name.clone(), v.mark_if(attr.sensitive));
     }
     for (name, nested) in &block.blocks {

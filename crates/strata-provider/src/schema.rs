@@ -133,6 +133,9 @@ pub struct DriftRelations {
     pub part_of: Option<&'static str>,
     /// The objects each object of this type brings with it.
     pub companions: Vec<Companion>,
+    /// The type's objects are the same in every region (IAM): drift lists
+    /// them through one provider configuration, not once per region alias.
+    pub global: bool,
 }
 
 impl ResourceSchema {
@@ -180,6 +183,12 @@ impl ResourceSchema {
     /// ([`DriftRelations::companions`]).
     pub fn companion(mut self, path: &'static [&'static str], ty: &'static str) -> ResourceSchema {
         self.drift.companions.push(Companion { path, ty });
+        self
+    }
+
+    /// The type's objects are global (the same in every region).
+    pub fn global(mut self) -> ResourceSchema {
+        self.drift.global = true;
         self
     }
 
@@ -284,6 +293,10 @@ pub struct AttributeSchema {
     /// same block (`terraform_data.output` from `input`): planned unknown
     /// whenever the argument changes, instead of keeping its recorded value.
     pub derived_from: Option<&'static str>,
+    /// A JSON policy document compared by meaning
+    /// ([`crate::policy::policies_equivalent`]): a planned value equivalent
+    /// to the recorded one keeps the recorded text.
+    pub json_policy: bool,
 }
 
 /// An argument that must be set.
@@ -318,6 +331,7 @@ impl AttributeSchema {
             default: None,
             volatile: false,
             derived_from: None,
+            json_policy: false,
         }
     }
 
@@ -329,6 +343,11 @@ impl AttributeSchema {
 
     pub fn volatile(mut self) -> AttributeSchema {
         self.volatile = true;
+        self
+    }
+
+    pub fn json_policy(mut self) -> AttributeSchema {
+        self.json_policy = true;
         self
     }
 

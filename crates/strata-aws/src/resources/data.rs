@@ -1,4 +1,5 @@
 //! Data sources: aws_ami, aws_availability_zones, aws_caller_identity,
+//! aws_partition, aws_iam_policy (with the IAM code),
 //! aws_region, aws_vpc, aws_subnets and aws_subnet.
 //!
 //! Each returns a map holding every attribute and block of the data
@@ -26,6 +27,14 @@ pub async fn read_data(c: &Clients, ty: &str, config: &Value) -> Result<Value, P
         "aws_vpc" => vpc(c, config, &mut b).await?,
         "aws_subnets" => subnets(c, config, &mut b).await?,
         "aws_subnet" => subnet(c, config, &mut b).await?,
+        "aws_iam_policy" => super::iam::policy_data(c, config, &mut b).await?,
+        "aws_partition" => {
+            let (partition, dns_suffix, reverse_dns_prefix) = super::iam::partition(&c.region);
+            b.str("id", Some(partition))
+                .str("partition", Some(partition))
+                .str("dns_suffix", Some(dns_suffix))
+                .str("reverse_dns_prefix", Some(reverse_dns_prefix));
+        }
         _ => return Err(invalid(format!("data source {ty} is not supported yet"))),
     }
     Ok(b.build())

@@ -9,6 +9,7 @@ use crate::clients::Clients;
 pub(crate) mod compute;
 mod data;
 mod dns;
+pub(crate) mod iam;
 mod lb;
 mod network;
 mod rds;
@@ -77,5 +78,6 @@ pub fn all() -> Vec<Box<dyn ResourceType>> {
     v.extend(rds::types());
     v.extend(lb::types());
     v.extend(dns::types());
+    v.extend(iam::types());
     v
 }

@@ -16,6 +16,7 @@ mod compute;
 mod data;
 mod database;
 mod dns;
+mod iam;
 mod lb;
 mod network;
 
@@ -32,13 +33,13 @@ pub fn schema() -> &'static ProviderSchema {
     SCHEMA.get_or_init(|| ProviderSchema {
         name: "aws".into(),
         resources: by_name(resources()),
-        data_sources: by_name(data::data_sources()),
+        data_sources: by_name([data::data_sources(), iam::data_sources()].concat()),
         aliases: lb::aliases().iter().map(|(old, new)| (old.to_string(), new.to_string())).collect(),
     })
 }
 
 fn resources() -> Vec<ResourceSchema> {
-    [network::resources(), dns::resources(), database::resources(), compute::resources(), lb::resources()].concat()
+    [network::resources(), dns::resources(), database::resources(), compute::resources(), lb::resources(), iam::resources()].concat()
 }
 
 fn by_name(types: Vec<ResourceSchema>) -> BTreeMap<String, ResourceSchema> {
@@ -126,6 +127,9 @@ mod tests {
             };
             let mut drift: Vec<String> = r.drift.part_of.iter().map(|o| format!("part of {o}")).collect();
             drift.extend(r.drift.companions.iter().map(|c| format!("brings {} at {}", c.ty, c.path.join("."))));
+            if r.drift.global {
+                drift.push("global".into());
+            }
             let tags = if r.taggable { "tags" } else { "-" };
             table += &format!("{} | {} | {tags} | {pricing} | {}\n", r.type_name, r.layer.number(), drift.join(", "));
         }

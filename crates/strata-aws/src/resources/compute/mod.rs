@@ -8,6 +8,7 @@ mod instance;
 mod volume_attachment;
 
 pub use volume_attachment::attachment_id;
+pub(crate) use volume_attachment::crc32;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;

@@ -7,7 +7,7 @@ use super::*;
 pub(super) struct VolumeAttachment;
 
 /// CRC-32 (IEEE), as Terraform's `hashcode.String`.
-fn crc32(data: &[u8]) -> u32 {
+pub(crate) fn crc32(data: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &byte in data {
         crc ^= u32::from(byte);
