@@ -81,7 +81,7 @@ fn page(schema: &ProviderSchema) -> String {
 #[test]
 fn supported_types_page_is_up_to_date() {
     let path = repo().join(PAGE);
-    let want = page(strata_provider::aws::schema());
+    let want = page(strata_provider::merged_schema());
     if std::env::var_os("STRATA_UPDATE_DOCS").is_some() {
         std::fs::write(&path, &want).unwrap();
         return;
