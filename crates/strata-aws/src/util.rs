@@ -9,7 +9,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use strata_core::Value;
-use strata_provider::ProviderError;
+use strata_provider::{ProviderError, ReadResult};
 
 use crate::clients::Clients;
 
@@ -262,6 +262,26 @@ pub fn planned_needed(planned: &Value, ty: &str) -> Result<(), ProviderError> {
 /// How many calls of one kind a provider read runs at once (AWS throttles
 /// bursts of describes).
 pub const AT_ONCE: usize = 8;
+
+/// Overlay per-object attribute reads (`read`: one call per object, a few
+/// at once) on the found states of a batched read; the number of calls.
+pub(crate) async fn per_object<F, Fut>(c: &Clients, results: &mut [ReadResult], read: F) -> Result<usize, ProviderError>
+where
+    F: Fn(Clients, String, Value) -> Fut,
+    Fut: Future<Output = Result<Value, ProviderError>> + Send + 'static,
+{
+    let calls = results.iter().enumerate().filter_map(|(i, r)| {
+        let state = r.state.as_ref()?;
+        let call = read(c.clone(), state.string("id")?, state.clone());
+        Some(async move { (i, call.await) })
+    });
+    let read_back = at_most_a_few(calls).await?;
+    let n = read_back.len();
+    for (i, state) in read_back {
+        results[i].state = Some(state?);
+    }
+    Ok(n)
+}
 
 /// Run `calls` concurrently, at most [`AT_ONCE`] at a time; their outputs in
 /// no particular order.

@@ -26,7 +26,7 @@ use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, Rea
 use super::ResourceType;
 use crate::clients::Clients;
 use crate::util::{
-    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, at_most_a_few, aws_err, identity_known, invalid, is_not_found, no_unknowns, skeleton,
+    Attrs, DEFAULT_TIMEOUT, StateBuilder, TAG_INTENT, aws_err, identity_known, invalid, is_not_found, no_unknowns, per_object, skeleton,
     tag_changes, tags_for, wait_for,
 };
 
@@ -232,26 +232,6 @@ fn lb_state(base: &Value, lb: &ApiLoadBalancer, tags: &Tags) -> Value {
     }
     s.tags(tags);
     no_unknowns(s.build())
-}
-
-/// Overlay per-object attribute reads (`read`: one call per object, a few
-/// at once) on the found states of a batched read; the number of calls.
-async fn per_object<F, Fut>(c: &Clients, results: &mut [ReadResult], read: F) -> Result<usize, ProviderError>
-where
-    F: Fn(Clients, String, Value) -> Fut,
-    Fut: Future<Output = Result<Value, ProviderError>> + Send + 'static,
-{
-    let calls = results.iter().enumerate().filter_map(|(i, r)| {
-        let state = r.state.as_ref()?;
-        let call = read(c.clone(), state.string("id")?, state.clone());
-        Some(async move { (i, call.await) })
-    });
-    let read_back = at_most_a_few(calls).await?;
-    let n = read_back.len();
-    for (i, state) in read_back {
-        results[i].state = Some(state?);
-    }
-    Ok(n)
 }
 
 /// What the batched reads of load balancers and target groups share: by

@@ -14,7 +14,7 @@ use strata_provider::{ApplyRequest, ListedObject, ProviderError, ReadObject, Rea
 use super::{blank, create_tags, document, each_page, gone_ok, has_intent, local_policies, name_for, prior_str, tag_map, tag_update};
 use crate::clients::Clients;
 use crate::resources::ResourceType;
-use crate::util::{Attrs, StateBuilder, aws_err, invalid};
+use crate::util::{Attrs, StateBuilder, aws_err, invalid, per_object};
 
 pub struct IamPolicy;
 
@@ -89,14 +89,7 @@ impl ResourceType for IamPolicy {
     }
 
     async fn read_deep(&self, c: &Clients, results: &mut [ReadResult]) -> Result<usize, ProviderError> {
-        let mut calls = 0;
-        for r in results.iter_mut() {
-            if let Some(s) = r.state.take() {
-                r.state = Some(with_tags(c, s).await?);
-                calls += 1;
-            }
-        }
-        Ok(calls)
+        per_object(c, results, |c, _, state| async move { with_tags(&c, state).await }).await
     }
 
     async fn create(&self, c: &Clients, req: &ApplyRequest) -> Result<Value, ProviderError> {
